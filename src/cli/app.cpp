@@ -1,0 +1,1 @@
+namespace cli { int run(int, char**) { return 0; } }

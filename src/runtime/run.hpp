@@ -1,0 +1,49 @@
+// The `run` use case: image -> rootfs -> namespaces -> exec -> wait -> clean up.
+#pragma once
+
+#include "registry/pull.hpp"
+#include "runtime/rootfs.hpp"
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace storage {
+class Store;
+}
+
+namespace runtime {
+
+// Options that come from global flags rather than the run command.
+struct RuntimeOptions {
+  std::filesystem::path runtime_root;       // --runroot (already resolved)
+  std::optional<RootfsDriver> driver;        // --storage-driver / COVE_STORAGE_DRIVER
+};
+
+struct RunRequest {
+  std::string image;                         // as typed
+  std::vector<std::string> command;          // everything after IMAGE
+  std::vector<std::string> env;              // -e K=V or K (take from the caller's env)
+  std::vector<std::string> env_files;        // --env-file
+  std::string workdir;                       // -w
+  std::string user;                          // -u user[:group]
+  std::optional<std::string> entrypoint;     // --entrypoint ("" clears the image's)
+  std::string hostname;                      // --hostname
+  std::string name;                          // --name
+  std::vector<std::string> volumes;          // -v HOST:CTR[:ro|rw]
+  std::string network;                       // none | host ("" = default for this issue: host-less none? see run.cpp)
+  registry::PullPolicy pull = registry::PullPolicy::missing;
+  registry::PullOptions pull_options;
+  bool rm = false;
+  bool interactive = false;                  // -i: keep stdin open
+  bool tty = false;                          // -t: allocate a pseudo-terminal
+  bool read_only = false;                    // --read-only
+};
+
+// Runs the container in the foreground and returns the exit code for cove's own exit:
+// the container's status, 126/127 when the command cannot be run, 128+N when killed by signal N.
+// Throws util::Error for tool failures (the CLI turns those into exit 125).
+int run(storage::Store& store, const RuntimeOptions& options, const RunRequest& request);
+
+} // namespace runtime

@@ -1,0 +1,58 @@
+// ContainerStore: one directory per container under <root>/containers/<id>/:
+//   container.json  the record below (written atomically)
+//   upper/ work/    overlay upper and work dirs (or rootfs/ for the copy driver)
+//   merged/         mount point
+//   userdata/       generated /etc/hosts, /etc/hostname, /etc/resolv.conf
+// Names are unique through names/<name> symlinks to the id, created atomically (EEXIST = taken).
+#pragma once
+
+#include "image/digest.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace storage {
+
+struct ContainerRecord {
+  std::string id;      // 64 hex
+  std::string name;
+  std::string image;   // as the user named it, normalized
+  image::Digest image_id;
+  std::string created; // RFC 3339
+  std::string driver;  // rootfs driver used: overlay, fuse-overlayfs, copy
+  nlohmann::json spec;  // the runtime's serialized ContainerSpec (owned by the runtime module)
+  nlohmann::json state; // the runtime's state (status, pid, exit code, times...)
+};
+
+// Mutations are safe across processes without a global lock: each record is its own file written
+// by rename, and name uniqueness comes from the atomic names/ symlink.
+class ContainerStore {
+public:
+  explicit ContainerStore(std::filesystem::path storage_root);
+
+  // Creates the directory tree and the record with a fresh id. If `name` is empty one is
+  // generated (Docker-style adjective_noun). Throws util::Error("the container name \"x\" is
+  // already in use by <id>...") on a clash.
+  ContainerRecord create(const std::string& name, const std::string& image,
+                         const image::Digest& image_id, nlohmann::json spec);
+  // Rewrites container.json atomically.
+  void save(const ContainerRecord& record) const;
+  // By full id, unique id prefix, or name.
+  std::optional<ContainerRecord> lookup(std::string_view id_or_name) const;
+  std::vector<ContainerRecord> list() const;
+  // Removes the directory and the name link.
+  void remove(const ContainerRecord& record) const;
+  // containers/<id>
+  std::filesystem::path dir(const std::string& id) const;
+  // True if some container uses the image.
+  bool image_in_use(const image::Digest& image_id) const;
+
+private:
+  std::filesystem::path m_root;
+};
+
+} // namespace storage

@@ -1,0 +1,26 @@
+// Entering cove's user namespace: once per invocation, before touching storage.
+#pragma once
+
+#include "userns/id_map.hpp"
+
+namespace userns {
+
+// If this process is not yet root in a cove user namespace (env marker COVE_USERNS absent) and
+// the host uid is not 0:
+//   clone(CLONE_NEWUSER|CLONE_NEWNS), map ids (newuidmap/newgidmap from /etc/subuid and
+//   /etc/subgid; else a single mapping with setgroups=deny and one warning), then the child
+//   re-executes /proc/self/exe with the same argv and the marker set, while this process forwards
+//   signals, waits, and exits with the child's status (never returns).
+// Inside (or as real root): makes the mount namespace private (MS_REC|MS_PRIVATE; as real root a
+// new mount namespace is unshared first) and returns.
+// Throws util::Error with an actionable message when user namespaces are unavailable.
+void ensure_in_userns(int argc, char** argv);
+
+// The mapping in effect for this process (parsed from /proc/self/uid_map and gid_map).
+IdMapping current_mapping();
+
+// True when the current user namespace maps only one uid (no subuid range): files cannot be
+// chowned to other ids, so unpack and copy keep ownership at 0.
+bool single_id_mapping();
+
+} // namespace userns
