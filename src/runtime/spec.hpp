@@ -1,0 +1,64 @@
+// ContainerSpec: everything needed to start one container process, computed purely from the
+// image config and the user's request (no I/O), then serialized into the container record.
+#pragma once
+
+#include "image/config.hpp"
+#include "runtime/run.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace runtime {
+
+// A -v / --volume bind mount, parsed and validated.
+struct BindMount {
+  std::string source;      // absolute host path
+  std::string destination; // absolute container path, normalized (no "..")
+  bool read_only = false;
+  friend bool operator==(const BindMount&, const BindMount&) = default;
+};
+
+// Parses "HOST:CTR[:opts]" with opts from ro, rw, z, Z (z/Z accepted and ignored: no SELinux
+// here, as podman does on hosts without it). HOST must be absolute (named volumes come later and
+// are rejected with a clear error); CTR must be absolute and not "/". Throws util::Error quoting it.
+BindMount parse_volume(std::string_view text);
+
+struct ContainerSpec {
+  std::vector<std::string> args; // argv; args[0] resolved on PATH inside the container
+  std::vector<std::string> env;  // "K=V", no duplicates, later wins
+  std::string cwd = "/";
+  std::string user;              // "name|uid[:group|gid]" as requested or from the image; "" = root
+  std::string hostname;
+  std::string network;           // "none" or "host"
+  std::vector<BindMount> mounts;
+  bool tty = false;
+  bool stdin_open = false;
+  bool read_only = false;
+
+  nlohmann::json to_json() const;
+  static ContainerSpec from_json(const nlohmann::json& json);
+};
+
+// Looks up a variable in the caller's environment (for "-e NAME" without a value).
+using EnvLookup = std::function<std::optional<std::string>(const std::string&)>;
+
+// Builds the spec with Docker's rules:
+//  * args: --entrypoint (a single string; "" clears) else image Entrypoint, followed by the
+//    request command if given else image Cmd (image Cmd is dropped when --entrypoint is given);
+//    empty result -> util::Error("no command specified").
+//  * env: PATH default "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" unless the
+//    image sets it, then image Env, then HOSTNAME, then TERM=xterm with -t, then env files
+//    (contents given in order, "K=V" lines, '#' comments, "K" alone taken from `lookup`), then -e.
+//  * cwd: -w else image WorkingDir else "/"; must be absolute.
+//  * user: -u else image User.
+//  * hostname: --hostname else the first 12 characters of container_id.
+//  * network: request value, default "host".
+ContainerSpec make_spec(const image::ImageConfig& config, const RunRequest& request,
+                        const std::string& container_id,
+                        const std::vector<std::string>& env_file_contents, const EnvLookup& lookup);
+
+} // namespace runtime
