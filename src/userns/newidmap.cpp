@@ -36,11 +36,14 @@ std::optional<std::string> check_helper(const char* name) {
   return std::nullopt;
 }
 
-void run_helper(const char* name, pid_t pid, const std::vector<IdMap>& maps) {
+util::Subprocess start_helper(const char* name, pid_t pid, const std::vector<IdMap>& maps) {
   std::vector<std::string> argv{name, std::to_string(pid)};
   for (std::string& arg : to_newidmap_args(maps))
     argv.push_back(std::move(arg));
-  util::Subprocess proc = util::Subprocess::spawn(argv);
+  return util::Subprocess::spawn(argv);
+}
+
+void finish_helper(util::Subprocess& proc) {
   int status = proc.wait();
   if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
     return;
@@ -71,8 +74,12 @@ std::optional<std::string> helper_problem() {
 }
 
 void write_maps_with_helpers(pid_t pid, const IdMapping& mapping) {
-  run_helper("newgidmap", pid, mapping.gids);
-  run_helper("newuidmap", pid, mapping.uids);
+  // The two maps are independent, so both setuid helpers run at once: each costs a process
+  // start, which is most of the time cove spends entering its namespace.
+  util::Subprocess gid_helper = start_helper("newgidmap", pid, mapping.gids);
+  util::Subprocess uid_helper = start_helper("newuidmap", pid, mapping.uids);
+  finish_helper(gid_helper);
+  finish_helper(uid_helper);
   LOG_DEBUG("id mapping of pid ", pid, " written by newuidmap/newgidmap: uids ",
             util::join(to_newidmap_args(mapping.uids), " "), ", gids ",
             util::join(to_newidmap_args(mapping.gids), " "));

@@ -14,7 +14,6 @@
 #include <signal.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -24,8 +23,6 @@
 #include <cstring>
 #include <string>
 #include <vector>
-
-extern char** environ;
 
 namespace userns {
 
@@ -93,34 +90,33 @@ Plan plan_mapping(uid_t uid, gid_t gid) {
   return {IdMapping::default_rootless(uid, gid, subuids, subgids), true};
 }
 
-// The environment of the re-executed cove: ours plus the marker.
-std::vector<std::string> child_environment() {
-  std::vector<std::string> env;
-  const std::string prefix = util::cat(marker, '=');
-  for (char** e = environ; *e != nullptr; ++e) {
-    if (std::strncmp(*e, prefix.c_str(), prefix.size()) != 0)
-      env.emplace_back(*e);
-  }
-  env.push_back(prefix + "1");
-  return env;
-}
-
 void write_message(const char* text) noexcept {
   ssize_t ignored = ::write(STDERR_FILENO, text, std::strlen(text));
   (void)ignored;
 }
 
-// The cloned child: waits until the parent has written the maps, becomes root of the namespace
-// and re-executes cove. Only async-signal-safe calls: it shares nothing with the parent, but the
-// parent's heap may be in any state.
-[[noreturn]] void child_main(int ready_fd, pid_t parent, const sigset_t& old_mask, char** argv,
-                             char** envp) noexcept {
-  char go = 0;
+// Reads exactly one int; false on EOF (the other side died or gave up).
+bool read_int(int fd, int& value) noexcept {
   ssize_t n;
-  while ((n = ::read(ready_fd, &go, 1)) < 0 && errno == EINTR) {
+  while ((n = ::read(fd, &value, sizeof value)) < 0 && errno == EINTR) {
   }
-  if (n != 1)
-    ::_exit(125); // the parent failed and reports why
+  return n == sizeof value;
+}
+
+void write_int(int fd, int value) noexcept {
+  ssize_t ignored = ::write(fd, &value, sizeof value);
+  (void)ignored;
+}
+
+// The forked child: enters the namespaces, reports to the parent, waits until the maps are
+// written, then becomes root of the namespace and carries on as cove itself. No exec: cove
+// links dozens of shared libraries whose loading costs milliseconds, paid once instead of twice.
+void child_enter(int to_parent, int from_parent, pid_t parent, const sigset_t& old_mask) {
+  int err = ::unshare(CLONE_NEWUSER | CLONE_NEWNS) < 0 ? errno : 0;
+  write_int(to_parent, err);
+  int go = 0;
+  if (err != 0 || !read_int(from_parent, go))
+    ::_exit(125); // the parent reports why
   if (::setresgid(0, 0, 0) < 0 || ::setresuid(0, 0, 0) < 0) {
     write_message("cove: error: become root in the user namespace: setresuid failed\n");
     ::_exit(125);
@@ -131,9 +127,7 @@ void write_message(const char* text) noexcept {
   if (::getppid() != parent)
     ::_exit(125);
   ::sigprocmask(SIG_SETMASK, &old_mask, nullptr);
-  ::execve("/proc/self/exe", argv, envp);
-  write_message("cove: error: re-execute /proc/self/exe in the user namespace failed\n");
-  ::_exit(125);
+  ::setenv(marker, "1", 1);
 }
 
 // Relays signals sent to the proxy (by kill(1), a supervisor...) until the child exits, then
@@ -159,25 +153,19 @@ void write_message(const char* text) noexcept {
   }
 }
 
-[[noreturn]] void enter_rootless(char** argv) {
+// Returns in the child (now root in the new namespaces); the parent never returns.
+void enter_rootless() {
   uid_t uid = ::getuid();
   gid_t gid = ::getgid();
   Plan plan = plan_mapping(uid, gid);
 
-  std::vector<std::string> env_store = child_environment();
-  std::vector<char*> envp;
-  for (std::string& e : env_store)
-    envp.push_back(e.data());
-  envp.push_back(nullptr);
+  int up[2], down[2];
+  if (::pipe2(up, O_CLOEXEC) < 0 || ::pipe2(down, O_CLOEXEC) < 0)
+    util::throw_errno("create the user namespace handshake pipes");
+  util::UniqueFd up_read(up[0]), up_write(up[1]), down_read(down[0]), down_write(down[1]);
 
-  int fds[2];
-  if (::pipe2(fds, O_CLOEXEC) < 0)
-    util::throw_errno("create the user namespace handshake pipe");
-  util::UniqueFd ready_read(fds[0]);
-  util::UniqueFd ready_write(fds[1]);
-
-  // Block before clone so no forwarded signal is lost between clone and the wait loop; the
-  // child restores the old mask before exec.
+  // Block before fork so no forwarded signal is lost before the wait loop; the child restores
+  // the old mask.
   sigset_t waited, old_mask;
   sigemptyset(&waited);
   for (int sig : forwarded_signals)
@@ -187,23 +175,30 @@ void write_message(const char* text) noexcept {
   ::sigprocmask(SIG_BLOCK, &waited, &old_mask);
   std::fflush(nullptr); // buffered output would otherwise be written twice
 
+  // fork() then unshare() rather than a raw clone(CLONE_NEWUSER): glibc's fork keeps its own
+  // per-thread state (cached tid, robust list, stdio locks) right in the child that carries on,
+  // and unshare(CLONE_NEWUSER) needs a single-threaded caller, which a forked child always is.
   pid_t parent = ::getpid();
-  // A raw clone without a stack is a fork into new namespaces in one step; glibc's fork() has
-  // no flags argument and unshare(CLONE_NEWUSER) afterwards would need a second handshake.
-  long pid = ::syscall(SYS_clone, CLONE_NEWUSER | CLONE_NEWNS | SIGCHLD, nullptr, nullptr,
-                       nullptr, nullptr);
-  if (pid == 0) {
-    ready_write.reset();
-    child_main(ready_read.get(), parent, old_mask, argv, envp.data());
+  pid_t child = ::fork();
+  if (child == 0) {
+    up_read.reset();
+    down_write.reset();
+    child_enter(up_write.get(), down_read.get(), parent, old_mask);
+    return;
   }
-  if (pid < 0) {
+  if (child < 0) {
     int err = errno;
     ::sigprocmask(SIG_SETMASK, &old_mask, nullptr);
-    throw_clone_error(err);
+    util::throw_errno(err, "fork the user namespace child");
   }
-  ready_read.reset();
-  auto child = static_cast<pid_t>(pid);
+  up_write.reset();
+  down_read.reset();
   try {
+    int err = 0;
+    if (!read_int(up_read.get(), err))
+      throw util::Error("the user namespace child exited before entering the namespace");
+    if (err != 0)
+      throw_clone_error(err);
     if (plan.use_helpers)
       write_maps_with_helpers(child, plan.mapping);
     else
@@ -212,19 +207,16 @@ void write_message(const char* text) noexcept {
     ::kill(child, SIGKILL);
     ::waitpid(child, nullptr, 0);
     ::sigprocmask(SIG_SETMASK, &old_mask, nullptr);
-    util::rethrow_with_context("set up the user namespace");
+    throw;
   }
-  char go = 1;
-  if (::write(ready_write.get(), &go, 1) != 1)
-    util::throw_errno("release the user namespace child");
-  ready_write.reset();
+  write_int(down_write.get(), 1);
+  down_write.reset();
   proxy_until_exit(child, waited);
 }
 
 } // namespace
 
-void ensure_in_userns(int argc, char** argv) {
-  (void)argc; // argv is NULL-terminated, which is what execve needs
+void ensure_in_userns(int /*argc*/, char** /*argv*/) {
   const char* inside = std::getenv(marker);
   if (inside != nullptr && std::strcmp(inside, "1") == 0) {
     make_mounts_private();
@@ -237,7 +229,8 @@ void ensure_in_userns(int argc, char** argv) {
     ::setenv(marker, "1", 1);
     return;
   }
-  enter_rootless(argv);
+  enter_rootless();
+  make_mounts_private();
 }
 
 IdMapping current_mapping() {

@@ -6,13 +6,13 @@
 namespace userns {
 
 // If this process is not yet root in a cove user namespace (env marker COVE_USERNS absent) and
-// the host uid is not 0:
-//   clone(CLONE_NEWUSER|CLONE_NEWNS), map ids (newuidmap/newgidmap from /etc/subuid and
-//   /etc/subgid; else a single mapping with setgroups=deny and one warning), then the child
-//   re-executes /proc/self/exe with the same argv and the marker set, while this process forwards
-//   signals, waits, and exits with the child's status (never returns).
+// the host uid is not 0: forks; the child unshares CLONE_NEWUSER|CLONE_NEWNS, the parent maps
+// ids (newuidmap/newgidmap from /etc/subuid and /etc/subgid; else a single mapping with
+// setgroups=deny and one warning), then the child becomes uid/gid 0, sets COVE_USERNS=1 and
+// *returns* (no re-exec: that would load cove's shared libraries a second time), while the
+// parent forwards signals, waits, and exits with the child's status (it never returns).
 // Inside (or as real root): makes the mount namespace private (MS_REC|MS_PRIVATE; as real root a
-// new mount namespace is unshared first) and returns.
+// new mount namespace is unshared first) and returns. Call it before starting any thread.
 // Throws util::Error with an actionable message when user namespaces are unavailable.
 void ensure_in_userns(int argc, char** argv);
 
