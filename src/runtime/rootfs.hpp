@@ -36,6 +36,14 @@ DriverChoice choose_driver(const storage::Store& store, std::optional<RootfsDriv
 
 enum class Access { read_write, read_only };
 
+// A path escaped for overlay (and fuse-overlayfs) mount data, where ',' separates options and
+// ':' separates lower layers: both, and '\\', get a backslash.
+std::string escape_overlay_path(std::string_view path);
+// "lowerdir=TOP:...:BOTTOM[,upperdir=U,workdir=W][,userxattr]"; `lowers` are given top first,
+// `upper` and `work` are left out when empty (a read-only stack).
+std::string overlay_mount_data(const std::vector<std::string>& lowers, const std::string& upper,
+                               const std::string& work, bool userxattr);
+
 // A mounted (or copied) root filesystem for one container. The destructor unmounts (umount2
 // MNT_DETACH for overlay, fusermount3 -u for fuse-overlayfs) and logs failures; it never throws.
 class MountedRootfs {
@@ -60,10 +68,11 @@ public:
   void release() noexcept { m_active = false; }
 
 private:
-  MountedRootfs(std::filesystem::path path, RootfsDriver driver) : m_path(std::move(path)), m_driver(driver) {}
+  MountedRootfs(std::filesystem::path path, RootfsDriver driver, bool mounted)
+      : m_path(std::move(path)), m_driver(driver), m_active(mounted) {}
   std::filesystem::path m_path;
   RootfsDriver m_driver;
-  bool m_active = true;
+  bool m_active = true; // something is mounted on m_path that the destructor must undo
 };
 
 } // namespace runtime
