@@ -1,7 +1,8 @@
 #!/bin/bash
 # Installs the Debian 12 packages cove needs to build, run and test, and only those that are
-# missing. Idempotent; runs as root or through sudo; needs no stdin. When everything is already
-# present it does not touch the network, so it works offline on a prepared machine.
+# missing. Idempotent; installs as root or through sudo (only used when something is missing);
+# needs no stdin. When everything is present it touches neither the network nor root, so it
+# works offline and unprivileged on a prepared machine.
 set -euo pipefail
 
 # Build tools and libraries (see DEVELOPERS.md).
@@ -15,15 +16,6 @@ test_pkgs=(docker-registry busybox-static curl ca-certificates python3 zstd gzip
   util-linux bsdutils passwd procps coreutils apache2-utils)
 
 log() { printf 'install-deps: %s\n' "$*"; }
-
-if [[ $EUID -ne 0 ]]; then
-  if command -v sudo >/dev/null 2>&1; then
-    log "not root: re-running through sudo"
-    exec sudo -n -- env DEBIAN_FRONTEND=noninteractive bash "$0" "$@" </dev/null
-  fi
-  log "error: must run as root (sudo is not installed)" >&2
-  exit 1
-fi
 
 export DEBIAN_FRONTEND=noninteractive
 
@@ -45,6 +37,14 @@ if ((${#missing[@]} == 0)); then
 fi
 
 log "missing: ${missing[*]}"
+if [[ $EUID -ne 0 ]]; then
+  if command -v sudo >/dev/null 2>&1; then
+    log "not root: re-running through sudo"
+    exec sudo -- env DEBIAN_FRONTEND=noninteractive bash "$0" "$@" </dev/null
+  fi
+  log "error: installing needs root, and sudo is not installed" >&2
+  exit 1
+fi
 log "running apt-get update"
 apt-get update -q </dev/null
 log "running apt-get install -y --no-install-recommends ${missing[*]}"

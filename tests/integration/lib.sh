@@ -1,0 +1,310 @@
+# Helpers for cove's integration suites, sourced by tests/integration/run.
+#
+# A suite (suites/NAME.sh) defines suite_main and optionally suite_probe (prints a reason and
+# returns 1 to skip the whole suite) and SUITE_IDENTITIES (the identities it applies to). Inside
+# suite_main, TEST "description" starts a test case; expect_* record failures and go on, so one
+# broken feature shows up as failed cases, not as a crashed suite.
+#
+# Variables a suite can use:
+#   T         per-suite temp dir (kept on failure)      WORK   scratch dir owned by the test user
+#   IDENTITY  user | nosub | root                       RUN_AS, RUN_UID, RUN_GID  who runs cove
+#   SUBUID_START, SUBUID_COUNT  the test user's first /etc/subuid range (empty if none)
+#   STORE     cove's storage root for this identity     REG    the registry (127.0.0.1:PORT)
+#   IMG       $REG/busybox:latest, seeded before suite_main
+#   OUT ERR RC  stdout, stderr and exit status of the last cove/run_cmd call
+
+SYS_PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+CMD_TIMEOUT=${COVE_TEST_CMD_TIMEOUT:-120}
+
+TEST_NO=0 TESTS_FAILED=0 TESTS_SKIPPED=0
+CURRENT_TEST="" CURRENT_FAILED=0 CURRENT_SKIP=""
+OUT="" ERR="" RC=0 LAST_CMD=""
+PROXY_PIDS=() BG_PIDS=()
+
+# ---------------------------------------------------------------------------------------------
+# Test cases and expectations
+
+diag() {
+  local line
+  while IFS= read -r line; do printf '#   %s\n' "$line"; done <<<"$*"
+}
+
+# Starts a new test case (and reports the previous one).
+TEST() {
+  finish_test
+  TEST_NO=$((TEST_NO + 1))
+  CURRENT_TEST=$1 CURRENT_FAILED=0 CURRENT_SKIP=""
+}
+
+finish_test() {
+  [[ -n $CURRENT_TEST ]] || return 0
+  if [[ -n $CURRENT_SKIP ]]; then
+    echo "ok $TEST_NO - $CURRENT_TEST # SKIP $CURRENT_SKIP"
+    TESTS_SKIPPED=$((TESTS_SKIPPED + 1))
+  elif ((CURRENT_FAILED)); then
+    echo "not ok $TEST_NO - $CURRENT_TEST"
+    TESTS_FAILED=$((TESTS_FAILED + 1))
+  else
+    echo "ok $TEST_NO - $CURRENT_TEST"
+  fi
+  CURRENT_TEST=""
+}
+
+# Marks the current test as skipped; the caller returns or skips the rest of it.
+skip_test() {
+  CURRENT_SKIP=$*
+  diag "skipped: $*"
+}
+
+fail() {
+  CURRENT_FAILED=1
+  diag "FAIL: $*"
+}
+
+# Shows the last command and a bounded amount of its output, for failure messages.
+show_last() {
+  diag "command: $LAST_CMD"
+  diag "exit status: $RC"
+  [[ -n $OUT ]] && diag "stdout: $(head -c 1500 <<<"$OUT")"
+  [[ -n $ERR ]] && diag "stderr: $(head -c 1500 <<<"$ERR")"
+  return 0
+}
+
+expect_eq() {
+  local actual=$1 expected=$2 what=${3:-value}
+  [[ $actual == "$expected" ]] && return 0
+  fail "$what: expected \"$expected\", got \"$actual\""
+}
+
+expect_ne() {
+  local actual=$1 unexpected=$2 what=${3:-value}
+  [[ $actual != "$unexpected" ]] && return 0
+  fail "$what: expected anything but \"$unexpected\""
+}
+
+expect_contains() {
+  local haystack=$1 needle=$2 what=${3:-output}
+  [[ $haystack == *"$needle"* ]] && return 0
+  fail "$what does not contain \"$needle\""
+  diag "$what was: $(head -c 1500 <<<"$haystack")"
+}
+
+expect_not_contains() {
+  local haystack=$1 needle=$2 what=${3:-output}
+  [[ $haystack != *"$needle"* ]] && return 0
+  fail "$what contains \"$needle\""
+  diag "$what was: $(head -c 1500 <<<"$haystack")"
+}
+
+expect_match() {
+  local haystack=$1 regex=$2 what=${3:-output}
+  [[ $haystack =~ $regex ]] && return 0
+  fail "$what does not match /$regex/"
+  diag "$what was: $(head -c 1500 <<<"$haystack")"
+}
+
+# expect_line HAYSTACK ERE [WHAT]: some line of HAYSTACK matches the extended regex.
+expect_line() {
+  local haystack=$1 regex=$2 what=${3:-output}
+  grep -Eq -- "$regex" <<<"$haystack" && return 0
+  fail "no line of $what matches /$regex/"
+  diag "$what was: $(head -c 1500 <<<"$haystack")"
+}
+
+# expect_exit CODE COMMAND...: runs COMMAND (cove ... or anything else) and checks its status.
+expect_exit() {
+  local want=$1
+  shift
+  if [[ $1 == cove ]]; then "$@"; else run_cmd "$@"; fi
+  [[ $RC == "$want" ]] && return 0
+  fail "expected exit status $want, got $RC"
+  show_last
+}
+
+expect_success() { expect_exit 0 "$@"; }
+
+# Checks that a cove error is reported the documented way: status 125 and a message.
+expect_cove_error() {
+  local needle=$1
+  shift
+  expect_exit 125 "$@"
+  [[ $ERR =~ (cove: error:|Error:) ]] || { fail "no \"cove: error:\" message on stderr"; show_last; }
+  [[ -z $needle ]] || [[ ${ERR,,} == *"${needle,,}"* ]] ||
+    { fail "error message does not mention \"$needle\""; show_last; }
+}
+
+expect_exists() { [[ -e $1 || -L $1 ]] || fail "expected $1 to exist"; }
+expect_missing() { [[ ! -e $1 && ! -L $1 ]] || fail "expected $1 not to exist"; }
+
+# ---------------------------------------------------------------------------------------------
+# Running things
+
+# Runs a command as the test identity with the test environment: HOME and XDG_DATA_HOME in the
+# test dir, XDG_RUNTIME_DIR unset (no login session), a system PATH, cwd $WORK.
+as_user() {
+  local env=(env -i "HOME=$T/home" "XDG_DATA_HOME=$T/home/.local/share"
+    "XDG_CONFIG_HOME=$T/home/.config" "PATH=$SYS_PATH" "LANG=C.UTF-8" "TERM=xterm"
+    "USER=$RUN_AS" "LOGNAME=$RUN_AS")
+  if ((SWITCH_USER)); then
+    (cd "$WORK" && exec setpriv --reuid="$RUN_UID" --regid="$RUN_GID" --init-groups -- "${env[@]}" "$@")
+  else
+    (cd "$WORK" && exec "${env[@]}" "$@")
+  fi
+}
+
+# Records a finished command's output and status in OUT, ERR, RC.
+_collect() {
+  RC=$1
+  OUT=$(<"$T/last.out")
+  ERR=$(<"$T/last.err")
+  if [[ $RC == 124 ]]; then
+    fail "timed out after ${CMD_TIMEOUT}s: $LAST_CMD"
+  fi
+}
+
+# cove ARGS...: runs the tool as the identity (stdin from $COVE_STDIN or /dev/null); never fails
+# the test by itself: check RC, OUT, ERR afterwards.
+cove() {
+  LAST_CMD="cove $(printf '%q ' "$@")"
+  as_user timeout -k 10 "$CMD_TIMEOUT" "$COVE_BIN" "${COVE_GLOBAL[@]}" "$@" \
+    >"$T/last.out" 2>"$T/last.err" <"${COVE_STDIN:-/dev/null}"
+  _collect $?
+  return 0
+}
+
+# run_cmd COMMAND...: a command as the harness user (root in CI), captured like cove.
+run_cmd() {
+  LAST_CMD=$(printf '%q ' "$@")
+  timeout -k 10 "$CMD_TIMEOUT" "$@" >"$T/last.out" 2>"$T/last.err" </dev/null
+  _collect $?
+  return 0
+}
+
+# user_cmd COMMAND...: a command as the test identity, captured like cove.
+user_cmd() {
+  LAST_CMD="(as $RUN_AS) $(printf '%q ' "$@")"
+  as_user timeout -k 10 "$CMD_TIMEOUT" "$@" >"$T/last.out" 2>"$T/last.err" </dev/null
+  _collect $?
+  return 0
+}
+
+# cove_bg NAME ARGS...: starts cove in the background with output in $T/bg/NAME.{out,err,rc}.
+cove_bg() {
+  local name=$1
+  shift
+  mkdir -p "$T/bg"
+  (
+    as_user timeout -k 10 "$CMD_TIMEOUT" "$COVE_BIN" "${COVE_GLOBAL[@]}" "$@" \
+      >"$T/bg/$name.out" 2>"$T/bg/$name.err" </dev/null
+    echo $? >"$T/bg/$name.rc"
+  ) &
+  BG_PIDS+=($!)
+}
+
+# Waits for every cove_bg job started so far.
+wait_bg() {
+  local pid
+  for pid in "${BG_PIDS[@]}"; do wait "$pid"; done
+  BG_PIDS=()
+}
+
+# The command line cove_bg/cove would run, quoted for a shell (for script -c and the like).
+cove_cmdline() {
+  printf '%q ' "$COVE_BIN" "${COVE_GLOBAL[@]}" "$@"
+}
+
+# ---------------------------------------------------------------------------------------------
+# Registry, images, fault proxy
+
+start_registry() {
+  REG=$("$SCRIPTS/registry.sh" start "$T/registry" "$@") || return 1
+  REG_STORAGE=$T/registry/data
+}
+
+stop_registry() {
+  [[ -d $T/registry ]] && "$SCRIPTS/registry.sh" stop "$T/registry"
+  return 0
+}
+
+# seed_image REPO[:TAG] [make-test-image.sh options]: pushes to $REG; keeps its KEY=VALUE info.
+seed_image() {
+  local name=$1 file
+  shift
+  file=$T/images/${name//[\/:]/_}
+  mkdir -p "$T/images"
+  if ! "$SCRIPTS/make-test-image.sh" "$@" "$REG" "$name" >"$file" 2>"$file.err"; then
+    fail "seeding image $name failed"
+    diag "$(cat "$file.err")"
+    return 1
+  fi
+}
+
+# image_info REPO[:TAG] KEY: a value make-test-image.sh printed for that image.
+image_info() {
+  local file=$T/images/${1//[\/:]/_}
+  sed -n "s/^$2=//p" "$file" | head -n 1
+}
+
+# start_fault_proxy --fault REGEX ACTION ...: a fault proxy in front of $REG; sets PROXY.
+start_fault_proxy() {
+  local n=${#PROXY_PIDS[@]} portfile
+  portfile=$T/proxy$n.port
+  python3 "$SCRIPTS/fault-proxy.py" --upstream "$REG" --port-file "$portfile" "$@" \
+    >>"$T/proxy$n.log" 2>&1 &
+  PROXY_PIDS+=($!)
+  for _ in $(seq 1 100); do
+    [[ -s $portfile ]] && break
+    sleep 0.05
+  done
+  [[ -s $portfile ]] || { fail "fault proxy did not start"; return 1; }
+  PROXY=127.0.0.1:$(cat "$portfile")
+}
+
+stop_fault_proxies() {
+  local pid
+  for pid in "${PROXY_PIDS[@]}"; do
+    kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+  done
+  PROXY_PIDS=()
+}
+
+# ---------------------------------------------------------------------------------------------
+# Inspecting results
+
+# Prints the names of blobs in the store whose sha256 does not match their name.
+bad_blobs() {
+  local f
+  [[ -d $STORE/blobs/sha256 ]] || return 0
+  for f in "$STORE"/blobs/sha256/*; do
+    [[ -f $f ]] || continue
+    [[ $(sha256sum "$f" | cut -d' ' -f1) == "$(basename "$f")" ]] || basename "$f"
+  done
+}
+
+# Number of container directories in the store.
+container_count() {
+  local n=0 d
+  for d in "$STORE"/containers/*/; do [[ -d $d ]] && n=$((n + 1)); done
+  echo "$n"
+}
+
+# Pids of processes that belong to this suite's run: cove copies, helpers started with our
+# paths; the harness's own registry and proxies excluded.
+stray_pids() {
+  local p pid cmd exe own=" $$ ${PROXY_PIDS[*]} "
+  [[ -f $T/registry/registry.pid ]] && own+=" $(cat "$T/registry/registry.pid") "
+  for p in /proc/[0-9]*; do
+    pid=${p#/proc/}
+    [[ $own == *" $pid "* ]] && continue
+    exe=$(readlink "$p/exe" 2>/dev/null)
+    cmd=$(tr '\0' ' ' <"$p/cmdline" 2>/dev/null)
+    if [[ $exe == "$COVE_BIN" || $cmd == *"$T/"* && $cmd != *"/integration/run "* ]]; then
+      echo "$pid"
+    fi
+  done
+}
+
+# Mount points under the test dir visible in the host mount namespace.
+stray_mounts() {
+  awk -v t="$T/" 'index($5, t) == 1 { print $5 }' /proc/self/mountinfo
+}

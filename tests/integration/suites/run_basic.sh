@@ -1,0 +1,151 @@
+# cove run: output, exit codes, environment, working dir, user, entrypoint/cmd rules, naming,
+# --rm, hostname.
+
+suite_main() {
+  seed_image app-config --env GREETING=hello-from-config --workdir /home/app --user app \
+    --entrypoint '["/bin/echo","entry:"]' --cmd '["default-cmd"]'
+  seed_image cmd-only --no-env --cmd '["sh","-c","echo cmd-only"]'
+
+  TEST "run --rm echo hello"
+  expect_success cove run --rm "$IMG" echo hello
+  expect_eq "$OUT" hello "stdout"
+
+  TEST "the container's exit status is cove's"
+  expect_exit 0 cove run --rm "$IMG" true
+  expect_exit 1 cove run --rm "$IMG" false
+  expect_exit 3 cove run --rm "$IMG" sh -c 'exit 3'
+
+  TEST "an unknown cove flag exits 125"
+  expect_cove_error "" cove run --no-such-flag "$IMG" true
+
+  TEST "a command that cannot be invoked exits 126"
+  expect_exit 126 cove run --rm "$IMG" /etc/passwd
+
+  TEST "a command that does not exist exits 127"
+  expect_exit 127 cove run --rm "$IMG" no-such-command
+  expect_exit 127 cove run --rm "$IMG" /no/such/path
+
+  TEST "a container killed by a signal exits 128+N"
+  expect_exit 137 cove run --rm "$IMG" sh -c 'kill -9 $$'
+  expect_exit 143 cove run --rm "$IMG" sh -c 'kill -15 $$'
+
+  TEST "stdout and stderr stay separate"
+  expect_success cove run --rm "$IMG" sh -c 'echo to-out; echo to-err >&2'
+  expect_eq "$OUT" to-out "stdout"
+  expect_contains "$ERR" to-err "stderr"
+
+  TEST "-e sets variables, --env-file reads a file"
+  printf 'FROM_FILE=file-value\n# a comment\n\nSPACED=a b c\n' >"$WORK/env.list"
+  chmod 0644 "$WORK/env.list"
+  expect_success cove run --rm -e ONE=1 --env TWO=two=2 --env-file "$WORK/env.list" "$IMG" env
+  expect_contains "$OUT" "ONE=1" "env"
+  expect_contains "$OUT" "TWO=two=2" "env"
+  expect_contains "$OUT" "FROM_FILE=file-value" "env"
+  expect_contains "$OUT" "SPACED=a b c" "env"
+
+  TEST "image Env is applied and -e overrides it"
+  expect_success cove run --rm --entrypoint /bin/sh "$REG/app-config" -c 'echo $GREETING'
+  expect_eq "$OUT" hello-from-config "GREETING from the image"
+  expect_success cove run --rm --entrypoint /bin/sh -e GREETING=override "$REG/app-config" -c 'echo $GREETING'
+  expect_eq "$OUT" override "GREETING overridden"
+
+  TEST "PATH gets a default when the image sets none"
+  expect_success cove run --rm "$REG/cmd-only" env
+  expect_line "$OUT" '^PATH=.*/bin' "env"
+
+  TEST "default working dir is / and -w changes it"
+  expect_success cove run --rm "$IMG" pwd
+  expect_eq "$OUT" / "pwd"
+  expect_success cove run --rm -w /tmp "$IMG" pwd
+  expect_eq "$OUT" /tmp "pwd with -w /tmp"
+  expect_success cove run --rm --workdir /new/dir "$IMG" pwd
+  expect_eq "$OUT" /new/dir "pwd with a missing -w dir (created, as docker does)"
+
+  TEST "image WorkingDir and User are honoured"
+  expect_success cove run --rm --entrypoint /bin/sh "$REG/app-config" -c 'pwd; id -u; id -g'
+  expect_eq "$OUT" $'/home/app\n1000\n1000' "pwd, uid, gid"
+
+  TEST "-u app / -u 1000:1000 / -u root"
+  expect_success cove run --rm -u app "$IMG" id
+  expect_contains "$OUT" "uid=1000(app) gid=1000(app)" "id"
+  expect_success cove run --rm -u 1000:1000 "$IMG" id
+  expect_contains "$OUT" "uid=1000(app) gid=1000(app)" "id"
+  expect_success cove run --rm -u app:root "$IMG" id -g
+  expect_eq "$OUT" 0 "gid for app:root"
+  expect_success cove run --rm -u root "$REG/app-config" id -u
+  expect_eq "$OUT" "entry: id -u" "entrypoint kept, -u root"
+  expect_success cove run --rm "$IMG" id -u
+  expect_eq "$OUT" 0 "default user"
+
+  TEST "an unknown user name is a cove error"
+  expect_cove_error "nosuchuser" cove run --rm -u nosuchuser "$IMG" true
+
+  TEST "entrypoint and cmd combine as docker's"
+  expect_success cove run --rm "$REG/app-config"
+  expect_eq "$OUT" "entry: default-cmd" "image Entrypoint + Cmd"
+  expect_success cove run --rm "$REG/app-config" a b
+  expect_eq "$OUT" "entry: a b" "arguments replace Cmd"
+  expect_success cove run --rm --entrypoint /bin/echo "$REG/app-config"
+  expect_eq "$OUT" "" "--entrypoint drops the image Cmd"
+  expect_success cove run --rm --entrypoint /bin/echo "$REG/app-config" x y
+  expect_eq "$OUT" "x y" "--entrypoint with arguments"
+  expect_success cove run --rm "$REG/cmd-only"
+  expect_eq "$OUT" "cmd-only" "image Cmd alone"
+  expect_success cove run --rm "$REG/cmd-only" echo replaced
+  expect_eq "$OUT" "replaced" "arguments replace the image Cmd"
+
+  TEST "everything after IMAGE belongs to the container"
+  expect_success cove run --rm "$IMG" echo -la --rm -e X=1
+  expect_eq "$OUT" "-la --rm -e X=1" "echo"
+  local before
+  before=$(container_count)
+  expect_exit 1 cove run "$IMG" ls -la --rm
+  expect_contains "$ERR" "rm" "ls complains about its own --rm"
+  expect_eq "$(container_count)" "$((before + 1))" "containers (cove did not take --rm)"
+
+  TEST "--rm leaves no container directory"
+  before=$(container_count)
+  expect_success cove run --rm "$IMG" true
+  expect_exit 5 cove run --rm "$IMG" sh -c 'exit 5'
+  expect_exit 127 cove run --rm "$IMG" no-such-command
+  expect_eq "$(container_count)" "$before" "containers after --rm runs"
+
+  TEST "without --rm the container directory stays"
+  before=$(container_count)
+  expect_success cove run "$IMG" true
+  expect_eq "$(container_count)" "$((before + 1))" "containers"
+
+  TEST "--name clash is refused while the first container exists"
+  expect_success cove run --name named-one "$IMG" true
+  expect_cove_error "named-one" cove run --rm --name named-one "$IMG" true
+  expect_success cove run --rm --name named-two "$IMG" true
+  expect_success cove run --rm --name named-two "$IMG" true
+
+  TEST "hostname: a short id by default, --hostname sets it"
+  expect_success cove run --rm "$IMG" hostname
+  expect_match "$OUT" '^[0-9a-f]{12}$' "default hostname"
+  expect_success cove run --rm --hostname box.example "$IMG" hostname
+  expect_eq "$OUT" box.example "hostname"
+  expect_success cove run --rm --hostname box "$IMG" cat /etc/hostname
+  expect_eq "$OUT" box "/etc/hostname"
+
+  TEST "/etc/hosts and /etc/resolv.conf exist in the container"
+  expect_success cove run --rm "$IMG" sh -c 'test -f /etc/hosts && test -e /etc/resolv.conf && grep -c localhost /etc/hosts'
+
+  TEST "-i passes stdin through"
+  printf 'line one\nline two\n' >"$T/stdin.txt"
+  COVE_STDIN=$T/stdin.txt expect_success cove run --rm -i "$IMG" wc -l
+  expect_eq "$(tr -d ' ' <<<"$OUT")" 2 "lines read from stdin"
+
+  TEST "no mount of the container is visible on the host"
+  expect_success cove run --rm "$IMG" true
+  local left
+  left=$(grep -c -e "$T/" /proc/self/mountinfo)
+  expect_eq "$left" 0 "mountinfo entries under the test dir"
+
+  TEST "cove version and info"
+  expect_success cove version
+  expect_match "$OUT" '[0-9]+\.[0-9]+\.[0-9]+' "version"
+  expect_success cove info
+  expect_match "$OUT" '(overlay|fuse-overlayfs|copy)' "info names the storage driver"
+}
