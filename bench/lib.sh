@@ -44,21 +44,28 @@ find_cove() {
     return 1
 }
 
-# Run a command as USER with a clean, explicit environment (no PAM session, ~1 ms overhead).
+# The command prefix that runs what follows as USER with a clean, explicit environment (no PAM
+# session: setpriv costs ~1 ms). Printed as words, for hyperfine command strings and as_user.
+as_user_cmd() {
+    local user=$1
+    if [ "$user" = root ]; then
+        echo "env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root" \
+            "XDG_RUNTIME_DIR=$(user_base root)/xdg-run CONTAINERS_CONF=$BENCH_CONTAINERS_CONF"
+        return
+    fi
+    local home
+    home=$(getent passwd "$user" | cut -d: -f6)
+    echo "env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=$home USER=$user LOGNAME=$user" \
+        "XDG_RUNTIME_DIR=$(user_base "$user")/xdg-run CONTAINERS_CONF=$BENCH_CONTAINERS_CONF" \
+        "setpriv --reuid=$(id -u "$user") --regid=$(id -g "$user") --init-groups"
+}
+
+# Run a command as USER (see as_user_cmd).
 as_user() {
     local user=$1
     shift
-    if [ "$user" = root ]; then
-        env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root \
-            CONTAINERS_CONF="$BENCH_CONTAINERS_CONF" "$@"
-        return
-    fi
-    local uid home
-    uid=$(id -u "$user")
-    home=$(getent passwd "$user" | cut -d: -f6)
-    env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME="$home" USER="$user" LOGNAME="$user" \
-        XDG_RUNTIME_DIR="$(user_base "$user")/xdg-run" CONTAINERS_CONF="$BENCH_CONTAINERS_CONF" \
-        setpriv --reuid="$uid" --regid="$(id -g "$user")" --init-groups "$@"
+    # shellcheck disable=SC2046 # the prefix is words by design
+    $(as_user_cmd "$user") "$@"
 }
 
 # Global storage flags of each tool for USER, both on the benchmark filesystem.

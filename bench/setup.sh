@@ -9,8 +9,8 @@ set -euo pipefail
 require_root setup.sh
 
 PKGS="podman runc conmon catatonit golang-github-containers-common uidmap slirp4netns
-      fuse-overlayfs hyperfine docker-registry busybox-static curl gzip zstd jq e2fsprogs
-      util-linux python3"
+      fuse-overlayfs docker-registry busybox-static curl gzip zstd jq e2fsprogs
+      util-linux python3 bpftrace gcc libc6-dev hyperfine"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing="$missing $p"
@@ -22,6 +22,14 @@ if [ -n "$missing" ]; then
 fi
 
 mkdir -p "$BENCH_STATE" "$BENCH_CACHE"
+# The memory benchmark's launcher and tracer: memrun (tiny, so it does not distort the numbers)
+# and bpftrace, which needs tracefs.
+if [ ! -x "$BENCH_STATE/memrun" ] || [ "$BENCH_DIR/memrun.c" -nt "$BENCH_STATE/memrun" ]; then
+    gcc -O2 -Wall -Wextra -o "$BENCH_STATE/memrun" "$BENCH_DIR/memrun.c"
+fi
+if [ ! -e /sys/kernel/tracing/events ]; then
+    mount -t tracefs tracefs /sys/kernel/tracing
+fi
 cat >"$BENCH_CONTAINERS_CONF" <<CONF
 # Written by bench/setup.sh: podman's default crun and systemd cgroup manager refuse this
 # machine's hybrid cgroup v1/v2 layout, and there is no journald/dbus session.
@@ -48,7 +56,7 @@ install -o "$BENCH_USER" -g "$BENCH_USER" -m 0644 "$BENCH_CONTAINERS_CONF" \
 
 # The storage filesystem. Remount only when the requested kind differs from the mounted one.
 mkdir -p "$BENCH_MNT"
-current=$(findmnt -n -o FSTYPE --target "$BENCH_MNT" --mountpoint "$BENCH_MNT" 2>/dev/null || true)
+current=$(findmnt -n -o FSTYPE --mountpoint "$BENCH_MNT" 2>/dev/null || true)
 if [ -n "$current" ] && [ "$current" != "$BENCH_FS" ]; then
     umount "$BENCH_MNT"
     current=""
