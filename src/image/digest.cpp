@@ -23,7 +23,8 @@ bool is_lower_hex(std::string_view text) {
 Digest Digest::parse(std::string_view text) {
   size_t colon = text.find(':');
   if (colon == std::string_view::npos || colon == 0)
-    throw util::Error(util::cat("invalid digest ", util::quote(text), ": expected \"sha256:<hex>\""));
+    throw util::Error(
+        util::cat("invalid digest ", util::quote(text), ": expected \"sha256:<hex>\""));
   if (text.substr(0, colon + 1) != sha256_prefix)
     throw util::Error(util::cat("unsupported digest algorithm in ", util::quote(text),
                                 ": only sha256 is supported"));

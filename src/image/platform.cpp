@@ -22,13 +22,13 @@ struct ArchName {
 // uname machine names to OCI names. 32-bit ARM on an arm64 kernel reports armv8l; the images
 // it can run are arm/v7 ones, which is what registries publish.
 constexpr ArchName kernel_arches[] = {
-    {"x86_64", "amd64", ""},     {"amd64", "amd64", ""},     {"i386", "386", ""},
-    {"i486", "386", ""},         {"i586", "386", ""},        {"i686", "386", ""},
-    {"aarch64", "arm64", "v8"},  {"arm64", "arm64", "v8"},   {"armv8l", "arm", "v7"},
-    {"armv7l", "arm", "v7"},     {"armv7", "arm", "v7"},     {"armv6l", "arm", "v6"},
-    {"armv5tel", "arm", "v5"},   {"armv5l", "arm", "v5"},    {"ppc64le", "ppc64le", ""},
-    {"ppc64", "ppc64", ""},      {"s390x", "s390x", ""},     {"riscv64", "riscv64", ""},
-    {"mips64", "mips64", ""},    {"mips", "mips", ""},       {"loongarch64", "loong64", ""},
+    {"x86_64", "amd64", ""},    {"amd64", "amd64", ""},   {"i386", "386", ""},
+    {"i486", "386", ""},        {"i586", "386", ""},      {"i686", "386", ""},
+    {"aarch64", "arm64", "v8"}, {"arm64", "arm64", "v8"}, {"armv8l", "arm", "v7"},
+    {"armv7l", "arm", "v7"},    {"armv7", "arm", "v7"},   {"armv6l", "arm", "v6"},
+    {"armv5tel", "arm", "v5"},  {"armv5l", "arm", "v5"},  {"ppc64le", "ppc64le", ""},
+    {"ppc64", "ppc64", ""},     {"s390x", "s390x", ""},   {"riscv64", "riscv64", ""},
+    {"mips64", "mips64", ""},   {"mips", "mips", ""},     {"loongarch64", "loong64", ""},
 };
 
 // The architecture this binary was compiled for, used when uname reports something unknown.
@@ -82,7 +82,7 @@ Platform Platform::host() {
   struct utsname uts {};
   if (::uname(&uts) == 0) {
     std::string_view machine = uts.machine;
-    for (const auto& entry : kernel_arches) {
+    for (const auto &entry : kernel_arches) {
       if (entry.kernel == machine)
         return {"linux", std::string(entry.arch), std::string(entry.variant)};
     }
@@ -94,8 +94,8 @@ Platform Platform::parse(std::string_view text) {
   auto parts = util::split(util::to_lower(text), '/');
   bool ok = parts.size() <= 3 && std::all_of(parts.begin(), parts.end(), valid_part);
   if (!ok)
-    throw util::Error(util::cat("invalid platform ", util::quote(text),
-                                ": expected os/arch[/variant]"));
+    throw util::Error(
+        util::cat("invalid platform ", util::quote(text), ": expected os/arch[/variant]"));
   Platform platform;
   if (parts.size() == 1) {
     platform.os = "linux";
@@ -115,7 +115,7 @@ std::string Platform::str() const {
   return out;
 }
 
-bool Platform::accepts(const Platform& candidate) const {
+bool Platform::accepts(const Platform &candidate) const {
   if (os != candidate.os || architecture != candidate.architecture)
     return false;
   if (variant.empty() || candidate.variant.empty())

@@ -20,18 +20,10 @@ constexpr std::string_view official_prefix = "library/";
   throw util::Error(util::cat("invalid reference format: ", util::quote(text), ": ", why));
 }
 
-bool is_digit(char c) {
-  return c >= '0' && c <= '9';
-}
-bool is_lower_alnum(char c) {
-  return is_digit(c) || (c >= 'a' && c <= 'z');
-}
-bool is_alnum(char c) {
-  return is_lower_alnum(c) || (c >= 'A' && c <= 'Z');
-}
-bool is_hex(char c) {
-  return is_digit(c) || (c >= 'a' && c <= 'f');
-}
+bool is_digit(char c) { return c >= '0' && c <= '9'; }
+bool is_lower_alnum(char c) { return is_digit(c) || (c >= 'a' && c <= 'z'); }
+bool is_alnum(char c) { return is_lower_alnum(c) || (c >= 'A' && c <= 'Z'); }
+bool is_hex(char c) { return is_digit(c) || (c >= 'a' && c <= 'f'); }
 bool all_of(std::string_view text, bool (*pred)(char)) {
   return std::all_of(text.begin(), text.end(), pred);
 }
@@ -52,8 +44,8 @@ bool valid_domain(std::string_view domain) {
     if (close == std::string_view::npos || close < 3)
       return false;
     std::string_view ip = host.substr(1, close - 1);
-    if (!std::all_of(ip.begin(), ip.end(), [](char x) { return is_hex(x) || x == ':' ||
-                                                               (x >= 'A' && x <= 'F'); }))
+    if (!std::all_of(ip.begin(), ip.end(),
+                     [](char x) { return is_hex(x) || x == ':' || (x >= 'A' && x <= 'F'); }))
       return false;
     std::string_view rest = host.substr(close + 1);
     if (!rest.empty() && rest.front() != ':')
@@ -69,7 +61,7 @@ bool valid_domain(std::string_view domain) {
       if (port.empty())
         return false;
     }
-    for (const auto& part : util::split(host, '.')) {
+    for (const auto &part : util::split(host, '.')) {
       if (!valid_domain_component(part))
         return false;
     }
@@ -103,16 +95,17 @@ bool valid_tag(std::string_view tag) {
   auto word = [](char x) { return is_alnum(x) || x == '_'; };
   if (tag.empty() || tag.size() > tag_max || !word(tag.front()))
     return false;
-  return std::all_of(tag.begin(), tag.end(), [&](char x) { return word(x) || x == '.' || x == '-'; });
+  return std::all_of(tag.begin(), tag.end(),
+                     [&](char x) { return word(x) || x == '.' || x == '-'; });
 }
 
 // Docker's splitDockerDomain: the first component is a registry only if it looks like a host.
 std::pair<std::string, std::string> split_domain(std::string_view name) {
   size_t slash = name.find('/');
   std::string_view first = name.substr(0, slash == std::string_view::npos ? 0 : slash);
-  bool is_host = slash != std::string_view::npos &&
-                 (first.find_first_of(".:") != std::string_view::npos || first == "localhost" ||
-                  util::to_lower(first) != first);
+  bool is_host =
+      slash != std::string_view::npos && (first.find_first_of(".:") != std::string_view::npos ||
+                                          first == "localhost" || util::to_lower(first) != first);
   std::string domain(is_host ? first : default_domain);
   std::string remainder(is_host ? name.substr(slash + 1) : name);
   if (domain == legacy_domain)
@@ -132,7 +125,7 @@ ImageRef ImageRef::parse(std::string_view text) {
   if (size_t at = text.find('@'); at != std::string_view::npos) {
     try {
       ref.m_digest = Digest::parse(text.substr(at + 1));
-    } catch (const util::Error& e) {
+    } catch (const util::Error &e) {
       invalid(text, e.what());
     }
     name = text.substr(0, at);
@@ -153,12 +146,13 @@ ImageRef ImageRef::parse(std::string_view text) {
     invalid(text, util::cat("invalid registry ", util::quote(domain)));
   if (util::to_lower(remainder) != remainder)
     invalid(text, "repository name must be lowercase");
-  for (const auto& component : util::split(remainder, '/')) {
+  for (const auto &component : util::split(remainder, '/')) {
     if (!valid_path_component(component))
       invalid(text, util::cat("invalid repository name component ", util::quote(component)));
   }
   if (domain.size() + 1 + remainder.size() > name_total_max)
-    invalid(text, util::cat("repository name must not be more than ", name_total_max, " characters"));
+    invalid(text,
+            util::cat("repository name must not be more than ", name_total_max, " characters"));
   ref.m_registry = std::move(domain);
   ref.m_repository = std::move(remainder);
   if (ref.m_tag.empty() && !ref.m_digest)
@@ -166,9 +160,7 @@ ImageRef ImageRef::parse(std::string_view text) {
   return ref;
 }
 
-std::string ImageRef::name() const {
-  return util::cat(m_registry, '/', m_repository);
-}
+std::string ImageRef::name() const { return util::cat(m_registry, '/', m_repository); }
 
 std::string ImageRef::str() const {
   std::string out = name();
@@ -188,7 +180,7 @@ ImageRef ImageRef::with_tag(std::string_view tag) const {
   return ref;
 }
 
-ImageRef ImageRef::with_digest(const Digest& digest) const {
+ImageRef ImageRef::with_digest(const Digest &digest) const {
   ImageRef ref = *this;
   ref.m_digest = digest;
   return ref;

@@ -47,7 +47,7 @@ const std::string docker_config = R"({
   }
 })";
 
-void check_rejected(const std::string& bytes, const char* expected) {
+void check_rejected(const std::string &bytes, const char *expected) {
   CHECK_THROWS_WITH_AS(image::ImageConfig::from_json(bytes), doctest::Contains(expected),
                        util::Error);
 }
@@ -158,7 +158,8 @@ TEST_CASE("config: garbage and bad fields are named") {
   check_rejected(R"({"config": {"ExposedPorts": ["80/tcp"]}})", "config.ExposedPorts");
   check_rejected(R"({"rootfs": {"type": "layers", "diff_ids": ["sha256:abc"]}})",
                  "rootfs.diff_ids[0]: invalid digest");
-  check_rejected(R"({"rootfs": {"type": "layers", "diff_ids": "x"}})", "rootfs.diff_ids: expected an array");
+  check_rejected(R"({"rootfs": {"type": "layers", "diff_ids": "x"}})",
+                 "rootfs.diff_ids: expected an array");
   check_rejected(R"({"rootfs": {"type": "zfs", "diff_ids": []}})", "rootfs.type");
   check_rejected(R"({"history": [{"empty_layer": "yes"}]})", "history[0].empty_layer");
   check_rejected(R"({"history": [1]})", "history[0]: expected an object");
@@ -171,10 +172,10 @@ TEST_CASE("rfc3339: parse") {
   CHECK(image::parse_rfc3339("2024-09-26T16:01:42-05:30") == 1727386302);
   CHECK(image::parse_rfc3339("2024-02-29T00:00:00z") == 1709164800);
   CHECK(image::parse_rfc3339("2024-09-26 21:31:42Z") == 1727386302);
-  for (const char* bad : {"", "2024", "2024-09-26", "2024-09-26T21:31:42", "2023-02-29T00:00:00Z",
+  for (const char *bad : {"", "2024", "2024-09-26", "2024-09-26T21:31:42", "2023-02-29T00:00:00Z",
                           "2024-13-01T00:00:00Z", "2024-09-26T24:00:00Z", "2024-09-26T21:31:42.Z",
-                          "2024-09-26T21:31:42+0200", "2024-09-26T21:31:42Zjunk", "yyyy-mm-ddThh:mm:ssZ",
-                          "2024-09-26T21:31:42+25:00"}) {
+                          "2024-09-26T21:31:42+0200", "2024-09-26T21:31:42Zjunk",
+                          "yyyy-mm-ddThh:mm:ssZ", "2024-09-26T21:31:42+25:00"}) {
     CAPTURE(bad);
     CHECK_FALSE(image::parse_rfc3339(bad));
   }

@@ -99,26 +99,26 @@ const std::string docker_list = R"({
    ]
 })";
 
-image::Manifest as_manifest(const std::string& bytes, std::string_view content_type = "") {
+image::Manifest as_manifest(const std::string &bytes, std::string_view content_type = "") {
   auto parsed = image::parse_manifest(bytes, content_type);
   REQUIRE(std::holds_alternative<image::Manifest>(parsed));
   return std::get<image::Manifest>(parsed);
 }
 
-image::Index as_index(const std::string& bytes, std::string_view content_type = "") {
+image::Index as_index(const std::string &bytes, std::string_view content_type = "") {
   auto parsed = image::parse_manifest(bytes, content_type);
   REQUIRE(std::holds_alternative<image::Index>(parsed));
   return std::get<image::Index>(parsed);
 }
 
 // Replaces the first occurrence of `from` in `text`.
-std::string patch(std::string text, const std::string& from, const std::string& to) {
+std::string patch(std::string text, const std::string &from, const std::string &to) {
   auto pos = text.find(from);
   REQUIRE(pos != std::string::npos);
   return text.replace(pos, from.size(), to);
 }
 
-void check_rejected(const std::string& bytes, const char* expected) {
+void check_rejected(const std::string &bytes, const char *expected) {
   CHECK_THROWS_WITH_AS(image::parse_manifest(bytes, ""), doctest::Contains(expected), util::Error);
 }
 
@@ -187,9 +187,9 @@ TEST_CASE("manifest: Docker manifest list") {
 
 TEST_CASE("manifest: select_platform prefers exact, then missing variant") {
   image::Index index{std::string(image::media::oci_index), {}};
-  auto entry = [](const std::string& hex, image::Platform p) {
-    return image::Descriptor{std::string(image::media::oci_manifest), image::Digest::from_hex(hex),
-                             1, p, {}, {}};
+  auto entry = [](const std::string &hex, image::Platform p) {
+    return image::Descriptor{
+        std::string(image::media::oci_manifest), image::Digest::from_hex(hex), 1, p, {}, {}};
   };
   index.manifests.push_back(entry(h1, {"linux", "arm64", ""}));
   index.manifests.push_back(entry(h2, {"linux", "arm64", "v8"}));
@@ -202,11 +202,13 @@ TEST_CASE("manifest: select_platform prefers exact, then missing variant") {
 }
 
 TEST_CASE("manifest: type from content type or shape when mediaType is absent") {
-  std::string bare = patch(oci_manifest, R"("mediaType": "application/vnd.oci.image.manifest.v1+json",)", "");
+  std::string bare =
+      patch(oci_manifest, R"("mediaType": "application/vnd.oci.image.manifest.v1+json",)", "");
   CHECK(as_manifest(bare).media_type == image::media::oci_manifest);
   CHECK(as_manifest(bare, "application/vnd.docker.distribution.manifest.v2+json; charset=utf-8")
             .media_type == image::media::docker_manifest);
-  std::string bare_index = patch(oci_index, R"("mediaType": "application/vnd.oci.image.index.v1+json",)", "");
+  std::string bare_index =
+      patch(oci_index, R"("mediaType": "application/vnd.oci.image.index.v1+json",)", "");
   CHECK(as_index(bare_index).media_type == image::media::oci_index);
   CHECK(as_index(bare_index, "application/json").media_type == image::media::oci_index);
 }
@@ -231,7 +233,8 @@ TEST_CASE("manifest: garbage and truncated input") {
   check_rejected("[]", "expected a JSON object");
   check_rejected("\"manifest\"", "expected a JSON object");
   check_rejected("{}", "schemaVersion: missing");
-  check_rejected(R"({"schemaVersion": 1, "name": "x", "fsLayers": []})", "unsupported schemaVersion 1");
+  check_rejected(R"({"schemaVersion": 1, "name": "x", "fsLayers": []})",
+                 "unsupported schemaVersion 1");
   check_rejected(R"({"schemaVersion": "2"})", "schemaVersion: expected an integer");
   check_rejected(R"({"schemaVersion": 3})", "unsupported schemaVersion 3");
   check_rejected(R"({"schemaVersion": 2, "layers": []})", "config: missing");
@@ -241,23 +244,30 @@ TEST_CASE("manifest: garbage and truncated input") {
 }
 
 TEST_CASE("manifest: bad fields are named") {
-  check_rejected(patch(oci_manifest, "sha256:2222", "sha256:zz22"), "layers[0].digest: invalid digest");
+  check_rejected(patch(oci_manifest, "sha256:2222", "sha256:zz22"),
+                 "layers[0].digest: invalid digest");
   check_rejected(patch(oci_manifest, "sha256:3333", "md5:3333"), "layers[1].digest");
-  check_rejected(patch(oci_manifest, "\"size\": 581", "\"size\": -1"), "config.size: negative size -1");
+  check_rejected(patch(oci_manifest, "\"size\": 581", "\"size\": -1"),
+                 "config.size: negative size -1");
   check_rejected(patch(oci_manifest, "\"size\": 2152262", "\"size\": 1.5"), "layers[0].size");
   check_rejected(patch(oci_manifest, "\"size\": 2152262", "\"size\": \"12\""), "layers[0].size");
-  check_rejected(patch(oci_manifest, "\"size\": 0", "\"size\": 18446744073709551615"), "layers[1].size");
+  check_rejected(patch(oci_manifest, "\"size\": 0", "\"size\": 18446744073709551615"),
+                 "layers[1].size");
   check_rejected(patch(oci_manifest, "\"size\": 581", "\"sighs\": 581"), "config.size: missing");
-  check_rejected(patch(oci_manifest, "\"mediaType\": \"application/vnd.oci.image.layer.v1.tar+gzip\",", ""),
-                 "layers[0].mediaType: missing");
-  check_rejected(patch(oci_manifest, "\"base\"", "7"), "layers[0].annotations.org.opencontainers.image.title");
+  check_rejected(
+      patch(oci_manifest, "\"mediaType\": \"application/vnd.oci.image.layer.v1.tar+gzip\",", ""),
+      "layers[0].mediaType: missing");
+  check_rejected(patch(oci_manifest, "\"base\"", "7"),
+                 "layers[0].annotations.org.opencontainers.image.title");
   check_rejected(patch(oci_manifest, "[\"https://example.com/layer\"]", "\"x\""), "layers[1].urls");
   check_rejected(patch(oci_manifest, "application/vnd.oci.image.manifest.v1+json", "text/plain"),
                  "mediaType: unsupported media type");
-  check_rejected(patch(oci_index, R"("architecture": "amd64", )", ""), "manifests[0].platform.architecture: missing");
+  check_rejected(patch(oci_index, R"("architecture": "amd64", )", ""),
+                 "manifests[0].platform.architecture: missing");
   check_rejected(patch(oci_index, R"("os": "linux"})", R"("os": 5})"), "manifests[0].platform.os");
   check_rejected(patch(docker_list, "sha256:3333", "sha256:3333X"), "manifests[2].digest");
-  check_rejected(patch(docker_manifest, "\"layers\": [", "\"layers\": [7,"), "layers[0]: expected an object");
+  check_rejected(patch(docker_manifest, "\"layers\": [", "\"layers\": [7,"),
+                 "layers[0]: expected an object");
 }
 
 TEST_CASE("manifest: layer_compression") {

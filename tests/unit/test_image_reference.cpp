@@ -10,9 +10,7 @@ TEST_SUITE_BEGIN("image");
 namespace {
 const std::string hex64 = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
 
-std::string norm(std::string_view text) {
-  return image::ImageRef::parse(text).str();
-}
+std::string norm(std::string_view text) { return image::ImageRef::parse(text).str(); }
 } // namespace
 
 TEST_CASE("reference: Docker normalization") {
@@ -74,17 +72,16 @@ TEST_CASE("reference: separators in path components") {
 }
 
 TEST_CASE("reference: invalid references") {
-  const char* bad[] = {
-      "",           "UPPER",      "ns/Upper",   "x:",        "x:-tag",      "x:.tag",
-      "x:t@g",      "x@",         "x@sha256:",  "x@sha256:abc",             "x@md5:abc",
-      "a//b",       "/x",         "x/",         "ns/a___b",  "ns/a..b",    "ns/-a",
-      "ns/a-",      "ns/_a",      "x y",        ":tag",      "host:/x",    "-host.io/x",
-      "host-.io/x", "h:port/x",   "ns/a$b",     "[::1/x",    "a@b@c",
+  const char *bad[] = {
+      "",         "UPPER",      "ns/Upper",     "x:",        "x:-tag", "x:.tag", "x:t@g",
+      "x@",       "x@sha256:",  "x@sha256:abc", "x@md5:abc", "a//b",   "/x",     "x/",
+      "ns/a___b", "ns/a..b",    "ns/-a",        "ns/a-",     "ns/_a",  "x y",    ":tag",
+      "host:/x",  "-host.io/x", "host-.io/x",   "h:port/x",  "ns/a$b", "[::1/x", "a@b@c",
   };
-  for (const char* text : bad) {
+  for (const char *text : bad) {
     CAPTURE(text);
-    CHECK_THROWS_WITH_AS(image::ImageRef::parse(text), doctest::Contains("invalid reference format"),
-                         util::Error);
+    CHECK_THROWS_WITH_AS(image::ImageRef::parse(text),
+                         doctest::Contains("invalid reference format"), util::Error);
   }
   CHECK_THROWS_WITH_AS(image::ImageRef::parse("x:" + std::string(129, 'a')),
                        doctest::Contains("invalid reference format"), util::Error);

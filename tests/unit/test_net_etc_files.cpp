@@ -26,7 +26,8 @@ ff02::2 ip6-allrouters   # trailing comment
 10.0.0.9
 )";
 
-const std::string stub_resolv = R"(# This is /run/systemd/resolve/stub-resolv.conf managed by man:systemd-resolved(8).
+const std::string stub_resolv =
+    R"(# This is /run/systemd/resolve/stub-resolv.conf managed by man:systemd-resolved(8).
 nameserver 127.0.0.53
 options edns0 trust-ad
 search lan
@@ -43,8 +44,8 @@ options ndots:2
 options timeout:1
 )";
 
-std::string resolv(std::string_view host, NetworkKind kind, Strings servers = {}, Strings search = {},
-                   Strings options = {}) {
+std::string resolv(std::string_view host, NetworkKind kind, Strings servers = {},
+                   Strings search = {}, Strings options = {}) {
   return net::make_resolv_conf(host, kind, servers, search, options);
 }
 
@@ -70,7 +71,8 @@ TEST_CASE("hosts: empty host file gives the usual localhost lines") {
 }
 
 TEST_CASE("hosts: extra hosts come first and win over generated names") {
-  net::ExtraHosts extra = {{"db;db.local", "10.1.2.3"}, {"box", "192.0.2.7"}, {"v6", "2001:db8::1"}};
+  net::ExtraHosts extra = {
+      {"db;db.local", "10.1.2.3"}, {"box", "192.0.2.7"}, {"v6", "2001:db8::1"}};
   std::string hosts = net::make_hosts("box", "", NetworkKind::private_net, extra);
   CHECK(hosts == "10.1.2.3\tdb db.local\n"
                  "192.0.2.7\tbox\n"
@@ -96,9 +98,7 @@ TEST_CASE("hosts: bad extra hosts") {
   CHECK_THROWS_AS(net::make_hosts("b", "", NetworkKind::none, {{"a", ""}}), util::Error);
 }
 
-TEST_CASE("hostname file") {
-  CHECK(net::make_hostname("box") == "box\n");
-}
+TEST_CASE("hostname file") { CHECK(net::make_hostname("box") == "box\n"); }
 
 TEST_CASE("loopback addresses") {
   CHECK(net::is_loopback_address("127.0.0.1"));
@@ -122,14 +122,14 @@ TEST_CASE("resolv.conf: host network keeps the host file verbatim") {
 
 TEST_CASE("resolv.conf: private namespaces drop loopback servers") {
   CHECK(resolv(plain_resolv, NetworkKind::none) == "search corp.example lan\n"
-                                                    "nameserver 192.168.1.1\n"
-                                                    "nameserver 2001:db8::53\n"
-                                                    "options ndots:2 timeout:1\n");
+                                                   "nameserver 192.168.1.1\n"
+                                                   "nameserver 2001:db8::53\n"
+                                                   "options ndots:2 timeout:1\n");
   CHECK(resolv(plain_resolv, NetworkKind::private_net) == "search corp.example lan\n"
-                                                           "nameserver 10.0.2.3\n"
-                                                           "nameserver 192.168.1.1\n"
-                                                           "nameserver 2001:db8::53\n"
-                                                           "options ndots:2 timeout:1\n");
+                                                          "nameserver 10.0.2.3\n"
+                                                          "nameserver 192.168.1.1\n"
+                                                          "nameserver 2001:db8::53\n"
+                                                          "options ndots:2 timeout:1\n");
 }
 
 TEST_CASE("resolv.conf: nothing left means no nameserver line") {
@@ -173,7 +173,8 @@ TEST_CASE("write_etc_files writes the three files") {
   std::string hosts = util::read_file(dir.path() / "hosts");
   CHECK(hosts.rfind("10.9.9.9\tdb\n", 0) == 0);
   CHECK(hosts.find("\tc0ffee\n") != std::string::npos);
-  CHECK(util::read_file(dir.path() / "resolv.conf").find("nameserver 9.9.9.9\n") != std::string::npos);
+  CHECK(util::read_file(dir.path() / "resolv.conf").find("nameserver 9.9.9.9\n") !=
+        std::string::npos);
   struct stat st {};
   REQUIRE(::stat((dir.path() / "hosts").c_str(), &st) == 0);
   CHECK((st.st_mode & 07777) == 0644);

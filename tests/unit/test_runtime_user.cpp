@@ -87,14 +87,16 @@ TEST_CASE("user: explicit group overrides the primary group and drops lookups") 
 }
 
 TEST_CASE("user: unknown names") {
-  CHECK_THROWS_WITH_AS(resolve("nobody"),
-                       doctest::Contains("unable to find user nobody: no matching entries in passwd file"),
-                       util::Error);
-  CHECK_THROWS_WITH_AS(resolve("app:nogroup"),
-                       doctest::Contains("unable to find group nogroup: no matching entries in group file"),
-                       util::Error);
-  CHECK_THROWS_WITH_AS(runtime::resolve_user("app", "", ""), doctest::Contains("unable to find user app"),
-                       util::Error);
+  CHECK_THROWS_WITH_AS(
+      resolve("nobody"),
+      doctest::Contains("unable to find user nobody: no matching entries in passwd file"),
+      util::Error);
+  CHECK_THROWS_WITH_AS(
+      resolve("app:nogroup"),
+      doctest::Contains("unable to find group nogroup: no matching entries in group file"),
+      util::Error);
+  CHECK_THROWS_WITH_AS(runtime::resolve_user("app", "", ""),
+                       doctest::Contains("unable to find user app"), util::Error);
   CHECK_THROWS_WITH_AS(resolve("-1"), doctest::Contains("unable to find user -1"), util::Error);
 }
 
