@@ -36,7 +36,7 @@ find_cove() {
     fi
     local c
     for c in $(ls -t "$REPO_DIR"/build*/src/cove 2>/dev/null); do
-        if "$c" version >/dev/null 2>&1; then
+        if "$c" version 2>/dev/null | grep -q .; then
             echo "$c"
             return 0
         fi
@@ -44,20 +44,25 @@ find_cove() {
     return 1
 }
 
-# The command prefix that runs what follows as USER with a clean, explicit environment (no PAM
-# session: setpriv costs ~1 ms). Printed as words, for hyperfine command strings and as_user.
+# The environment USER's commands get: explicit and minimal, as in a fresh login, printed as an
+# `env -i ...` prefix (no PAM session).
+user_env_cmd() {
+    local user=$1 home
+    home=$(getent passwd "$user" | cut -d: -f6)
+    echo "env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=$home USER=$user LOGNAME=$user" \
+        "XDG_RUNTIME_DIR=$(user_base "$user")/xdg-run CONTAINERS_CONF=$BENCH_CONTAINERS_CONF"
+}
+
+# The command prefix that runs what follows as USER in that environment (setpriv costs ~1 ms).
+# Printed as words, for hyperfine command strings and as_user.
 as_user_cmd() {
     local user=$1
     if [ "$user" = root ]; then
-        echo "env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root" \
-            "XDG_RUNTIME_DIR=$(user_base root)/xdg-run CONTAINERS_CONF=$BENCH_CONTAINERS_CONF"
-        return
+        user_env_cmd root
+    else
+        echo "$(user_env_cmd "$user") setpriv --reuid=$(id -u "$user") --regid=$(id -g "$user")" \
+            "--init-groups"
     fi
-    local home
-    home=$(getent passwd "$user" | cut -d: -f6)
-    echo "env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=$home USER=$user LOGNAME=$user" \
-        "XDG_RUNTIME_DIR=$(user_base "$user")/xdg-run CONTAINERS_CONF=$BENCH_CONTAINERS_CONF" \
-        "setpriv --reuid=$(id -u "$user") --regid=$(id -g "$user") --init-groups"
 }
 
 # Run a command as USER (see as_user_cmd).
