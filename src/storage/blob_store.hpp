@@ -2,6 +2,7 @@
 #pragma once
 
 #include "image/digest.hpp"
+#include "storage/tmp_entry.hpp"
 #include "util/fd.hpp"
 #include "util/sha256.hpp"
 
@@ -17,6 +18,7 @@ namespace storage {
 // and renames into place; the destructor discards an uncommitted blob (ccache's AtomicFile rule).
 class BlobWriter {
 public:
+  // Creates the temporary file in `tmp_dir`; `final_path` is where commit() puts it.
   BlobWriter(std::filesystem::path tmp_dir, std::filesystem::path final_path, image::Digest expected,
              std::optional<std::int64_t> expected_size);
   BlobWriter(BlobWriter&&) noexcept;
@@ -27,10 +29,11 @@ public:
   void write(const void* data, size_t size);
   // Verifies and renames. Throws util::Error("digest mismatch for sha256:..: got sha256:..").
   void commit();
+  // Bytes received so far.
   std::int64_t written() const noexcept { return m_written; }
 
 private:
-  std::filesystem::path m_tmp_path;
+  TmpEntry m_tmp;
   std::filesystem::path m_final_path;
   image::Digest m_expected;
   std::optional<std::int64_t> m_expected_size;
@@ -40,11 +43,15 @@ private:
   bool m_committed = false;
 };
 
+// The content-addressed blob directory of one store.
 class BlobStore {
 public:
+  // `storage_root` is the store root (blobs/ and tmp/ live below it).
   explicit BlobStore(std::filesystem::path storage_root);
 
+  // blobs/sha256/<hex>
   std::filesystem::path path(const image::Digest& digest) const;
+  // True when the blob is stored.
   bool has(const image::Digest& digest) const;
   // Reads a stored blob (verified when written). Throws if absent.
   std::string read(const image::Digest& digest) const;

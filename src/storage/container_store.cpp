@@ -1,1 +1,198 @@
-// placeholder until the module lands
+#include "storage/container_store.hpp"
+
+#include "image/config.hpp"
+#include "storage/container_names.hpp"
+#include "storage/tmp_entry.hpp"
+#include "util/error.hpp"
+#include "util/fs.hpp"
+#include "util/log.hpp"
+#include "util/strings.hpp"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+
+namespace storage {
+
+namespace {
+
+using nlohmann::json;
+
+bool is_container_id(std::string_view name) {
+  return name.size() == 64 &&
+         name.find_first_not_of("0123456789abcdef") == std::string_view::npos;
+}
+
+json to_json(const ContainerRecord& r) {
+  return json{{"id", r.id},           {"name", r.name},         {"image", r.image},
+              {"image_id", r.image_id.str()}, {"created", r.created}, {"driver", r.driver},
+              {"spec", r.spec},       {"state", r.state}};
+}
+
+ContainerRecord from_json(const json& j) {
+  return ContainerRecord{j.at("id").get<std::string>(),
+                         j.at("name").get<std::string>(),
+                         j.value("image", std::string()),
+                         image::Digest::parse(j.at("image_id").get<std::string>()),
+                         j.value("created", std::string()),
+                         j.value("driver", std::string()),
+                         j.value("spec", json()),
+                         j.value("state", json())};
+}
+
+std::optional<std::string> read_link(const std::filesystem::path& link) {
+  std::error_code ec;
+  std::filesystem::path target = std::filesystem::read_symlink(link, ec);
+  if (ec)
+    return std::nullopt;
+  return target.string();
+}
+
+} // namespace
+
+ContainerStore::ContainerStore(std::filesystem::path storage_root)
+    : m_root(std::move(storage_root)) {}
+
+std::filesystem::path ContainerStore::dir(const std::string& id) const {
+  return m_root / "containers" / id;
+}
+
+ContainerRecord ContainerStore::create(const std::string& name, const std::string& image,
+                                       const image::Digest& image_id, nlohmann::json spec) {
+  ContainerRecord record{util::random_hex(32), name, image, image_id, image::now_rfc3339(),
+                         std::string(), std::move(spec), json::object()};
+  if (name.empty()) {
+    record.name = claim_generated_name(m_root / "names", record.id, [this](const std::string& n) {
+      return release_stale_name(n);
+    });
+  } else {
+    validate_container_name(name);
+    claim_name(name, record.id);
+  }
+  try {
+    // Built in tmp/ and renamed, so containers/ never holds a half-made container.
+    TmpEntry tmp(m_root / "tmp", "container-");
+    util::make_dirs(tmp.path(), 0700);
+    for (const char* sub : {"upper", "work", "merged", "userdata"})
+      util::make_dirs(tmp.path() / sub, 0700);
+    util::write_file_atomic(tmp.path() / "container.json", to_json(record).dump(), 0600);
+    if (::rename(tmp.path().c_str(), dir(record.id).c_str()) < 0)
+      util::throw_errno(util::cat("rename ", util::quote(tmp.path().string()), " to ",
+                                  util::quote(dir(record.id).string())));
+    tmp.release();
+  } catch (...) {
+    ::unlink((m_root / "names" / record.name).c_str());
+    util::rethrow_with_context(util::cat("create container ", record.name));
+  }
+  return record;
+}
+
+void ContainerStore::claim_name(const std::string& name, const std::string& id) const {
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    if (try_claim_name(m_root / "names", name, id))
+      return;
+    if (!release_stale_name(name))
+      break;
+  }
+  std::string owner = read_link(m_root / "names" / name).value_or("another container");
+  throw util::Error(util::cat("the container name ", util::quote(name), " is already in use by ",
+                              owner, ". You have to remove (or rename) that container to be able "
+                              "to reuse that name"));
+}
+
+bool ContainerStore::release_stale_name(const std::string& name) const {
+  // A name whose container directory is gone was left by a crash between the two steps.
+  std::filesystem::path link = m_root / "names" / name;
+  auto owner = read_link(link);
+  if (!owner)
+    return false;
+  struct stat st{};
+  if (::stat(dir(*owner).c_str(), &st) == 0)
+    return false;
+  LOG_DEBUG("container name ", util::quote(name), " was held by missing ", *owner, "; freed");
+  return ::unlink(link.c_str()) == 0;
+}
+
+void ContainerStore::save(const ContainerRecord& record) const {
+  util::write_file_atomic(dir(record.id) / "container.json", to_json(record).dump(), 0600);
+}
+
+std::optional<ContainerRecord> ContainerStore::load(const std::string& id) const {
+  auto text = util::read_file_if_exists(dir(id) / "container.json");
+  if (!text)
+    return std::nullopt;
+  try {
+    return from_json(json::parse(*text));
+  } catch (const std::exception& e) {
+    throw util::Error(util::cat("read container ", id, ": ", e.what()));
+  }
+}
+
+std::optional<ContainerRecord> ContainerStore::lookup(std::string_view id_or_name) const {
+  std::string key(id_or_name);
+  if (key.empty() || key.find('/') != std::string::npos || key == "." || key == "..")
+    return std::nullopt;
+  if (is_container_id(key))
+    if (auto r = load(key))
+      return r;
+  if (auto owner = read_link(m_root / "names" / key))
+    if (auto r = load(*owner))
+      return r;
+  if (key.find_first_not_of("0123456789abcdef") != std::string::npos)
+    return std::nullopt;
+  std::optional<ContainerRecord> match;
+  for (ContainerRecord& r : list()) {
+    if (r.id.compare(0, key.size(), key) != 0)
+      continue;
+    if (match)
+      throw util::Error(util::cat("container id prefix ", util::quote(key),
+                                  " is ambiguous: matches ", match->id.substr(0, 12), " and ",
+                                  r.id.substr(0, 12)));
+    match = std::move(r);
+  }
+  return match;
+}
+
+std::vector<ContainerRecord> ContainerStore::list() const {
+  std::vector<ContainerRecord> out;
+  std::error_code ec;
+  for (const auto& item : std::filesystem::directory_iterator(m_root / "containers", ec)) {
+    std::string id = item.path().filename().string();
+    if (!is_container_id(id))
+      continue;
+    if (auto r = load(id))
+      out.push_back(std::move(*r));
+  }
+  if (ec)
+    throw util::SystemError(ec.value(), "list containers");
+  std::sort(out.begin(), out.end(),
+            [](const ContainerRecord& a, const ContainerRecord& b) { return a.created > b.created; });
+  return out;
+}
+
+void ContainerStore::remove(const ContainerRecord& record) const {
+  // Out of containers/ first: a half-removed tree must not look like a container.
+  TmpEntry doomed(m_root / "tmp", "removed-");
+  if (::rename(dir(record.id).c_str(), doomed.path().c_str()) < 0 && errno != ENOENT)
+    util::throw_errno(util::cat("remove container ", record.id));
+  std::filesystem::path link = m_root / "names" / record.name;
+  if (read_link(link) == record.id)
+    ::unlink(link.c_str());
+}
+
+bool ContainerStore::image_in_use(const image::Digest& image_id) const {
+  return users_of(image_id).size() > 0;
+}
+
+std::vector<std::string> ContainerStore::users_of(const image::Digest& image_id) const {
+  std::vector<std::string> ids;
+  for (const ContainerRecord& r : list()) {
+    if (r.image_id == image_id)
+      ids.push_back(r.id);
+  }
+  return ids;
+}
+
+} // namespace storage

@@ -3,7 +3,8 @@
 //   upper/ work/    overlay upper and work dirs (or rootfs/ for the copy driver)
 //   merged/         mount point
 //   userdata/       generated /etc/hosts, /etc/hostname, /etc/resolv.conf
-// Names are unique through names/<name> symlinks to the id, created atomically (EEXIST = taken).
+// Names are unique through <root>/names/<name> symlinks to the id, created atomically (EEXIST =
+// taken); a link whose container directory is gone (a crash mid-create) is reclaimed.
 #pragma once
 
 #include "image/digest.hpp"
@@ -17,6 +18,7 @@
 
 namespace storage {
 
+// One container as stored in containers/<id>/container.json.
 struct ContainerRecord {
   std::string id;      // 64 hex
   std::string name;
@@ -32,6 +34,7 @@ struct ContainerRecord {
 // by rename, and name uniqueness comes from the atomic names/ symlink.
 class ContainerStore {
 public:
+  // `storage_root` is the store root (containers/, names/ and tmp/ live below it).
   explicit ContainerStore(std::filesystem::path storage_root);
 
   // Creates the directory tree and the record with a fresh id. If `name` is empty one is
@@ -50,8 +53,13 @@ public:
   std::filesystem::path dir(const std::string& id) const;
   // True if some container uses the image.
   bool image_in_use(const image::Digest& image_id) const;
+  // Ids of the containers created from the image.
+  std::vector<std::string> users_of(const image::Digest& image_id) const;
 
 private:
+  void claim_name(const std::string& name, const std::string& id) const;
+  bool release_stale_name(const std::string& name) const;
+  std::optional<ContainerRecord> load(const std::string& id) const;
   std::filesystem::path m_root;
 };
 

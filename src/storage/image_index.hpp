@@ -13,6 +13,7 @@
 
 namespace storage {
 
+// One local image as stored in images.json.
 struct ImageRecord {
   image::Digest id;                 // config digest (Docker's image ID)
   image::Digest manifest_digest;    // the platform manifest stored in blobs/
@@ -26,6 +27,7 @@ struct ImageRecord {
 
 // Mutating methods take the store's meta.lock themselves (read-modify-write is atomic across
 // processes); readers need no lock because images.json is replaced by rename.
+// The image records of one store.
 class ImageIndex {
 public:
   explicit ImageIndex(std::filesystem::path storage_root);

@@ -13,6 +13,7 @@ namespace storage {
 
 class Store;
 
+// One layer download in progress; see the file comment.
 class LayerIngest {
 public:
   // Prepares temp files and starts the unpack worker. `layer` is the manifest descriptor,

@@ -18,6 +18,7 @@
 
 namespace storage {
 
+// An opened storage root.
 class Store {
 public:
   // Creates the directory skeleton if needed (mode 0700 root dir) and cleans stale entries in
