@@ -1,0 +1,89 @@
+#include "cli/run_args.hpp"
+
+#include "image/platform.hpp"
+#include "registry/pull.hpp"
+#include "util/error.hpp"
+
+#include <algorithm>
+
+namespace cli {
+
+void add_run_flags(CLI::App& cmd, RunFlags& flags) {
+  // -h is --hostname for run, as in Docker; help stays on --help.
+  cmd.set_help_flag("--help", "Print this help and exit");
+  add_list_option(cmd, "-e,--env", flags.env, "Set an environment variable (K=V, or K to copy it)");
+  add_list_option(cmd, "--env-file", flags.env_files, "Read environment variables from a file");
+  add_list_option(cmd, "-v,--volume", flags.volumes, "Bind mount HOST-DIR:CONTAINER-DIR[:ro|rw]");
+  cmd.add_option("-w,--workdir", flags.workdir, "Working directory inside the container");
+  cmd.add_option("-u,--user", flags.user, "User (name or uid) and optional group: USER[:GROUP]");
+  cmd.add_option_function<std::string>(
+      "--entrypoint", [&flags](const std::string& value) { flags.entrypoint = value; },
+      "Override the image's entrypoint (\"\" clears it)");
+  cmd.add_option("-h,--hostname", flags.hostname, "Container host name");
+  cmd.add_option("--name", flags.name, "Assign a name to the container");
+  cmd.add_option("--network,--net", flags.network, "Network mode: none or host");
+  cmd.add_option("--pull", flags.pull, "Pull policy: always, missing, never, newer (bare: always)");
+  cmd.add_option("--platform", flags.platform, "Platform to pull: os/arch[/variant]");
+  cmd.add_flag_function(
+      "--tls-verify", [&flags](std::int64_t count) { flags.tls_verify = count > 0; },
+      "Require HTTPS and verify certificates (--tls-verify=false to disable)");
+  cmd.add_flag("--rm", flags.rm, "Remove the container when it exits");
+  cmd.add_flag("-i,--interactive", flags.interactive, "Keep stdin open");
+  cmd.add_flag("-t,--tty", flags.tty, "Allocate a pseudo-terminal");
+  cmd.add_flag("--read-only", flags.read_only, "Mount the root filesystem read-only");
+  cmd.add_flag("-q,--quiet", flags.quiet, "Do not print pull progress");
+  // Only for --help: split_command_args hands IMAGE and what follows over without CLI11.
+  cmd.add_option("IMAGE", flags.image_and_command, "Image, then the command and its arguments")
+      ->type_name("[COMMAND [ARG...]]");
+}
+
+ScanRules run_scan_rules() {
+  ScanRules rules;
+  rules.command_takers = {"run"};
+  rules.optional_values["--pull"] = {"always", {"always", "missing", "never", "newer", "true", "false"}};
+  return rules;
+}
+
+RunFlags parse_run_args(const std::vector<std::string>& args) {
+  CLI::App app{"cove"};
+  RunFlags flags;
+  CLI::App* run = app.add_subcommand("run");
+  add_run_flags(*run, flags);
+  std::vector<std::string> words{"run"};
+  words.insert(words.end(), args.begin(), args.end());
+  SplitArgs split = split_command_args(app, std::move(words), run_scan_rules());
+  // CLI11 parses a vector from the back.
+  std::reverse(split.options.begin(), split.options.end());
+  app.parse(split.options);
+  flags.image_and_command = std::move(split.command);
+  return flags;
+}
+
+runtime::RunRequest to_run_request(const RunFlags& flags) {
+  if (flags.image_and_command.empty())
+    throw util::Error("run: an image is required: cove run [OPTIONS] IMAGE [COMMAND [ARG...]]");
+  runtime::RunRequest req;
+  req.image = flags.image_and_command.front();
+  req.command.assign(flags.image_and_command.begin() + 1, flags.image_and_command.end());
+  req.env = flags.env;
+  req.env_files = flags.env_files;
+  req.workdir = flags.workdir;
+  req.user = flags.user;
+  req.entrypoint = flags.entrypoint;
+  req.hostname = flags.hostname;
+  req.name = flags.name;
+  req.volumes = flags.volumes;
+  req.network = flags.network;
+  req.pull = registry::parse_pull_policy(flags.pull);
+  if (!flags.platform.empty())
+    req.pull_options.platform = image::Platform::parse(flags.platform);
+  req.pull_options.tls_verify = flags.tls_verify;
+  req.pull_options.quiet = flags.quiet;
+  req.rm = flags.rm;
+  req.interactive = flags.interactive;
+  req.tty = flags.tty;
+  req.read_only = flags.read_only;
+  return req;
+}
+
+} // namespace cli
