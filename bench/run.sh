@@ -47,9 +47,14 @@ else
     note "no working cove binary (COVE or build*/src/cove answering 'version'): podman only"
 fi
 
-row() { printf '%-34s %14s %14s %14s   %s\n' "$@" | tee -a "$TABLE"; }
-ms() { jq -r --arg n "$2" '.results[] | select(.command == $n) |
-    "\(.mean * 1000 | . * 10 | round / 10) ± \(.stddev * 1000 | . * 10 | round / 10)"' "$1"; }
+row() { printf '%-36s %16s %16s %16s   %s\n' "$@" | tee -a "$TABLE"; }
+# "mean ± stddev" of command NAME in hyperfine JSON, in ms (or in s with a third argument "s").
+ms() {
+    local scale=1000
+    [ "${3:-}" = s ] && scale=1
+    jq -r --arg n "$2" --argjson k "$scale" '.results[] | select(.command == $n) |
+        "\(.mean * $k * 100 | round / 100) ± \(.stddev * $k * 100 | round / 100)"' "$1"
+}
 mean() { jq -r --arg n "$2" '.results[] | select(.command == $n) | .mean' "$1"; }
 ratio() { # ratio A B: A/B with one decimal, or "-" when either is missing
     if [ -n "$1" ] && [ -n "$2" ]; then awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1fx", a / b }'; else echo -; fi
@@ -117,8 +122,8 @@ bench_pull_one() { # USER TAG REPOTAG
     p=$(mean "$json" podman)
     r=$(mean "$json" pipeline)
     c=$([ -n "$have_cove" ] && mean "$json" cove || true)
-    row "pull $tag ($u) ms" "$([ -n "$c" ] && ms "$json" cove || echo -)" "$(ms "$json" podman)" \
-        "$(ms "$json" pipeline)" \
+    row "pull $tag ($u) s" "$([ -n "$c" ] && ms "$json" cove s || echo -)" "$(ms "$json" podman s)" \
+        "$(ms "$json" pipeline s)" \
         "podman/cove $(ratio "$p" "$c") (target >= 2.5x); pipeline/cove $(ratio "$r" "$c") (target > 1x)"
     "$BENCH_DIR/run.sh" --wipe "$u"
 }
