@@ -131,6 +131,8 @@ std::string table_name(std::string_view line, size_t brackets) {
 bool matches(std::string_view location, std::string_view name) {
   if (location.rfind("*.", 0) == 0) {
     std::string_view host = name.substr(0, name.find('/'));
+    if (host.find(']') == std::string_view::npos)
+      host = host.substr(0, host.find(':')); // a port does not stop a wildcard from matching
     std::string_view suffix = location.substr(1);
     return host.size() > suffix.size() && host.substr(host.size() - suffix.size()) == suffix;
   }
