@@ -133,6 +133,16 @@ expect_cove_error() {
     { fail "error message does not mention \"$needle\""; show_last; }
 }
 
+# expect_failure "125|126" NEEDLE COMMAND...: fails with one of the statuses and a message
+# mentioning NEEDLE (case-insensitive), where Docker and podman differ in the status.
+expect_failure() {
+  local codes=$1 needle=$2
+  shift 2
+  if [[ $1 == cove ]]; then "$@"; else run_cmd "$@"; fi
+  [[ "|$codes|" == *"|$RC|"* ]] || { fail "expected exit status $codes, got $RC"; show_last; }
+  [[ ${ERR,,} == *"${needle,,}"* ]] || { fail "stderr does not mention \"$needle\""; show_last; }
+}
+
 expect_exists() { [[ -e $1 || -L $1 ]] || fail "expected $1 to exist"; }
 expect_missing() { [[ ! -e $1 && ! -L $1 ]] || fail "expected $1 not to exist"; }
 
@@ -297,11 +307,48 @@ stray_pids() {
     pid=${p#/proc/}
     [[ $own == *" $pid "* ]] && continue
     exe=$(readlink "$p/exe" 2>/dev/null)
-    cmd=$(tr '\0' ' ' <"$p/cmdline" 2>/dev/null)
+    cmd=$({ tr '\0' ' ' <"$p/cmdline"; } 2>/dev/null)
     if [[ $exe == "$COVE_BIN" || $cmd == *"$T/"* && $cmd != *"/integration/run "* ]]; then
       echo "$pid"
     fi
   done
+}
+
+# The command lines of PIDS, one per line, for failure messages.
+describe_pids() {
+  local pid
+  for pid in "$@"; do
+    printf '%s: %s\n' "$pid" "$({ tr '\0' ' ' <"/proc/$pid/cmdline"; } 2>/dev/null)"
+  done
+}
+
+# wait_for_process CMDLINE: waits up to 30 s for a process whose command line (args joined by
+# spaces) is exactly CMDLINE; prints its pid.
+wait_for_process() {
+  local want="$1 " p
+  for _ in $(seq 1 300); do
+    for p in /proc/[0-9]*; do
+      if [[ $({ tr '\0' ' ' <"$p/cmdline"; } 2>/dev/null) == "$want" ]]; then
+        echo "${p#/proc/}"
+        return 0
+      fi
+    done
+    sleep 0.1
+  done
+  return 1
+}
+
+# The pid of the outermost cove process (the one a user would signal), given one running.
+cove_main_pid() {
+  local p ppid
+  for p in /proc/[0-9]*; do
+    [[ $(readlink "$p/exe" 2>/dev/null) == "$COVE_BIN" ]] || continue
+    ppid=$(awk '/^PPid:/ { print $2 }' "$p/status" 2>/dev/null)
+    [[ $(readlink "/proc/$ppid/exe" 2>/dev/null) == "$COVE_BIN" ]] && continue
+    echo "${p#/proc/}"
+    return 0
+  done
+  return 1
 }
 
 # Mount points under the test dir visible in the host mount namespace.

@@ -58,7 +58,7 @@ suite_main() {
   expect_eq "$(container_count)" 0 "container dirs after --rm"
 
   TEST "8 concurrent runs of an image not yet pulled, with 4 concurrent pulls"
-  seed_image late --variant multi --compression zstd
+  seed_image late --variant multi --compression zstd --env LATE=1
   names=()
   for i in 1 2 3 4; do
     cove_bg "late-pull$i" pull "$REG/late"
@@ -97,7 +97,7 @@ suite_main() {
   sleep 1.5
   local pid
   for pid in $(stray_pids); do
-    [[ $(tr '\0' ' ' <"/proc/$pid/cmdline") == *" pull $PROXY/killed"* ]] && kill -KILL "$pid"
+    [[ $(describe_pids "$pid") == *" pull $PROXY/killed"* ]] && kill -KILL "$pid"
   done
   wait_bg
   expect_ne "$(cat "$T/bg/killed.rc")" 0 "status of the killed pull"

@@ -57,7 +57,7 @@ check_driver() {
   TEST "$driver: nothing stays mounted or running"
   local pids
   pids=$(stray_pids)
-  [[ -z $pids ]] || fail "processes left: $(for p in $pids; do tr '\0' ' ' <"/proc/$p/cmdline"; echo; done)"
+  [[ -z $pids ]] || fail "processes left: $(describe_pids $pids)"
   [[ -z $(stray_mounts) ]] || fail "mounts left: $(stray_mounts)"
 }
 

@@ -25,9 +25,32 @@ suite_main() {
   expect_exit 127 cove run --rm "$IMG" no-such-command
   expect_exit 127 cove run --rm "$IMG" /no/such/path
 
-  TEST "a container killed by a signal exits 128+N"
-  expect_exit 137 cove run --rm "$IMG" sh -c 'kill -9 $$'
-  expect_exit 143 cove run --rm "$IMG" sh -c 'kill -15 $$'
+  TEST "a process killed by a signal exits 128+N through the shell"
+  # The shell is pid 1 of the container, which its own namespace cannot SIGKILL: a child dies.
+  expect_exit 137 cove run --rm "$IMG" sh -c 'sh -c "kill -9 \$\$"'
+  expect_exit 143 cove run --rm "$IMG" sh -c 'sh -c "kill -15 \$\$"'
+
+  TEST "the container's main process killed by a signal: cove exits 128+N"
+  cove_bg sigkill run --rm "$IMG" sleep 1234
+  local pid
+  if pid=$(wait_for_process "sleep 1234"); then
+    kill -KILL "$pid"
+  else
+    fail "the container process never appeared"
+  fi
+  wait_bg
+  expect_eq "$(cat "$T/bg/sigkill.rc")" 137 "exit status"
+
+  TEST "SIGTERM sent to cove reaches the container"
+  cove_bg sigterm run --rm "$IMG" sh -c 'trap "echo got-term; exit 42" TERM; sleep 1235 & wait'
+  if wait_for_process "sleep 1235" >/dev/null && pid=$(cove_main_pid); then
+    kill -TERM "$pid"
+  else
+    fail "the container or cove process never appeared"
+  fi
+  wait_bg
+  expect_eq "$(cat "$T/bg/sigterm.rc")" 42 "exit status"
+  expect_eq "$(cat "$T/bg/sigterm.out")" got-term "stdout"
 
   TEST "stdout and stderr stay separate"
   expect_success cove run --rm "$IMG" sh -c 'echo to-out; echo to-err >&2'
@@ -78,7 +101,7 @@ suite_main() {
   expect_eq "$OUT" 0 "default user"
 
   TEST "an unknown user name is a cove error"
-  expect_cove_error "nosuchuser" cove run --rm -u nosuchuser "$IMG" true
+  expect_failure "125|126" "nosuchuser" cove run --rm -u nosuchuser "$IMG" true
 
   TEST "entrypoint and cmd combine as docker's"
   expect_success cove run --rm "$REG/app-config"

@@ -73,8 +73,8 @@ suite_main() {
   expect_not_contains "$OUT" "cove" "ps in the container"
 
   TEST "/proc/1/cmdline is the container's command"
-  expect_success cove run --rm "$IMG" cat /proc/1/cmdline
-  expect_eq "$(tr '\0' ' ' <<<"$OUT")" "cat /proc/1/cmdline " "cmdline"
+  expect_success cove run --rm "$IMG" sh -c 'tr "\0" " " </proc/1/cmdline; echo'
+  expect_eq "$OUT" 'sh -c tr "\0" " " </proc/1/cmdline; echo ' "cmdline of pid 1"
 
   TEST "/sys is mounted read-only"
   expect_success cove run --rm "$IMG" sh -c 'test -d /sys/kernel && echo sys'

@@ -5,6 +5,10 @@
 squeeze() { awk '{ print $1, $2, $3 }' <<<"$1"; }
 
 suite_main() {
+  # Pulled apart from the runs, so warnings about squashed layer owners do not count as the run's.
+  TEST "pull"
+  expect_success cove pull "$IMG"
+
   case $IDENTITY in
     user) userns_with_subids ;;
     nosub) userns_single_id ;;

@@ -18,6 +18,10 @@ tty_run() {
 }
 
 suite_main() {
+  # Pull first: progress messages would otherwise share the terminal with the output.
+  TEST "pull the image"
+  expect_success cove pull "$IMG"
+
   TEST "-it gives the container a pty"
   tty_run "" run --rm -it "$IMG" tty
   expect_eq "$RC" 0 "exit status"
