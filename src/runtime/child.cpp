@@ -1,1 +1,169 @@
-// placeholder until the module lands
+#include "runtime/child.hpp"
+
+#include "runtime/confined.hpp"
+#include "runtime/exit_status.hpp"
+#include "runtime/mount_apply.hpp"
+#include "runtime/sync_channel.hpp"
+
+#include <fcntl.h>
+#include <linux/close_range.h>
+#include <net/if.h>
+#include <signal.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+extern char** environ;
+
+namespace runtime {
+
+namespace {
+
+[[noreturn]] void fail(int sync_fd, int err, ChildStage stage, const char* what) noexcept {
+  child_report(sync_fd, err, stage, what);
+  ::_exit(exit_tool_error);
+}
+
+[[noreturn]] void fail_path(int sync_fd, int err, ChildStage stage, const char* prefix,
+                            const char* path) noexcept {
+  child_report_path(sync_fd, err, stage, prefix, path);
+  ::_exit(exit_tool_error);
+}
+
+// The parent blocked every signal around clone() and may ignore some; the command must start
+// with a clean slate, as after a fresh fork+exec from a shell.
+void reset_signals() noexcept {
+  struct sigaction action{};
+  action.sa_handler = SIG_DFL;
+  for (int sig = 1; sig < NSIG; ++sig) {
+    if (sig != SIGKILL && sig != SIGSTOP)
+      ::sigaction(sig, &action, nullptr); // glibc-internal signals fail with EINVAL: harmless
+  }
+  sigset_t none;
+  sigemptyset(&none);
+  ::sigprocmask(SIG_SETMASK, &none, nullptr);
+}
+
+int bring_loopback_up() noexcept {
+  int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0)
+    return errno;
+  ifreq request{};
+  std::strcpy(request.ifr_name, "lo");
+  int rc = ::ioctl(fd, SIOCGIFFLAGS, &request);
+  if (rc == 0) {
+    request.ifr_flags = static_cast<short>(request.ifr_flags | IFF_UP | IFF_RUNNING);
+    rc = ::ioctl(fd, SIOCSIFFLAGS, &request);
+  }
+  int err = rc < 0 ? errno : 0;
+  ::close(fd);
+  return err;
+}
+
+// pivot_root(".", ".") stacks the old root under the new one at the same place; detaching "."
+// then drops the old root without needing a put_old directory inside the image (crun, bwrap).
+void pivot(const ChildPlan& plan, int sync_fd) noexcept {
+  if (::chdir(plan.rootfs.c_str()) < 0)
+    fail_path(sync_fd, errno, ChildStage::pivot, "chdir", plan.rootfs.c_str());
+  if (::syscall(SYS_pivot_root, ".", ".") < 0)
+    fail_path(sync_fd, errno, ChildStage::pivot, "pivot_root", plan.rootfs.c_str());
+  if (::umount2(".", MNT_DETACH) < 0)
+    fail(sync_fd, errno, ChildStage::pivot, "detach the old root");
+  if (::chdir("/") < 0)
+    fail(sync_fd, errno, ChildStage::pivot, "chdir \"/\"");
+}
+
+void setup_stdio(const ChildPlan& plan, int sync_fd) noexcept {
+  if (plan.tty_fd >= 0) {
+    if (::setsid() < 0)
+      fail(sync_fd, errno, ChildStage::terminal, "setsid");
+    if (::ioctl(plan.tty_fd, TIOCSCTTY, 0) < 0)
+      fail(sync_fd, errno, ChildStage::terminal, "make the pty the controlling terminal");
+    for (int fd = 0; fd <= 2; ++fd) {
+      if (::dup2(plan.tty_fd, fd) < 0)
+        fail(sync_fd, errno, ChildStage::terminal, "dup2 the pty onto stdio");
+    }
+  } else if (plan.stdin_fd >= 0 && ::dup2(plan.stdin_fd, 0) < 0) {
+    fail(sync_fd, errno, ChildStage::terminal, "dup2 stdin");
+  }
+}
+
+// Raw syscalls: glibc's set*id wrappers signal every thread the parent had, and after a raw
+// clone() those threads do not exist in this process.
+void switch_user(const ChildPlan& plan, int sync_fd) noexcept {
+  if (plan.set_groups &&
+      ::syscall(SYS_setgroups, plan.groups.size(), plan.groups.data()) < 0)
+    fail(sync_fd, errno, ChildStage::user, "setgroups");
+  if (::syscall(SYS_setresgid, plan.gid, plan.gid, plan.gid) < 0)
+    fail(sync_fd, errno, ChildStage::user, "setresgid");
+  if (::syscall(SYS_setresuid, plan.uid, plan.uid, plan.uid) < 0)
+    fail(sync_fd, errno, ChildStage::user, "setresuid");
+  // A credential change clears the parent-death signal; set it again.
+  ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+}
+
+// Docker creates a missing WorkingDir (as root) when the container starts.
+void make_cwd(const ChildPlan& plan, int sync_fd) noexcept {
+  int root = ::open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  int rc = root < 0 ? -errno : make_dirs_in_root(root, plan.cwd.c_str(), 0755);
+  if (root >= 0)
+    ::close(root);
+  if (rc < 0)
+    fail_path(sync_fd, -rc, ChildStage::cwd, "create working directory", plan.cwd.c_str());
+}
+
+[[noreturn]] void exec(ExecArrays& exec_arrays, int sync_fd) noexcept {
+  // Nothing of cove's may leak into the container; the sync socket closes on success.
+  ::syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC);
+  // glibc's execvpe searches the caller's PATH, so the container's environment must be current.
+  environ = exec_arrays.envp.data();
+  const char* file = exec_arrays.argv[0];
+  ::execvpe(file, exec_arrays.argv.data(), exec_arrays.envp.data());
+  int err = errno;
+  child_report(sync_fd, err, ChildStage::exec, file);
+  ::_exit(err == ENOENT || err == ENOTDIR ? exit_not_found : exit_cannot_invoke);
+}
+
+} // namespace
+
+ExecArrays make_exec_arrays(ChildPlan& plan) {
+  ExecArrays arrays;
+  for (std::string& arg : plan.args)
+    arrays.argv.push_back(arg.data());
+  arrays.argv.push_back(nullptr);
+  for (std::string& entry : plan.env)
+    arrays.envp.push_back(entry.data());
+  arrays.envp.push_back(nullptr);
+  return arrays;
+}
+
+void child_main(const ChildPlan& plan, ExecArrays& exec_arrays, int sync_fd) noexcept {
+  // If cove dies, so does the container; a parent already gone shows as EOF on the channel.
+  ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+  reset_signals();
+  if (!child_wait_go(sync_fd))
+    ::_exit(exit_tool_error);
+  if (!plan.hostname.empty() && ::sethostname(plan.hostname.data(), plan.hostname.size()) < 0)
+    fail(sync_fd, errno, ChildStage::setup, "sethostname");
+  if (plan.loopback_up) {
+    if (int err = bring_loopback_up(); err != 0)
+      fail(sync_fd, err, ChildStage::setup, "bring up the loopback interface");
+  }
+  if (!apply_mount_plan(plan.mounts, sync_fd))
+    ::_exit(exit_tool_error);
+  pivot(plan, sync_fd);
+  setup_stdio(plan, sync_fd);
+  make_cwd(plan, sync_fd);
+  switch_user(plan, sync_fd);
+  if (::chdir(plan.cwd.c_str()) < 0)
+    fail_path(sync_fd, errno, ChildStage::cwd, "chdir", plan.cwd.c_str());
+  exec(exec_arrays, sync_fd);
+}
+
+} // namespace runtime

@@ -1,1 +1,114 @@
-// placeholder until the module lands
+#include "runtime/launcher.hpp"
+
+#include "runtime/sync_channel.hpp"
+#include "util/error.hpp"
+#include "util/log.hpp"
+#include "util/strings.hpp"
+
+#include <sched.h>
+#include <signal.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace runtime {
+
+ContainerProcess::ContainerProcess(ContainerProcess&& other) noexcept
+    : m_pid(std::exchange(other.m_pid, -1)), m_pidfd(std::move(other.m_pidfd)),
+      m_reaped(other.m_reaped) {}
+
+ContainerProcess::~ContainerProcess() {
+  if (m_pid <= 0 || m_reaped)
+    return;
+  signal(SIGKILL);
+  int status;
+  while (::waitpid(m_pid, &status, 0) < 0 && errno == EINTR) {
+  }
+}
+
+void ContainerProcess::signal(int sig) const noexcept {
+  if (m_pid > 0 && !m_reaped)
+    ::syscall(SYS_pidfd_send_signal, m_pidfd.get(), sig, nullptr, 0);
+}
+
+int ContainerProcess::wait() {
+  int status = 0;
+  while (::waitpid(m_pid, &status, 0) < 0) {
+    if (errno != EINTR)
+      util::throw_errno(util::cat("wait for container process ", m_pid));
+  }
+  m_reaped = true;
+  return status;
+}
+
+std::optional<int> ContainerProcess::try_wait() {
+  int status = 0;
+  pid_t rc;
+  while ((rc = ::waitpid(m_pid, &status, WNOHANG)) < 0) {
+    if (errno != EINTR)
+      util::throw_errno(util::cat("wait for container process ", m_pid));
+  }
+  if (rc == 0)
+    return std::nullopt;
+  m_reaped = true;
+  return status;
+}
+
+namespace {
+
+// The message the user sees when the command cannot be run (Docker's wording).
+std::string exec_failure_message(const ChildReport& report) {
+  if (report.error == ENOENT && report.what.find('/') == std::string::npos)
+    return util::cat("executable file `", report.what, "` not found in $PATH");
+  if (report.error == EACCES)
+    return util::cat("exec ", util::quote(report.what), ": permission denied");
+  return util::cat("exec ", util::quote(report.what), ": ", std::strerror(report.error));
+}
+
+// Raw clone without a new stack: fork semantics plus namespace flags and a pidfd. All signals
+// are blocked across it so no handler runs in the child before it resets them.
+ContainerProcess clone_child(ChildPlan& plan, ExecArrays& exec, SyncChannel& channel,
+                             unsigned long flags) {
+  sigset_t all;
+  sigset_t old;
+  sigfillset(&all);
+  ::pthread_sigmask(SIG_SETMASK, &all, &old);
+  int pidfd = -1;
+  long pid = ::syscall(SYS_clone, flags | CLONE_PIDFD | SIGCHLD, nullptr, &pidfd, nullptr, nullptr);
+  if (pid == 0) {
+    channel.close_parent_end();
+    child_main(plan, exec, channel.child_fd());
+  }
+  int err = errno;
+  ::pthread_sigmask(SIG_SETMASK, &old, nullptr);
+  if (pid < 0)
+    util::throw_errno(err, "clone the container process");
+  return ContainerProcess(static_cast<pid_t>(pid), util::UniqueFd(pidfd));
+}
+
+} // namespace
+
+ContainerProcess Launcher::start(ChildPlan& plan, NetworkNamespace network) {
+  unsigned long flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC;
+  if (network == NetworkNamespace::private_)
+    flags |= CLONE_NEWNET;
+  ExecArrays exec = make_exec_arrays(plan);
+  SyncChannel channel;
+  ContainerProcess process = clone_child(plan, exec, channel, flags);
+  channel.close_child_end();
+  LOG_DEBUG("started container process ", process.pid());
+  channel.send_go();
+  std::optional<ChildReport> report = channel.wait_exec();
+  if (!report)
+    return process;
+  if (report->stage == ChildStage::exec) {
+    util::log::error(exec_failure_message(*report));
+    return process;
+  }
+  throw util::SystemError(report->error, util::cat("start container: ", report->what));
+}
+
+} // namespace runtime

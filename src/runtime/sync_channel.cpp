@@ -1,1 +1,89 @@
-// placeholder until the module lands
+#include "runtime/sync_channel.hpp"
+
+#include "util/error.hpp"
+
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace runtime {
+
+namespace {
+
+// Appends src to dst[len..] without overflowing `size`; returns the new length.
+size_t append(char* dst, size_t len, size_t size, const char* src) noexcept {
+  while (*src != '\0' && len + 1 < size)
+    dst[len++] = *src++;
+  dst[len] = '\0';
+  return len;
+}
+
+} // namespace
+
+SyncChannel::SyncChannel() {
+  int fds[2];
+  util::check(::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, fds), "socketpair");
+  m_parent.reset(fds[0]);
+  m_child.reset(fds[1]);
+}
+
+void SyncChannel::send_go() {
+  SyncMessage message;
+  message.type = SyncMessage::Type::go;
+  ssize_t n;
+  do {
+    n = ::send(m_parent.get(), &message, sizeof message, MSG_NOSIGNAL);
+  } while (n < 0 && errno == EINTR);
+  // EPIPE means the child already died; its wait status tells the story.
+  if (n < 0 && errno != EPIPE && errno != ECONNRESET)
+    util::throw_errno("send go to the container process");
+}
+
+std::optional<ChildReport> SyncChannel::wait_exec() {
+  SyncMessage message;
+  ssize_t n;
+  do {
+    n = ::recv(m_parent.get(), &message, sizeof message, 0);
+  } while (n < 0 && errno == EINTR);
+  if (n < 0 && errno != ECONNRESET)
+    util::throw_errno("read from the container process");
+  if (n <= 0)
+    return std::nullopt;
+  if (static_cast<size_t>(n) != sizeof message || message.type != SyncMessage::Type::error)
+    throw util::Error("container process: malformed setup report");
+  message.what[sizeof message.what - 1] = '\0';
+  return ChildReport{message.error, message.stage, message.what};
+}
+
+bool child_wait_go(int fd) noexcept {
+  SyncMessage message;
+  ssize_t n;
+  do {
+    n = ::recv(fd, &message, sizeof message, 0);
+  } while (n < 0 && errno == EINTR);
+  return n == static_cast<ssize_t>(sizeof message) && message.type == SyncMessage::Type::go;
+}
+
+void child_report(int fd, int error, ChildStage stage, const char* what) noexcept {
+  SyncMessage message;
+  message.type = SyncMessage::Type::error;
+  message.error = error;
+  message.stage = stage;
+  append(message.what, 0, sizeof message.what, what);
+  while (::send(fd, &message, sizeof message, MSG_NOSIGNAL) < 0 && errno == EINTR) {
+  }
+}
+
+void child_report_path(int fd, int error, ChildStage stage, const char* prefix,
+                       const char* path) noexcept {
+  char what[sizeof(SyncMessage::what)];
+  size_t len = append(what, 0, sizeof what, prefix);
+  len = append(what, len, sizeof what, " \"");
+  len = append(what, len, sizeof what, path);
+  append(what, len, sizeof what, "\"");
+  child_report(fd, error, stage, what);
+}
+
+} // namespace runtime

@@ -1,0 +1,44 @@
+// The post-clone child: performs a fully computed ChildPlan and execs the container command.
+#pragma once
+
+#include "runtime/mount_plan.hpp"
+
+#include <sys/types.h>
+
+#include <string>
+#include <vector>
+
+namespace runtime {
+
+// Everything the child needs, computed in the parent before clone(). The child only reads it
+// (its copy of the parent's memory), so nothing here is allocated after clone().
+struct ChildPlan {
+  MountPlan mounts;
+  std::string rootfs;   // host path of the directory that becomes "/"
+  std::string hostname;
+  std::string cwd = "/";
+  uid_t uid = 0;
+  gid_t gid = 0;
+  std::vector<gid_t> groups;
+  bool set_groups = true;  // false when setgroups(2) is denied in this user namespace
+  bool loopback_up = false; // private network namespace: bring "lo" up
+  std::vector<std::string> args; // argv; args[0] is looked up on the container's PATH
+  std::vector<std::string> env;  // "K=V"
+  int stdin_fd = -1;  // dup'ed onto 0 when >= 0 (/dev/null without -i)
+  int tty_fd = -1;    // pty slave: new session, controlling terminal, and fds 0/1/2
+};
+
+// Pointer arrays over ChildPlan::args/env, built before clone() so the child does not allocate.
+struct ExecArrays {
+  std::vector<char*> argv;
+  std::vector<char*> envp;
+};
+
+// Builds the NULL-terminated arrays (pointing into `plan`, which must outlive them).
+ExecArrays make_exec_arrays(ChildPlan& plan);
+
+// Child entry after clone(): never returns, never throws. Failures are reported on sync_fd and
+// end in _exit(125), or 127 (command not found) / 126 (cannot execute) for execvpe.
+[[noreturn]] void child_main(const ChildPlan& plan, ExecArrays& exec, int sync_fd) noexcept;
+
+} // namespace runtime

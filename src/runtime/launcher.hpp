@@ -1,0 +1,53 @@
+// Launcher: clone() of the container process into new namespaces, and ContainerProcess, the
+// owner of its pid.
+#pragma once
+
+#include "runtime/child.hpp"
+#include "util/fd.hpp"
+
+#include <sys/types.h>
+
+#include <optional>
+
+namespace runtime {
+
+// Owns the container's init process. The destructor kills (SIGKILL) and reaps it unless wait()
+// already did (crun's cleanup_pid), so no error path leaves a container running.
+class ContainerProcess {
+public:
+  ContainerProcess(pid_t pid, util::UniqueFd pidfd) noexcept : m_pid(pid), m_pidfd(std::move(pidfd)) {}
+  ContainerProcess(ContainerProcess&& other) noexcept;
+  ContainerProcess& operator=(ContainerProcess&&) = delete;
+  ContainerProcess(const ContainerProcess&) = delete;
+  ContainerProcess& operator=(const ContainerProcess&) = delete;
+  ~ContainerProcess();
+
+  pid_t pid() const noexcept { return m_pid; }
+  // Readable (poll) once the process has exited.
+  int pidfd() const noexcept { return m_pidfd.get(); }
+  // Sends `sig` through the pidfd (no pid-reuse race); errors are ignored (it may be gone).
+  void signal(int sig) const noexcept;
+  // Reaps the process; returns the raw wait status.
+  int wait();
+  // Reaps if it has exited; the raw wait status, or nullopt while it runs.
+  std::optional<int> try_wait();
+
+private:
+  pid_t m_pid;
+  util::UniqueFd m_pidfd;
+  bool m_reaped = false;
+};
+
+// Which namespaces the container gets besides mount, pid, uts and ipc.
+enum class NetworkNamespace { shared, private_ };
+
+class Launcher {
+public:
+  // Clones the child into new mount/pid/uts/ipc (and network) namespaces, releases it, and
+  // waits until it has exec'd its command. Setup failures become a thrown util::Error (the child
+  // is killed and reaped). When the command cannot be executed (not found, permission denied)
+  // the error is printed and the returned process exits 127 or 126 by itself.
+  static ContainerProcess start(ChildPlan& plan, NetworkNamespace network);
+};
+
+} // namespace runtime
