@@ -16,20 +16,29 @@ matching fault applies. ACTION is NAME[:ARG][,times=N] (times: only the first N 
     stall[:SECONDS]  send the headers and half the body, then hang SECONDS (default 30), close
     abort            close the connection without answering
 
+With --bearer the proxy also plays a token-auth registry (as Docker Hub does): /v2/ requests
+without "Authorization: Bearer <token>" get a 401 with a WWW-Authenticate Bearer challenge whose
+realm is the proxy's /token endpoint; /token hands out the token, anonymously or, with
+--bearer-user USER:PASS, only for those Basic credentials. The registry behind needs no auth.
+
 Python 3 standard library only. Listens on 127.0.0.1 only; logs each request and each injected fault
 to stderr.
 """
 
 import argparse
+import base64
 import http.client
 import http.server
+import json
 import os
 import re
+import urllib.parse
 import socket
 import sys
 import threading
 import time
 
+TOKEN = "cove-test-token"
 HOP_HEADERS = {"connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade",
                "te", "trailer", "content-length"}
 
@@ -103,8 +112,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
         conn = http.client.HTTPConnection(self.server.upstream, timeout=120)
         conn.putrequest(self.command, self.path, skip_host=True, skip_accept_encoding=True)
         for key, value in self.headers.items():
-            if key.lower() not in HOP_HEADERS:
-                conn.putheader(key, value)
+            # In --bearer mode the token is ours, not the upstream registry's.
+            if key.lower() in HOP_HEADERS or (self.server.bearer and key.lower() == "authorization"):
+                continue
+            conn.putheader(key, value)
         if body is not None:
             conn.putheader("Content-Length", str(len(body)))
         conn.endheaders(body)
@@ -113,8 +124,41 @@ class Handler(http.server.BaseHTTPRequestHandler):
         conn.close()
         return resp, data
 
+    def bearer_gate(self):
+        """Answers token requests and challenges; True when the request was handled here."""
+        url = urllib.parse.urlsplit(self.path)
+        if url.path == "/token":
+            want = self.server.bearer_user
+            auth = self.headers.get("Authorization", "")
+            given = base64.b64decode(auth[6:]).decode() if auth.startswith("Basic ") else None
+            self.log_message("token request %s (basic user %s)", urllib.parse.unquote(url.query),
+                             given.partition(":")[0] if given else "-")
+            if want and given != want:
+                self.send_plain(401, b'{"details":"incorrect username or password"}')
+            else:
+                body = {"token": TOKEN, "access_token": TOKEN, "expires_in": 300}
+                self.send_plain(200, json.dumps(body).encode())
+            return True
+        if self.headers.get("Authorization") == f"Bearer {TOKEN}":
+            return False
+        match = re.match(r"/v2/(.+?)/(manifests|blobs|tags)/", url.path)
+        challenge = f'Bearer realm="http://{self.headers.get("Host", "")}/token",service="cove-test"'
+        if match:
+            challenge += f',scope="repository:{match.group(1)}:pull"'
+        self.send_response(401)
+        self.send_header("WWW-Authenticate", challenge)
+        payload = b'{"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]}'
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(payload)
+        return True
+
     def forward(self):
         body = self.read_request_body()
+        if self.server.bearer and self.bearer_gate():
+            return
         fault = self.server.faults.take(self.command, self.path)
         if fault:
             self.log_message("%s %s: injecting %s", self.command, self.path, fault.spec)
@@ -213,10 +257,16 @@ def main():
     parser.add_argument("--port-file", help="write the chosen port here once listening")
     parser.add_argument("--fault", nargs=2, action="append", default=[],
                         metavar=("REGEX", "ACTION"), help="inject ACTION on matching requests")
+    parser.add_argument("--bearer", action="store_true",
+                        help="require Bearer tokens, served by this proxy's /token")
+    parser.add_argument("--bearer-user", metavar="USER:PASS",
+                        help="with --bearer: hand out tokens only for these Basic credentials")
     args = parser.parse_args()
 
     server = Server(("127.0.0.1", args.port), Handler)
     server.upstream = args.upstream
+    server.bearer = args.bearer or bool(args.bearer_user)
+    server.bearer_user = args.bearer_user
     server.faults = Faults([Fault(pattern, spec) for pattern, spec in args.fault])
     port = server.server_address[1]
     if args.port_file:
