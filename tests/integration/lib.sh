@@ -11,6 +11,7 @@
 #   SUBUID_START, SUBUID_COUNT  the test user's first /etc/subuid range (empty if none)
 #   STORE     cove's storage root for this identity     REG    the registry (127.0.0.1:PORT)
 #   IMG       $REG/busybox:latest, seeded before suite_main
+#   FIXTURES  a copy of tests/integration/fixtures readable by the test user
 #   OUT ERR RC  stdout, stderr and exit status of the last cove/run_cmd call
 
 SYS_PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin

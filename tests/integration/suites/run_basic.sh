@@ -58,7 +58,7 @@ suite_main() {
   expect_contains "$ERR" to-err "stderr"
 
   TEST "-e sets variables, --env-file reads a file"
-  printf 'FROM_FILE=file-value\n# a comment\n\nSPACED=a b c\n' >"$WORK/env.list"
+  cp "$FIXTURES/env.list" "$WORK/env.list"
   chmod 0644 "$WORK/env.list"
   expect_success cove run --rm -e ONE=1 --env TWO=two=2 --env-file "$WORK/env.list" "$IMG" env
   expect_contains "$OUT" "ONE=1" "env"
