@@ -30,9 +30,16 @@ fi
 if [ ! -e /sys/kernel/tracing/events ]; then
     mount -t tracefs tracefs /sys/kernel/tracing
 fi
+# Root here lacks CAP_SYS_RESOURCE, so podman's default nofile of 1048576 for root containers
+# and nproc fail in runc ("error setting rlimit type 7"): use our hard nofile limit, and an
+# nproc below every hard limit seen here (runc refused even the hard limit prlimit reports).
+nofile=$(ulimit -Hn) nproc=4096
 cat >"$BENCH_CONTAINERS_CONF" <<CONF
 # Written by bench/setup.sh: podman's default crun and systemd cgroup manager refuse this
 # machine's hybrid cgroup v1/v2 layout, and there is no journald/dbus session.
+[containers]
+default_ulimits = ["nofile=$nofile:$nofile", "nproc=$nproc:$nproc"]
+
 [engine]
 runtime = "runc"
 cgroup_manager = "cgroupfs"
