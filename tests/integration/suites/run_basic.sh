@@ -31,9 +31,10 @@ suite_main() {
   expect_exit 143 cove run --rm "$IMG" sh -c 'sh -c "kill -15 \$\$"'
 
   TEST "the container's main process killed by a signal: cove exits 128+N"
-  cove_bg sigkill run --rm "$IMG" sleep 1234
-  local pid
-  if pid=$(wait_for_process "sleep 1234"); then
+  # Durations unique to this harness, as other suites may run at the same time.
+  local pid secs=$((100000 + $$))
+  cove_bg sigkill run --rm "$IMG" sleep "$secs"
+  if pid=$(wait_for_process "sleep $secs"); then
     kill -KILL "$pid"
   else
     fail "the container process never appeared"
@@ -42,8 +43,9 @@ suite_main() {
   expect_eq "$(cat "$T/bg/sigkill.rc")" 137 "exit status"
 
   TEST "SIGTERM sent to cove reaches the container"
-  cove_bg sigterm run --rm "$IMG" sh -c 'trap "echo got-term; exit 42" TERM; sleep 1235 & wait'
-  if wait_for_process "sleep 1235" >/dev/null && pid=$(cove_main_pid); then
+  secs=$((secs + 1))
+  cove_bg sigterm run --rm "$IMG" sh -c "trap 'echo got-term; exit 42' TERM; sleep $secs & wait"
+  if wait_for_process "sleep $secs" >/dev/null && pid=$(cove_main_pid); then
     kill -TERM "$pid"
   else
     fail "the container or cove process never appeared"

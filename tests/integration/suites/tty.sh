@@ -55,7 +55,11 @@ suite_main() {
 
   TEST "Ctrl-C reaches the container"
   # The pty's line discipline turns ^C into SIGINT for the foreground job in the container.
-  TTY_INPUT="sleep 1; printf '\\003'; sleep 1" tty_run "" run --rm -it "$IMG" sh -c 'trap "echo got-int; exit 9" INT; sleep 10 & wait'
+  # ^C is typed once the container's trap is set, i.e. once its sleep runs.
+  local secs=$((200000 + $$))
+  export -f wait_for_process
+  TTY_INPUT="wait_for_process 'sleep $secs' >/dev/null; printf '\\003'; sleep 2" \
+    tty_run "" run --rm -it "$IMG" sh -c "trap 'echo got-int; exit 9' INT; sleep $secs & wait"
   expect_contains "$OUT" "got-int" "output"
   expect_eq "$RC" 9 "exit status"
 }
