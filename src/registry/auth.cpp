@@ -257,8 +257,8 @@ std::string pull_scope(std::string_view repository) {
   return util::cat("repository:", repository, ":pull");
 }
 
-std::string fetch_token(HttpClient& http, const AuthChallenge& challenge, const std::string& scope,
-                        const CredentialLookup& credentials) {
+std::string fetch_token(HttpClient& http, std::string_view registry, const AuthChallenge& challenge,
+                        const std::string& scope, const CredentialLookup& credentials) {
   std::string realm = challenge.param("realm");
   if (realm.empty())
     throw util::Error("registry sent a Bearer challenge without a realm");
@@ -272,10 +272,10 @@ std::string fetch_token(HttpClient& http, const AuthChallenge& challenge, const 
   Response response = http.get(request, token_body_cap);
   if (response.status == 401 || response.status == 403) {
     if (credentials.credentials)
-      throw util::Error(util::cat("authentication failed for ", url_host(realm),
+      throw util::Error(util::cat("authentication failed for ", registry,
                                   ": check credentials in ", credentials.file.string(),
                                   " or run `cove login`"));
-    throw util::Error(util::cat("authentication required by ", url_host(realm), " (HTTP ",
+    throw util::Error(util::cat("authentication required for ", registry, " (token server answered HTTP ",
                                 response.status, "): add credentials to ",
                                 credentials.file.string(), " or run `cove login`"));
   }

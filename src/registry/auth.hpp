@@ -65,8 +65,8 @@ std::string pull_scope(std::string_view repository);
 
 // Asks the challenge's realm for a token (GET realm?service=..&scope=..), sending Basic
 // credentials when known. Returns the "token" (or "access_token") of the JSON answer. A 401 from
-// the realm means the credentials are wrong: the error names `credentials_file`.
-std::string fetch_token(HttpClient& http, const AuthChallenge& challenge, const std::string& scope,
-                        const CredentialLookup& credentials);
+// the realm means the credentials are wrong: the error names `registry` and the credentials file.
+std::string fetch_token(HttpClient& http, std::string_view registry, const AuthChallenge& challenge,
+                        const std::string& scope, const CredentialLookup& credentials);
 
 } // namespace registry

@@ -160,7 +160,7 @@ void RegistryClient::authenticate(HttpClient& http, const Response& response,
   const CredentialLookup& creds = credentials();
   if (bearer != challenges.end()) {
     // The token request is made under the lock so parallel workers share one token.
-    std::string token = fetch_token(http, *bearer, scope, creds);
+    std::string token = fetch_token(http, m_registry, *bearer, scope, creds);
     m_auth_by_scope[scope] = "Bearer " + token;
     LOG_DEBUG("registry ", m_registry, ": bearer token for ", scope);
     return;
