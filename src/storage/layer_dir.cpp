@@ -76,13 +76,15 @@ int LayerDir::dir(std::string_view dir) {
     return m_root.get();
   if (m_cached_fd && dir == m_cached_path)
     return m_cached_fd.get();
-  m_cached_path.assign(dir);
-  util::UniqueFd fd(openat2_in_root(m_root.get(), m_cached_path, dir_flags));
+  m_retired.reset();
+  std::string path(dir);
+  util::UniqueFd fd(openat2_in_root(m_root.get(), path, dir_flags));
   if (!fd && errno == ENOENT)
     fd = create_dirs(dir);
   else if (!fd)
     util::throw_errno(util::cat("open directory ", util::quote(dir)));
   m_cached_fd = std::move(fd);
+  m_cached_path = std::move(path);
   return m_cached_fd.get();
 }
 
@@ -93,7 +95,8 @@ util::UniqueFd LayerDir::open_existing(std::string_view dir, int flags) const {
 }
 
 void LayerDir::invalidate() noexcept {
-  m_cached_fd.reset();
+  // Retired, not closed: the caller may still be using the fd dir() lent it.
+  m_retired = std::move(m_cached_fd);
   m_cached_path.clear();
 }
 

@@ -22,7 +22,7 @@ public:
   int root_fd() const noexcept { return m_root.get(); }
 
   // Borrowed fd of the directory at sanitized path `dir` ("" = root), creating missing components
-  // with mode 0755. The fd stays valid until the next call to dir() or invalidate().
+  // with mode 0755. The fd stays valid until the next call to dir().
   int dir(std::string_view dir);
   // Opens an existing directory (no creation); returns an invalid fd with errno set on failure.
   util::UniqueFd open_existing(std::string_view dir, int flags) const;
@@ -39,6 +39,7 @@ private:
   util::UniqueFd m_root;
   std::string m_cached_path;
   util::UniqueFd m_cached_fd;
+  util::UniqueFd m_retired; // invalidated but possibly still in use by the caller
 };
 
 // Removes `name` in `dir_fd` (a whole tree for a directory) without following symlinks.

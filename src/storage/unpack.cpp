@@ -109,6 +109,23 @@ void write_all_at(int fd, const char* data, size_t size, off_t offset) {
   }
 }
 
+// Creates an entry with `create` (returns < 0 and sets errno on failure). Most entries are new,
+// so creation is tried first and an existing entry is only examined (and replaced, as tar does)
+// on EEXIST. Returns false when an existing directory was kept for a directory entry.
+template <typename Create>
+bool create_entry(LayerDir& dir, int dfd, const std::string& base, bool is_dir, Create create,
+                  const char* what) {
+  if (create() == 0)
+    return true;
+  if (errno != EEXIST)
+    util::throw_errno(what);
+  if (dir.clear_for(dfd, base, is_dir))
+    return false;
+  if (create() < 0)
+    util::throw_errno(what);
+  return true;
+}
+
 void Extractor::extract(archive* a, archive_entry* entry) {
   const char* raw = archive_entry_pathname(entry);
   std::string path = sanitize_entry_path(raw != nullptr ? raw : "");
@@ -151,11 +168,15 @@ void Extractor::extract(archive* a, archive_entry* entry) {
 }
 
 void Extractor::regular(archive* a, archive_entry* entry, int dfd, const std::string& base) {
-  m_dir.clear_for(dfd, base, false);
-  util::UniqueFd fd(
-      ::openat(dfd, base.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
-  if (!fd)
-    util::throw_errno("create file");
+  util::UniqueFd fd;
+  create_entry(
+      m_dir, dfd, base, false,
+      [&] {
+        fd.reset(::openat(dfd, base.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+                          0600));
+        return fd ? 0 : -1;
+      },
+      "create file");
   const void* buf = nullptr;
   size_t size = 0;
   la_int64_t offset = 0;
@@ -186,8 +207,9 @@ void Extractor::regular(archive* a, archive_entry* entry, int dfd, const std::st
 
 void Extractor::directory(archive_entry* entry, const std::string& path, int dfd,
                           const std::string& base) {
-  if (!m_dir.clear_for(dfd, base, true) && ::mkdirat(dfd, base.c_str(), 0700) < 0)
-    util::throw_errno("create directory");
+  create_entry(
+      m_dir, dfd, base, true, [&] { return ::mkdirat(dfd, base.c_str(), 0700); },
+      "create directory");
   chown_entry(entry, dfd, base, -1);
   if (archive_entry_xattr_count(entry) > 0) {
     util::UniqueFd fd(::openat(dfd, base.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
@@ -202,11 +224,11 @@ void Extractor::symlink(archive_entry* entry, int dfd, const std::string& base) 
   const char* target = archive_entry_symlink(entry);
   if (target == nullptr || *target == '\0')
     throw util::Error("symlink with an empty target");
-  m_dir.clear_for(dfd, base, false);
   // Stored verbatim: it is only ever resolved later inside the container's root, or by
   // LayerDir inside this layer.
-  if (::symlinkat(target, dfd, base.c_str()) < 0)
-    util::throw_errno("create symlink");
+  create_entry(
+      m_dir, dfd, base, false, [&] { return ::symlinkat(target, dfd, base.c_str()); },
+      "create symlink");
   chown_entry(entry, dfd, base, -1);
   timespec times[2];
   entry_times(entry, times);
@@ -221,21 +243,27 @@ void Extractor::hardlink(archive_entry* entry, const std::string& path, int dfd,
     return;
   if (target.empty())
     throw util::Error("hardlink to the layer root");
-  m_dir.clear_for(dfd, base, false);
   SplitPath split = split_entry_path(target);
   util::UniqueFd tdir = m_dir.open_existing(split.parent, O_RDONLY | O_DIRECTORY);
   if (!tdir)
     util::throw_errno(util::cat("hardlink target ", util::quote(target)));
+  std::string tbase(split.base);
   // No AT_SYMLINK_FOLLOW: a target that is a symlink is linked as the symlink itself.
-  if (::linkat(tdir.get(), std::string(split.base).c_str(), dfd, base.c_str(), 0) < 0)
-    util::throw_errno(util::cat("hardlink to ", util::quote(target)));
+  std::string what = util::cat("hardlink to ", util::quote(target));
+  create_entry(
+      m_dir, dfd, base, false,
+      [&] { return ::linkat(tdir.get(), tbase.c_str(), dfd, base.c_str(), 0); }, what.c_str());
 }
 
 void Extractor::node(archive_entry* entry, int dfd, const std::string& base) {
-  m_dir.clear_for(dfd, base, false);
   mode_t type = static_cast<mode_t>(archive_entry_filetype(entry));
   dev_t dev = type == AE_IFIFO ? 0 : archive_entry_rdev(entry);
-  if (::mknodat(dfd, base.c_str(), type | 0600, dev) < 0) {
+  int rc = ::mknodat(dfd, base.c_str(), type | 0600, dev);
+  if (rc < 0 && errno == EEXIST) {
+    m_dir.clear_for(dfd, base, false);
+    rc = ::mknodat(dfd, base.c_str(), type | 0600, dev);
+  }
+  if (rc < 0) {
     if (errno == EPERM && type != AE_IFIFO) {
       if (!m_stats.devices_skipped)
         LOG_DEBUG("unpack: device nodes skipped (mknod not permitted), first: ", util::quote(base));
@@ -257,9 +285,10 @@ void Extractor::whiteout(const std::string& target) {
   SplitPath split = split_entry_path(target);
   std::string base(split.base);
   int dfd = m_dir.dir(split.parent);
-  m_dir.clear_for(dfd, base, false);
-  if (::mknodat(dfd, base.c_str(), S_IFCHR | 0, makedev(0, 0)) < 0)
-    util::throw_errno(util::cat("create whiteout for ", util::quote(target)));
+  std::string what = util::cat("create whiteout for ", util::quote(target));
+  create_entry(
+      m_dir, dfd, base, false,
+      [&] { return ::mknodat(dfd, base.c_str(), S_IFCHR | 0, makedev(0, 0)); }, what.c_str());
 }
 
 void Extractor::opaque(const std::string& dir) {

@@ -114,12 +114,17 @@ TEST_CASE("unpack replaces entries as tar semantics require") {
                         .file("d", "now a file")
                         .symlink("l", "a")
                         .file("l", "replaced the link, not its target")
+                        .file("sub/x", "1")
+                        .symlink("sub/x", "y")
+                        .file("sub/z", "2")
                         .finish();
   area.unpack(tar);
   CHECK(util::read_file(area.layer / "a") == "second");
   CHECK(util::read_file(area.layer / "d") == "now a file");
   CHECK_FALSE(fs::is_symlink(area.layer / "l"));
   CHECK(util::read_file(area.layer / "l") == "replaced the link, not its target");
+  CHECK(fs::read_symlink(area.layer / "sub/x") == "y");
+  CHECK(util::read_file(area.layer / "sub/z") == "2");
 }
 
 TEST_CASE("unpack refuses names that escape the layer") {
