@@ -62,6 +62,13 @@ public:
     write(e.get(), {});
     return *this;
   }
+  TarBuilder& node(std::string_view name, unsigned type, unsigned major, unsigned minor) {
+    auto e = entry(name, type, 0666, 0, 0);
+    archive_entry_set_rdevmajor(e.get(), major);
+    archive_entry_set_rdevminor(e.get(), minor);
+    write(e.get(), {});
+    return *this;
+  }
   TarBuilder& xattr_file(std::string_view name, const char* key, std::string_view value) {
     auto e = entry(name, AE_IFREG, 0644, 0, 0);
     archive_entry_xattr_add_entry(e.get(), key, value.data(), value.size());
