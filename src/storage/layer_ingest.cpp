@@ -98,7 +98,15 @@ LayerIngest::LayerIngest(LayerIngest&&) noexcept = default;
 
 LayerIngest::~LayerIngest() = default;
 
+namespace {
+void require_active(const void* impl) {
+  if (impl == nullptr)
+    throw util::Error("layer ingest: no longer usable after a failed restart");
+}
+} // namespace
+
 void LayerIngest::write(const char* data, size_t size) {
+  require_active(m_impl.get());
   try {
     m_impl->queue.write(data, size);
   } catch (...) {
@@ -107,6 +115,7 @@ void LayerIngest::write(const char* data, size_t size) {
 }
 
 void LayerIngest::restart() {
+  require_active(m_impl.get());
   const Store& store = m_impl->store;
   image::Descriptor layer = m_impl->layer;
   image::Digest diff_id = m_impl->diff_id;
@@ -116,6 +125,7 @@ void LayerIngest::restart() {
 }
 
 LayerLease LayerIngest::finish() {
+  require_active(m_impl.get());
   try {
     return m_impl->finish();
   } catch (...) {
