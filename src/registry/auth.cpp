@@ -45,8 +45,8 @@ std::string read_quoted(std::string_view header, size_t& pos) {
       c = header[++pos];
     value += c;
   }
-  throw util::Error(util::cat("parse WWW-Authenticate ", util::quote(header),
-                              ": unterminated quoted string"));
+  throw util::Error(
+      util::cat("parse WWW-Authenticate ", util::quote(header), ": unterminated quoted string"));
 }
 
 void skip(std::string_view text, size_t& pos, bool commas) {
@@ -155,8 +155,8 @@ std::optional<Credentials> parse_auth_file(std::string_view json_text, std::stri
   try {
     decoded = base64_decode((*best)["auth"].get<std::string>());
   } catch (const util::Error& e) {
-    throw util::Error(util::cat("auth file ", origin, ": entry ", util::quote(best_key), ": ",
-                                e.what()));
+    throw util::Error(
+        util::cat("auth file ", origin, ": entry ", util::quote(best_key), ": ", e.what()));
   }
   size_t colon = decoded.find(':');
   if (decoded.empty())
@@ -204,14 +204,16 @@ std::string base64_encode(std::string_view bytes) {
   size_t i = 0;
   for (; i + 2 < bytes.size(); i += 3) {
     unsigned v = static_cast<unsigned char>(bytes[i]) << 16 |
-                 static_cast<unsigned char>(bytes[i + 1]) << 8 | static_cast<unsigned char>(bytes[i + 2]);
+                 static_cast<unsigned char>(bytes[i + 1]) << 8 |
+                 static_cast<unsigned char>(bytes[i + 2]);
     out += {alphabet[v >> 18], alphabet[(v >> 12) & 63], alphabet[(v >> 6) & 63], alphabet[v & 63]};
   }
   if (i + 1 == bytes.size()) {
     unsigned v = static_cast<unsigned char>(bytes[i]) << 16;
     out += {alphabet[v >> 18], alphabet[(v >> 12) & 63], '=', '='};
   } else if (i + 2 == bytes.size()) {
-    unsigned v = static_cast<unsigned char>(bytes[i]) << 16 | static_cast<unsigned char>(bytes[i + 1]) << 8;
+    unsigned v =
+        static_cast<unsigned char>(bytes[i]) << 16 | static_cast<unsigned char>(bytes[i + 1]) << 8;
     out += {alphabet[v >> 18], alphabet[(v >> 12) & 63], alphabet[(v >> 6) & 63], '='};
   }
   return out;
@@ -272,12 +274,11 @@ std::string fetch_token(HttpClient& http, std::string_view registry, const AuthC
   Response response = http.get(request, token_body_cap);
   if (response.status == 401 || response.status == 403) {
     if (credentials.credentials)
-      throw util::Error(util::cat("authentication failed for ", registry,
-                                  ": check credentials in ", credentials.file.string(),
-                                  " or run `cove login`"));
-    throw util::Error(util::cat("authentication required for ", registry, " (token server answered HTTP ",
-                                response.status, "): add credentials to ",
-                                credentials.file.string(), " or run `cove login`"));
+      throw util::Error(util::cat("authentication failed for ", registry, ": check credentials in ",
+                                  credentials.file.string(), " or run `cove login`"));
+    throw util::Error(util::cat(
+        "authentication required for ", registry, " (token server answered HTTP ", response.status,
+        "): add credentials to ", credentials.file.string(), " or run `cove login`"));
   }
   if (response.status != 200)
     throw util::Error(util::cat("fetch token from ", realm, ": HTTP ", response.status));

@@ -22,7 +22,8 @@ constexpr size_t manifest_cap = 4 * 1024 * 1024;
 constexpr std::int64_t config_cap = 64 * 1024 * 1024;
 
 TlsVerify tls_mode(const std::vector<Scheme>& schemes) {
-  bool insecure = std::find(schemes.begin(), schemes.end(), Scheme::https_insecure) != schemes.end();
+  bool insecure =
+      std::find(schemes.begin(), schemes.end(), Scheme::https_insecure) != schemes.end();
   return insecure ? TlsVerify::no : TlsVerify::yes;
 }
 
@@ -98,8 +99,7 @@ RegistryClient::RegistryClient(std::string registry, ClientOptions options)
 
 RegistryClient::RegistryClient(std::string registry, ClientOptions options,
                                const RegistriesConf& conf)
-    : m_registry(std::move(registry)), m_host(api_host(m_registry)),
-      m_options(std::move(options)),
+    : m_registry(std::move(registry)), m_host(api_host(m_registry)), m_options(std::move(options)),
       m_schemes(choose_schemes(m_registry, m_options.tls_verify, conf.insecure_for(m_registry))),
       m_http(tls_mode(m_schemes)) {
   if (m_schemes.size() == 1)
@@ -152,7 +152,8 @@ void RegistryClient::authenticate(HttpClient& http, const Response& response,
                                   const std::string& scope) {
   auto header = response.headers.get("www-authenticate");
   if (!header)
-    throw util::Error(util::cat("registry ", m_registry, ": HTTP 401 without a WWW-Authenticate challenge"));
+    throw util::Error(
+        util::cat("registry ", m_registry, ": HTTP 401 without a WWW-Authenticate challenge"));
   std::vector<AuthChallenge> challenges = parse_www_authenticate(*header);
   auto bearer = std::find_if(challenges.begin(), challenges.end(),
                              [](const AuthChallenge& c) { return c.scheme == "bearer"; });
@@ -218,8 +219,8 @@ FetchedManifest RegistryClient::fetch_manifest(const std::string& repository,
     return http.get(r, manifest_cap);
   });
   if (response.status == 404)
-    throw util::Error(util::cat("image not found: ", display(repository, reference),
-                                " (manifest unknown)"));
+    throw util::Error(
+        util::cat("image not found: ", display(repository, reference), " (manifest unknown)"));
   if (response.status != 200)
     throw util::Error(util::cat("fetch manifest ", display(repository, reference), ": ",
                                 describe_status(response)));
@@ -235,8 +236,8 @@ FetchedManifest RegistryClient::fetch_manifest(const std::string& repository,
     }
   }
   if (want && *want != actual)
-    throw util::Error(util::cat("manifest digest mismatch: expected ", want->str(), " got ",
-                                actual.str()));
+    throw util::Error(
+        util::cat("manifest digest mismatch: expected ", want->str(), " got ", actual.str()));
   if (expected_size && static_cast<std::int64_t>(response.body.size()) != *expected_size)
     throw util::Error(util::cat("manifest size mismatch for ", actual.str(), ": expected ",
                                 *expected_size, " bytes got ", response.body.size()));
@@ -249,12 +250,11 @@ image::Digest RegistryClient::resolve_digest(const std::string& repository,
   Request request{base_url() + "/v2/" + repository + "/manifests/" + reference,
                   {util::cat("Accept: ", image::media::manifest_accept)},
                   std::nullopt};
-  Response response = send(m_http, request, repository, [](HttpClient& http, const Request& r) {
-    return http.head(r);
-  });
+  Response response = send(m_http, request, repository,
+                           [](HttpClient& http, const Request& r) { return http.head(r); });
   if (response.status == 404)
-    throw util::Error(util::cat("image not found: ", display(repository, reference),
-                                " (manifest unknown)"));
+    throw util::Error(
+        util::cat("image not found: ", display(repository, reference), " (manifest unknown)"));
   if (response.status == 200) {
     if (auto header = response.headers.get("docker-content-digest"))
       return image::Digest::parse(*header);
@@ -264,8 +264,8 @@ image::Digest RegistryClient::resolve_digest(const std::string& repository,
 
 void RegistryClient::fetch_blob(HttpClient& http, const std::string& repository,
                                 const image::Descriptor& blob, const Sink& sink) {
-  Request request{base_url() + "/v2/" + repository + "/blobs/" + blob.digest.str(), {},
-                  std::nullopt};
+  Request request{
+      base_url() + "/v2/" + repository + "/blobs/" + blob.digest.str(), {}, std::nullopt};
   std::int64_t received = 0;
   Sink counting = [&](const char* data, size_t size) {
     received += static_cast<std::int64_t>(size);
@@ -284,8 +284,8 @@ void RegistryClient::fetch_blob(HttpClient& http, const std::string& repository,
     throw util::Error(util::cat("fetch blob ", blob.digest.str(), ": ", describe_status(response)));
   if (received != blob.size)
     throw NetworkError(NetFailure::transient,
-                       util::cat("blob ", blob.digest.str(), ": connection closed after ",
-                                 received, " of ", blob.size, " bytes"));
+                       util::cat("blob ", blob.digest.str(), ": connection closed after ", received,
+                                 " of ", blob.size, " bytes"));
 }
 
 void RegistryClient::fetch_blob(const std::string& repository, const image::Descriptor& blob,
@@ -300,11 +300,12 @@ std::string RegistryClient::fetch_blob_bytes(const std::string& repository,
                                 blob.size, " bytes)"));
   std::string bytes;
   bytes.reserve(static_cast<size_t>(blob.size));
-  fetch_blob(repository, blob, [&bytes](const char* data, size_t size) { bytes.append(data, size); });
+  fetch_blob(repository, blob,
+             [&bytes](const char* data, size_t size) { bytes.append(data, size); });
   image::Digest actual = image::Digest::sha256_of(bytes);
   if (actual != blob.digest)
-    throw util::Error(util::cat("blob digest mismatch: expected ", blob.digest.str(), " got ",
-                                actual.str()));
+    throw util::Error(
+        util::cat("blob digest mismatch: expected ", blob.digest.str(), " got ", actual.str()));
   return bytes;
 }
 

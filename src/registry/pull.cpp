@@ -42,7 +42,8 @@ struct Resolved {
 
 Resolved resolve_manifest(RegistryClient& client, const image::ImageRef& ref,
                           const PullOptions& options) {
-  FetchedManifest top = client.fetch_manifest(ref.repository(), manifest_reference(ref), ref.digest());
+  FetchedManifest top =
+      client.fetch_manifest(ref.repository(), manifest_reference(ref), ref.digest());
   auto parsed = image::parse_manifest(top.bytes, top.content_type);
   if (auto* manifest = std::get_if<image::Manifest>(&parsed))
     return Resolved{std::move(top), std::move(*manifest), std::nullopt, {}};
@@ -59,14 +60,25 @@ Resolved resolve_manifest(RegistryClient& client, const image::ImageRef& ref,
   auto inner = image::parse_manifest(chosen.bytes, chosen.content_type);
   auto* manifest = std::get_if<image::Manifest>(&inner);
   if (manifest == nullptr)
-    throw util::Error(util::cat("index entry ", entry->digest.str(), " of ", ref.str(),
-                                " is itself an index"));
+    throw util::Error(
+        util::cat("index entry ", entry->digest.str(), " of ", ref.str(), " is itself an index"));
   return Resolved{std::move(chosen), std::move(*manifest), top.digest, std::move(top.bytes)};
 }
 
 image::ImageConfig fetch_config(storage::Store& store, RegistryClient& client,
                                 const image::ImageRef& ref, const image::Manifest& manifest) {
-  std::string bytes = client.fetch_blob_bytes(ref.repository(), manifest.config);
+  std::string bytes;
+  for (int attempt = 1;; ++attempt) {
+    try {
+      bytes = client.fetch_blob_bytes(ref.repository(), manifest.config);
+      break;
+    } catch (const NetworkError& e) {
+      if (e.kind() != NetFailure::transient || attempt == 2)
+        throw;
+      util::log::warning("config ", manifest.config.digest.short_hex(), ": ", e.what(),
+                         "; retrying");
+    }
+  }
   store.blobs().put_verified(manifest.config.digest, bytes);
   image::ImageConfig config = image::ImageConfig::from_json(bytes);
   if (config.diff_ids.size() != manifest.layers.size())
@@ -110,8 +122,8 @@ storage::ImageRecord pull_image(storage::Store& store, const image::ImageRef& re
   Resolved resolved = resolve_manifest(client, ref, options);
   progress.line("Getting image source signatures");
   image::ImageConfig config = fetch_config(store, client, ref, resolved.parsed);
-  if (options.platform && !options.platform->accepts(image::Platform{
-                                                config.os, config.architecture, config.variant}))
+  if (options.platform &&
+      !options.platform->accepts(image::Platform{config.os, config.architecture, config.variant}))
     util::log::warning("image ", ref.str(), " is for ", config.os, "/", config.architecture,
                        ", not the requested ", options.platform->str());
   std::vector<storage::LayerLease> leases = fetch_layers(

@@ -100,8 +100,8 @@ std::vector<storage::LayerLease> fetch_layers(const storage::Store& store, Regis
       continue;
     if (store.layers().has(diff_ids[i])) {
       leases.push_back(store.layers().lease(diff_ids[i]));
-      progress.line(util::cat("Copying blob ", layers[i].digest.short_hex(),
-                              " skipped: already exists"));
+      progress.line(
+          util::cat("Copying blob ", layers[i].digest.short_hex(), " skipped: already exists"));
       continue;
     }
     d.jobs.push_back(LayerJob{&layers[i], &diff_ids[i]});

@@ -105,8 +105,8 @@ public:
     std::vector<std::string> items;
     size_t pos = 1;
     while (true) {
-      while (pos < text.size() && (std::isspace(static_cast<unsigned char>(text[pos])) != 0 ||
-                                   text[pos] == ','))
+      while (pos < text.size() &&
+             (std::isspace(static_cast<unsigned char>(text[pos])) != 0 || text[pos] == ','))
         ++pos;
       if (pos >= text.size())
         fail("unterminated array");
@@ -141,13 +141,42 @@ bool matches(std::string_view location, std::string_view name) {
   return name.size() == location.size() || name[location.size()] == '/';
 }
 
+// Applies one `key = value` of the current table to the configuration.
+void apply_key(RegistriesConf& conf, Section section, const std::string& key, const Value& value,
+               const ConfParser& parser) {
+  if (section == Section::registry) {
+    RegistryEntry& entry = conf.registries.back();
+    if (key == "location" || key == "prefix") {
+      const auto* s = std::get_if<std::string>(&value);
+      if (s == nullptr)
+        parser.fail(util::cat(key, " must be a string"));
+      // `prefix` is what references are matched against; it defaults to `location`.
+      if (key == "prefix" || entry.location.empty())
+        entry.location = *s;
+    } else if (key == "insecure") {
+      const bool* b = std::get_if<bool>(&value);
+      if (b == nullptr)
+        parser.fail("insecure must be true or false");
+      entry.insecure = *b;
+    }
+  } else if (section == Section::insecure_v1 && key == "registries") {
+    const auto* list = std::get_if<std::vector<std::string>>(&value);
+    if (list == nullptr)
+      parser.fail("registries must be an array of strings");
+    for (const auto& location : *list)
+      conf.registries.push_back(RegistryEntry{location, true});
+  }
+}
+
 } // namespace
 
 std::optional<bool> RegistriesConf::insecure_for(std::string_view name) const {
   std::optional<bool> result;
   size_t best = 0;
   for (const auto& entry : registries) {
-    if (!entry.location.empty() && matches(entry.location, name) && (!result || entry.location.size() > best)) {
+    if (entry.location.empty() || !matches(entry.location, name))
+      continue;
+    if (!result || entry.location.size() > best) {
       result = entry.insecure;
       best = entry.location.size();
     }
@@ -179,8 +208,8 @@ RegistriesConf parse_registries_conf(std::string_view text, std::string_view ori
     if (statement.front() == '[') {
       if (statement.back() != ']')
         parser.fail(util::cat("malformed table header ", util::quote(statement)));
-      section = table_name(statement, 1) == "registries.insecure" ? Section::insecure_v1
-                                                                  : Section::other;
+      section =
+          table_name(statement, 1) == "registries.insecure" ? Section::insecure_v1 : Section::other;
       continue;
     }
     size_t eq = statement.find('=');
@@ -189,29 +218,8 @@ RegistriesConf parse_registries_conf(std::string_view text, std::string_view ori
     std::string key(util::trim(std::string_view(statement).substr(0, eq)));
     if (key.size() >= 2 && (key.front() == '"' || key.front() == '\''))
       key = key.substr(1, key.size() - 2);
-    Value value = parser.parse_value(std::string_view(statement).substr(eq + 1));
-    if (section == Section::registry) {
-      RegistryEntry& entry = conf.registries.back();
-      if (key == "location" || key == "prefix") {
-        const auto* s = std::get_if<std::string>(&value);
-        if (s == nullptr)
-          parser.fail(util::cat(key, " must be a string"));
-        // `prefix` is what references are matched against; it defaults to `location`.
-        if (key == "prefix" || entry.location.empty())
-          entry.location = *s;
-      } else if (key == "insecure") {
-        const bool* b = std::get_if<bool>(&value);
-        if (b == nullptr)
-          parser.fail("insecure must be true or false");
-        entry.insecure = *b;
-      }
-    } else if (section == Section::insecure_v1 && key == "registries") {
-      const auto* list = std::get_if<std::vector<std::string>>(&value);
-      if (list == nullptr)
-        parser.fail("registries must be an array of strings");
-      for (const auto& location : *list)
-        conf.registries.push_back(RegistryEntry{location, true});
-    }
+    apply_key(conf, section, key, parser.parse_value(std::string_view(statement).substr(eq + 1)),
+              parser);
   }
   return conf;
 }

@@ -49,7 +49,8 @@ TEST_CASE("parse_www_authenticate: real-world shapes") {
     CHECK(c[0].param("realm") == "Registry Realm");
   }
   SUBCASE("several challenges in one header") {
-    auto c = parse_www_authenticate(R"(Basic realm="b", Bearer realm="https://t/token",service="s")");
+    auto c =
+        parse_www_authenticate(R"(Basic realm="b", Bearer realm="https://t/token",service="s")");
     REQUIRE(c.size() == 2);
     CHECK(c[0].scheme == "basic");
     CHECK(c[1].scheme == "bearer");
@@ -68,8 +69,8 @@ TEST_CASE("parse_www_authenticate: real-world shapes") {
 TEST_CASE("parse_www_authenticate rejects malformed headers") {
   CHECK_THROWS_WITH_AS(parse_www_authenticate(R"(Bearer realm="https://x)"),
                        doctest::Contains("unterminated"), util::Error);
-  CHECK_THROWS_WITH_AS(parse_www_authenticate(R"(realm="x")"), doctest::Contains("before any scheme"),
-                       util::Error);
+  CHECK_THROWS_WITH_AS(parse_www_authenticate(R"(realm="x")"),
+                       doctest::Contains("before any scheme"), util::Error);
   CHECK(parse_www_authenticate("").empty());
 }
 
@@ -112,7 +113,8 @@ TEST_CASE("parse_auth_file: podman auth.json and Docker config keys") {
 }
 
 TEST_CASE("parse_auth_file: an exact key wins over a URL form") {
-  std::string text = R"({"auths": {"https://docker.io": {"auth": "YTpi"}, "docker.io": {"auth": "Yzpk"}}})";
+  std::string text =
+      R"({"auths": {"https://docker.io": {"auth": "YTpi"}, "docker.io": {"auth": "Yzpk"}}})";
   auto creds = parse_auth_file(text, "docker.io", "auth.json");
   REQUIRE(creds);
   CHECK(creds->username == "c");
@@ -121,8 +123,9 @@ TEST_CASE("parse_auth_file: an exact key wins over a URL form") {
 TEST_CASE("parse_auth_file: errors name the file") {
   CHECK_THROWS_WITH_AS(parse_auth_file("{not json", "x", "/home/u/auth.json"),
                        doctest::Contains("/home/u/auth.json"), util::Error);
-  CHECK_THROWS_WITH_AS(parse_auth_file(R"({"auths": {"x": {"auth": "bm9jb2xvbg=="}}})", "x", "f.json"),
-                       doctest::Contains("user:password"), util::Error);
+  CHECK_THROWS_WITH_AS(
+      parse_auth_file(R"({"auths": {"x": {"auth": "bm9jb2xvbg=="}}})", "x", "f.json"),
+      doctest::Contains("user:password"), util::Error);
 }
 
 TEST_CASE("load_credentials: override file, then the search order") {

@@ -39,8 +39,8 @@ TEST_CASE("choose_schemes") {
 }
 
 TEST_CASE("RegistryClient takes its transports from registries.conf") {
-  auto conf = parse_registries_conf("[[registry]]\nlocation = \"myreg.example:5000\"\ninsecure = true\n",
-                                    "t.conf");
+  auto conf = parse_registries_conf(
+      "[[registry]]\nlocation = \"myreg.example:5000\"\ninsecure = true\n", "t.conf");
   RegistryClient insecure("myreg.example:5000", ClientOptions{}, conf);
   CHECK(insecure.schemes() == std::vector{Scheme::https_insecure, Scheme::http});
   RegistryClient hub("docker.io", ClientOptions{}, conf);
@@ -66,7 +66,8 @@ TEST_CASE("URL helpers for redirects") {
   CHECK(url_host("https://user@r.example:5000/v2/?q") == "r.example:5000");
 
   const std::string base = "https://r.example/v2/x/blobs/sha256:ab?x=1";
-  CHECK(resolve_location(base, "https://cdn.example/blob?sig=1") == "https://cdn.example/blob?sig=1");
+  CHECK(resolve_location(base, "https://cdn.example/blob?sig=1") ==
+        "https://cdn.example/blob?sig=1");
   CHECK(resolve_location(base, "//cdn.example/b") == "https://cdn.example/b");
   CHECK(resolve_location(base, "/other/path") == "https://r.example/other/path");
   CHECK(resolve_location(base, "rel") == "https://r.example/v2/x/blobs/rel");

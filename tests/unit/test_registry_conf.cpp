@@ -88,8 +88,9 @@ insecure = true
 }
 
 TEST_CASE("registries.conf: malformed input names file and line") {
-  CHECK_THROWS_WITH_AS(parse_registries_conf("[[registry]]\nlocation = \"x\ninsecure = true\n", "f.conf"),
-                       doctest::Contains("f.conf:2"), util::Error);
+  CHECK_THROWS_WITH_AS(
+      parse_registries_conf("[[registry]]\nlocation = \"x\ninsecure = true\n", "f.conf"),
+      doctest::Contains("f.conf:2"), util::Error);
   CHECK_THROWS_WITH_AS(parse_registries_conf("[[registry]]\ninsecure = \"yes\"\n", "f.conf"),
                        doctest::Contains("f.conf:2: insecure must be true or false"), util::Error);
   CHECK_THROWS_WITH_AS(parse_registries_conf("\n\njust words\n", "f.conf"),
