@@ -14,6 +14,7 @@
 #include <signal.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -29,6 +30,16 @@ namespace userns {
 namespace {
 
 constexpr const char* marker = "COVE_USERNS";
+
+// The marker's value is the id of the mount namespace cove set up, so a marker that leaked into
+// another namespace (an exported shell variable, a helper's environment) is not trusted: as
+// real root, trusting it would make the host's own mounts private.
+std::string mount_namespace_id() {
+  struct stat st{};
+  if (::stat("/proc/self/ns/mnt", &st) < 0)
+    util::throw_errno("stat \"/proc/self/ns/mnt\"");
+  return std::to_string(st.st_ino);
+}
 constexpr int forwarded_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH};
 
 // Everything cove mounts from here on (overlay rootfs, container mounts) must stay in our mount
@@ -127,7 +138,7 @@ void child_enter(int to_parent, int from_parent, pid_t parent, const sigset_t& o
   if (::getppid() != parent)
     ::_exit(125);
   ::sigprocmask(SIG_SETMASK, &old_mask, nullptr);
-  ::setenv(marker, "1", 1);
+  ::setenv(marker, mount_namespace_id().c_str(), 1);
 }
 
 // Relays signals sent to the proxy (by kill(1), a supervisor...) until the child exits, then
@@ -218,7 +229,7 @@ void enter_rootless() {
 
 void ensure_in_userns(int /*argc*/, char** /*argv*/) {
   const char* inside = std::getenv(marker);
-  if (inside != nullptr && std::strcmp(inside, "1") == 0) {
+  if (inside != nullptr && inside == mount_namespace_id()) {
     make_mounts_private();
     return;
   }
@@ -226,7 +237,7 @@ void ensure_in_userns(int /*argc*/, char** /*argv*/) {
     // Real root needs no user namespace, only a mount namespace of its own.
     util::check(::unshare(CLONE_NEWNS), "create a mount namespace (unshare CLONE_NEWNS)");
     make_mounts_private();
-    ::setenv(marker, "1", 1);
+    ::setenv(marker, mount_namespace_id().c_str(), 1);
     return;
   }
   enter_rootless();
