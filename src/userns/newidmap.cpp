@@ -60,7 +60,8 @@ void write_proc_file(pid_t pid, const char* name, std::string_view text) {
   // The kernel wants each map in one write(2).
   ssize_t n = ::write(fd.get(), text.data(), text.size());
   if (n < 0)
-    util::throw_errno(util::cat("write ", util::quote(util::trim(text)), " to ", util::quote(path)));
+    util::throw_errno(
+        util::cat("write ", util::quote(util::trim(text)), " to ", util::quote(path)));
   if (static_cast<size_t>(n) != text.size())
     throw util::Error(util::cat("write ", util::quote(path), ": short write"));
 }

@@ -40,6 +40,7 @@ std::string mount_namespace_id() {
     util::throw_errno("stat \"/proc/self/ns/mnt\"");
   return std::to_string(st.st_ino);
 }
+
 constexpr int forwarded_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH};
 
 // Everything cove mounts from here on (overlay rootfs, container mounts) must stay in our mount
@@ -61,12 +62,15 @@ std::string read_sysctl(const char* path) {
   if (err == ENOSPC || read_sysctl("/proc/sys/user/max_user_namespaces") == "0")
     hint = "user namespaces are disabled: set sysctl user.max_user_namespaces=15000";
   else if (err == EPERM && read_sysctl("/proc/sys/kernel/unprivileged_userns_clone") == "0")
-    hint = "unprivileged user namespaces are disabled: set sysctl kernel.unprivileged_userns_clone=1";
-  else if (err == EPERM && read_sysctl("/proc/sys/kernel/apparmor_restrict_unprivileged_userns") == "1")
-    hint = "AppArmor restricts unprivileged user namespaces: set sysctl "
-           "kernel.apparmor_restrict_unprivileged_userns=0";
+    hint = "unprivileged user namespaces are disabled: "
+           "set sysctl kernel.unprivileged_userns_clone=1";
+  else if (err == EPERM &&
+           read_sysctl("/proc/sys/kernel/apparmor_restrict_unprivileged_userns") == "1")
+    hint = "AppArmor restricts unprivileged user namespaces: "
+           "set sysctl kernel.apparmor_restrict_unprivileged_userns=0";
   else if (err == EPERM)
-    hint = "user namespaces are not permitted here (a seccomp filter or container runtime may block them)";
+    hint = "user namespaces are not permitted here "
+           "(a seccomp filter or an enclosing container may block them)";
   else if (err == EINVAL)
     hint = "this kernel has no user namespace support (CONFIG_USER_NS)";
   std::string what = "create a user namespace";
@@ -95,7 +99,7 @@ Plan plan_mapping(uid_t uid, gid_t gid) {
     return {IdMapping::single(uid, gid), false};
   }
   if (auto problem = helper_problem()) {
-    util::log::warning(*problem, ": ", consequence);
+    util::log::warning(*problem, "; ", consequence);
     return {IdMapping::single(uid, gid), false};
   }
   return {IdMapping::default_rootless(uid, gid, subuids, subgids), true};
