@@ -19,7 +19,7 @@ using json = nlohmann::json;
 }
 
 // Takes `key` out of `obj` (so what remains is the unknown rest); null counts as absent.
-std::optional<json> take(json &obj, const char *key) {
+std::optional<json> take(json& obj, const char* key) {
   auto it = obj.find(key);
   if (it == obj.end())
     return std::nullopt;
@@ -30,7 +30,7 @@ std::optional<json> take(json &obj, const char *key) {
   return value;
 }
 
-std::string take_string(json &obj, const char *key, std::string_view field) {
+std::string take_string(json& obj, const char* key, std::string_view field) {
   auto value = take(obj, key);
   if (!value)
     return {};
@@ -40,7 +40,7 @@ std::string take_string(json &obj, const char *key, std::string_view field) {
 }
 
 // Docker's StrSlice: an array of strings, or a single string meaning a one-element list.
-std::optional<std::vector<std::string>> take_str_slice(json &obj, const char *key,
+std::optional<std::vector<std::string>> take_str_slice(json& obj, const char* key,
                                                        std::string_view field) {
   auto value = take(obj, key);
   if (!value)
@@ -50,7 +50,7 @@ std::optional<std::vector<std::string>> take_str_slice(json &obj, const char *ke
   if (!value->is_array())
     bad(field, "expected an array of strings");
   std::vector<std::string> out;
-  for (const auto &item : *value) {
+  for (const auto& item : *value) {
     if (!item.is_string())
       bad(field, "expected an array of strings");
     out.push_back(item.get<std::string>());
@@ -59,26 +59,26 @@ std::optional<std::vector<std::string>> take_str_slice(json &obj, const char *ke
 }
 
 // {"80/tcp": {}} -> ["80/tcp"] (ExposedPorts, Volumes).
-std::vector<std::string> take_key_set(json &obj, const char *key, std::string_view field) {
+std::vector<std::string> take_key_set(json& obj, const char* key, std::string_view field) {
   std::vector<std::string> out;
   auto value = take(obj, key);
   if (!value)
     return out;
   if (!value->is_object())
     bad(field, "expected an object");
-  for (const auto &item : value->items())
+  for (const auto& item : value->items())
     out.push_back(item.key());
   return out;
 }
 
-std::map<std::string, std::string> take_labels(json &obj, std::string_view field) {
+std::map<std::string, std::string> take_labels(json& obj, std::string_view field) {
   std::map<std::string, std::string> out;
   auto value = take(obj, "Labels");
   if (!value)
     return out;
   if (!value->is_object())
     bad(field, "expected an object");
-  for (const auto &item : value->items()) {
+  for (const auto& item : value->items()) {
     if (!item.value().is_string())
       bad(util::cat(field, '.', item.key()), "expected a string");
     out.emplace(item.key(), item.value().get<std::string>());
@@ -86,7 +86,7 @@ std::map<std::string, std::string> take_labels(json &obj, std::string_view field
   return out;
 }
 
-void parse_run_config(ImageConfig &c, json section) {
+void parse_run_config(ImageConfig& c, json section) {
   if (!section.is_object())
     bad("config", "expected an object");
   c.user = take_string(section, "User", "config.User");
@@ -106,7 +106,7 @@ void parse_run_config(ImageConfig &c, json section) {
     c.extra["config"] = std::move(section);
 }
 
-void parse_rootfs(ImageConfig &c, json rootfs) {
+void parse_rootfs(ImageConfig& c, json rootfs) {
   if (!rootfs.is_object())
     bad("rootfs", "expected an object");
   std::string type = take_string(rootfs, "type", "rootfs.type");
@@ -121,13 +121,13 @@ void parse_rootfs(ImageConfig &c, json rootfs) {
       bad(field, "expected a string");
     try {
       c.diff_ids.push_back(Digest::parse((*ids)[i].get<std::string>()));
-    } catch (const util::Error &e) {
+    } catch (const util::Error& e) {
       bad(field, e.what());
     }
   }
 }
 
-void parse_history(ImageConfig &c, const json &history) {
+void parse_history(ImageConfig& c, const json& history) {
   if (!history.is_array())
     bad("history", "expected an array");
   for (size_t i = 0; i < history.size(); ++i) {
@@ -164,21 +164,21 @@ ImageConfig parse_document(json doc) {
     parse_rootfs(c, std::move(*rootfs));
   if (auto history = take(doc, "history"))
     parse_history(c, *history);
-  for (auto &item : doc.items())
+  for (auto& item : doc.items())
     c.extra[item.key()] = std::move(item.value());
   return c;
 }
 
-json key_set(const std::vector<std::string> &keys) {
+json key_set(const std::vector<std::string>& keys) {
   json out = json::object();
-  for (const auto &key : keys)
+  for (const auto& key : keys)
     out[key] = json::object();
   return out;
 }
 
-json run_config_json(const ImageConfig &c) {
+json run_config_json(const ImageConfig& c) {
   json out = c.extra.is_object() && c.extra.contains("config") ? c.extra["config"] : json::object();
-  auto set_if = [&](const char *key, bool present, json value) {
+  auto set_if = [&](const char* key, bool present, json value) {
     if (present)
       out[key] = std::move(value);
   };
@@ -197,7 +197,7 @@ json run_config_json(const ImageConfig &c) {
   return out;
 }
 
-json history_json(const HistoryEntry &h) {
+json history_json(const HistoryEntry& h) {
   json out = json::object();
   if (!h.created.empty())
     out["created"] = h.created;
@@ -213,7 +213,7 @@ json history_json(const HistoryEntry &h) {
 }
 
 // Reads exactly `n` decimal digits at `pos`.
-bool read_digits(std::string_view text, size_t pos, size_t n, int &out) {
+bool read_digits(std::string_view text, size_t pos, size_t n, int& out) {
   if (pos + n > text.size())
     return false;
   out = 0;
@@ -251,12 +251,12 @@ ImageConfig ImageConfig::from_json(std::string_view bytes) {
   json doc;
   try {
     doc = json::parse(bytes);
-  } catch (const json::exception &e) {
+  } catch (const json::exception& e) {
     throw util::Error(util::cat("parse image config: invalid JSON: ", e.what()));
   }
   try {
     return parse_document(std::move(doc));
-  } catch (const json::exception &e) {
+  } catch (const json::exception& e) {
     throw util::Error(util::cat("parse image config: ", e.what()));
   }
 }
@@ -274,12 +274,12 @@ std::string ImageConfig::to_json() const {
     out["variant"] = variant;
   out["config"] = run_config_json(*this);
   json ids = json::array();
-  for (const auto &id : diff_ids)
+  for (const auto& id : diff_ids)
     ids.push_back(id.str());
   out["rootfs"] = {{"type", "layers"}, {"diff_ids", std::move(ids)}};
   if (!history.empty()) {
     json entries = json::array();
-    for (const auto &h : history)
+    for (const auto& h : history)
       entries.push_back(history_json(h));
     out["history"] = std::move(entries);
   }
@@ -287,7 +287,7 @@ std::string ImageConfig::to_json() const {
 }
 
 std::optional<std::string> ImageConfig::env_value(std::string_view key) const {
-  for (const auto &entry : env) {
+  for (const auto& entry : env) {
     if (entry.size() > key.size() && entry.compare(0, key.size(), key) == 0 &&
         entry[key.size()] == '=')
       return entry.substr(key.size() + 1);

@@ -23,27 +23,27 @@ std::string join_path(std::string_view path, std::string_view key) {
 }
 
 // The member `key` of `obj`, or nullptr when absent; JSON null counts as absent.
-const json *find(const json &obj, std::string_view key) {
+const json* find(const json& obj, std::string_view key) {
   auto it = obj.find(key);
   return it == obj.end() || it->is_null() ? nullptr : &*it;
 }
 
-const json &require(const json &obj, std::string_view path, std::string_view key) {
-  const json *value = find(obj, key);
+const json& require(const json& obj, std::string_view path, std::string_view key) {
+  const json* value = find(obj, key);
   if (value == nullptr)
     bad(join_path(path, key), "missing");
   return *value;
 }
 
-std::string require_string(const json &obj, std::string_view path, std::string_view key) {
-  const json &value = require(obj, path, key);
+std::string require_string(const json& obj, std::string_view path, std::string_view key) {
+  const json& value = require(obj, path, key);
   if (!value.is_string())
     bad(join_path(path, key), "expected a string");
   return value.get<std::string>();
 }
 
-std::string optional_string(const json &obj, std::string_view path, std::string_view key) {
-  const json *value = find(obj, key);
+std::string optional_string(const json& obj, std::string_view path, std::string_view key) {
+  const json* value = find(obj, key);
   if (value == nullptr)
     return {};
   if (!value->is_string())
@@ -51,8 +51,8 @@ std::string optional_string(const json &obj, std::string_view path, std::string_
   return value->get<std::string>();
 }
 
-std::int64_t require_size(const json &obj, std::string_view path) {
-  const json &value = require(obj, path, "size");
+std::int64_t require_size(const json& obj, std::string_view path) {
+  const json& value = require(obj, path, "size");
   if (value.is_number_unsigned() &&
       value.get<std::uint64_t>() <=
           static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()))
@@ -62,24 +62,24 @@ std::int64_t require_size(const json &obj, std::string_view path) {
   bad(join_path(path, "size"), util::cat("expected a non-negative integer, got ", value.dump()));
 }
 
-Digest require_digest(const json &obj, std::string_view path) {
+Digest require_digest(const json& obj, std::string_view path) {
   std::string text = require_string(obj, path, "digest");
   try {
     return Digest::parse(text);
-  } catch (const util::Error &e) {
+  } catch (const util::Error& e) {
     bad(join_path(path, "digest"), e.what());
   }
 }
 
-std::map<std::string, std::string> string_map(const json &obj, std::string_view path,
+std::map<std::string, std::string> string_map(const json& obj, std::string_view path,
                                               std::string_view key) {
   std::map<std::string, std::string> out;
-  const json *value = find(obj, key);
+  const json* value = find(obj, key);
   if (value == nullptr)
     return out;
   if (!value->is_object())
     bad(join_path(path, key), "expected an object");
-  for (const auto &[k, v] : value->items()) {
+  for (const auto& [k, v] : value->items()) {
     if (!v.is_string())
       bad(util::cat(join_path(path, key), '.', k), "expected a string");
     out.emplace(k, v.get<std::string>());
@@ -87,14 +87,14 @@ std::map<std::string, std::string> string_map(const json &obj, std::string_view 
   return out;
 }
 
-std::vector<std::string> string_list(const json &obj, std::string_view path, std::string_view key) {
+std::vector<std::string> string_list(const json& obj, std::string_view path, std::string_view key) {
   std::vector<std::string> out;
-  const json *value = find(obj, key);
+  const json* value = find(obj, key);
   if (value == nullptr)
     return out;
   if (!value->is_array())
     bad(join_path(path, key), "expected an array");
-  for (const auto &v : *value) {
+  for (const auto& v : *value) {
     if (!v.is_string())
       bad(join_path(path, key), "expected an array of strings");
     out.push_back(v.get<std::string>());
@@ -102,7 +102,7 @@ std::vector<std::string> string_list(const json &obj, std::string_view path, std
   return out;
 }
 
-Platform parse_platform(const json &obj, std::string_view path) {
+Platform parse_platform(const json& obj, std::string_view path) {
   if (!obj.is_object())
     bad(path, "expected an object");
   Platform p;
@@ -112,7 +112,7 @@ Platform parse_platform(const json &obj, std::string_view path) {
   return p;
 }
 
-Descriptor parse_descriptor(const json &obj, std::string_view path) {
+Descriptor parse_descriptor(const json& obj, std::string_view path) {
   if (!obj.is_object())
     bad(path, "expected an object");
   Descriptor d{require_string(obj, path, "mediaType"),
@@ -121,13 +121,13 @@ Descriptor parse_descriptor(const json &obj, std::string_view path) {
                std::nullopt,
                string_list(obj, path, "urls"),
                string_map(obj, path, "annotations")};
-  if (const json *platform = find(obj, "platform"))
+  if (const json* platform = find(obj, "platform"))
     d.platform = parse_platform(*platform, join_path(path, "platform"));
   return d;
 }
 
-std::vector<Descriptor> parse_descriptors(const json &obj, std::string_view key) {
-  const json &list = require(obj, "", key);
+std::vector<Descriptor> parse_descriptors(const json& obj, std::string_view key) {
+  const json& list = require(obj, "", key);
   if (!list.is_array())
     bad(key, "expected an array");
   std::vector<Descriptor> out;
@@ -149,7 +149,7 @@ bool is_manifest_type(std::string_view t) {
 }
 
 // Decides manifest vs index: JSON mediaType, then Content-Type, then the document's shape.
-std::string document_type(const json &doc, std::string_view content_type) {
+std::string document_type(const json& doc, std::string_view content_type) {
   std::string declared = optional_string(doc, "", "mediaType");
   if (!declared.empty()) {
     if (!is_index_type(declared) && !is_manifest_type(declared))
@@ -164,8 +164,8 @@ std::string document_type(const json &doc, std::string_view content_type) {
   return std::string(media::oci_manifest);
 }
 
-void check_schema_version(const json &doc) {
-  const json &version = require(doc, "", "schemaVersion");
+void check_schema_version(const json& doc) {
+  const json& version = require(doc, "", "schemaVersion");
   if (!version.is_number_integer())
     bad("schemaVersion", util::cat("expected an integer, got ", version.dump()));
   if (version.get<std::int64_t>() != 2)
@@ -173,7 +173,7 @@ void check_schema_version(const json &doc) {
         util::cat("unsupported schemaVersion ", version.dump(), " (only schema 2 is supported)"));
 }
 
-std::variant<Manifest, Index> parse_document(const json &doc, std::string_view content_type) {
+std::variant<Manifest, Index> parse_document(const json& doc, std::string_view content_type) {
   if (!doc.is_object())
     bad("", "expected a JSON object");
   check_schema_version(doc);
@@ -184,7 +184,7 @@ std::variant<Manifest, Index> parse_document(const json &doc, std::string_view c
                   parse_descriptors(doc, "layers"), string_map(doc, "", "annotations")};
 }
 
-json descriptor_json(const Descriptor &d) {
+json descriptor_json(const Descriptor& d) {
   json out = {{"mediaType", d.media_type}, {"digest", d.digest.str()}, {"size", d.size}};
   if (!d.urls.empty())
     out["urls"] = d.urls;
@@ -207,7 +207,7 @@ int arm_level(std::string_view variant) {
 
 // How well an index entry fits: exact variant, then no variant, then any accepted variant, then
 // an older arm variant (an arm/v7 host also runs arm/v6 and arm/v5 images). 0 = unusable.
-int platform_score(const Platform &want, const Platform &candidate) {
+int platform_score(const Platform& want, const Platform& candidate) {
   if (want.accepts(candidate)) {
     if (candidate.variant == want.variant)
       return 1000;
@@ -227,20 +227,20 @@ std::variant<Manifest, Index> parse_manifest(std::string_view bytes,
   json doc;
   try {
     doc = json::parse(bytes);
-  } catch (const json::exception &e) {
+  } catch (const json::exception& e) {
     bad("", util::cat("invalid JSON: ", e.what()));
   }
   try {
     return parse_document(doc, content_type);
-  } catch (const json::exception &e) {
+  } catch (const json::exception& e) {
     bad("", e.what());
   }
 }
 
-std::optional<Descriptor> select_platform(const Index &index, const Platform &want) {
-  const Descriptor *best = nullptr;
+std::optional<Descriptor> select_platform(const Index& index, const Platform& want) {
+  const Descriptor* best = nullptr;
   int best_score = 0;
-  for (const auto &entry : index.manifests) {
+  for (const auto& entry : index.manifests) {
     int score = entry.platform ? platform_score(want, *entry.platform) : 0;
     if (score > best_score) {
       best = &entry;
@@ -266,14 +266,14 @@ Compression layer_compression(std::string_view media_type) {
   throw util::Error(util::cat("unsupported layer media type ", util::quote(media_type)));
 }
 
-std::string to_json(const Manifest &manifest) {
+std::string to_json(const Manifest& manifest) {
   json out;
   out["schemaVersion"] = 2;
   out["mediaType"] =
       manifest.media_type.empty() ? std::string(media::oci_manifest) : manifest.media_type;
   out["config"] = descriptor_json(manifest.config);
   json layers = json::array();
-  for (const auto &layer : manifest.layers)
+  for (const auto& layer : manifest.layers)
     layers.push_back(descriptor_json(layer));
   out["layers"] = std::move(layers);
   if (!manifest.annotations.empty())

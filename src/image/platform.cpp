@@ -82,7 +82,7 @@ Platform Platform::host() {
   struct utsname uts {};
   if (::uname(&uts) == 0) {
     std::string_view machine = uts.machine;
-    for (const auto &entry : kernel_arches) {
+    for (const auto& entry : kernel_arches) {
       if (entry.kernel == machine)
         return {"linux", std::string(entry.arch), std::string(entry.variant)};
     }
@@ -115,7 +115,7 @@ std::string Platform::str() const {
   return out;
 }
 
-bool Platform::accepts(const Platform &candidate) const {
+bool Platform::accepts(const Platform& candidate) const {
   if (os != candidate.os || architecture != candidate.architecture)
     return false;
   if (variant.empty() || candidate.variant.empty())

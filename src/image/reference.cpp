@@ -61,7 +61,7 @@ bool valid_domain(std::string_view domain) {
       if (port.empty())
         return false;
     }
-    for (const auto &part : util::split(host, '.')) {
+    for (const auto& part : util::split(host, '.')) {
       if (!valid_domain_component(part))
         return false;
     }
@@ -125,7 +125,7 @@ ImageRef ImageRef::parse(std::string_view text) {
   if (size_t at = text.find('@'); at != std::string_view::npos) {
     try {
       ref.m_digest = Digest::parse(text.substr(at + 1));
-    } catch (const util::Error &e) {
+    } catch (const util::Error& e) {
       invalid(text, e.what());
     }
     name = text.substr(0, at);
@@ -146,7 +146,7 @@ ImageRef ImageRef::parse(std::string_view text) {
     invalid(text, util::cat("invalid registry ", util::quote(domain)));
   if (util::to_lower(remainder) != remainder)
     invalid(text, "repository name must be lowercase");
-  for (const auto &component : util::split(remainder, '/')) {
+  for (const auto& component : util::split(remainder, '/')) {
     if (!valid_path_component(component))
       invalid(text, util::cat("invalid repository name component ", util::quote(component)));
   }
@@ -180,7 +180,7 @@ ImageRef ImageRef::with_tag(std::string_view tag) const {
   return ref;
 }
 
-ImageRef ImageRef::with_digest(const Digest &digest) const {
+ImageRef ImageRef::with_digest(const Digest& digest) const {
   ImageRef ref = *this;
   ref.m_digest = digest;
   return ref;

@@ -38,7 +38,7 @@ std::vector<std::string> fields_of(std::string_view line, std::string_view comme
 
 std::vector<HostEntry> parse_hosts(std::string_view text) {
   std::vector<HostEntry> entries;
-  for (const auto &line : util::split(text, '\n')) {
+  for (const auto& line : util::split(text, '\n')) {
     auto fields = fields_of(line, "#");
     if (fields.size() < 2)
       continue; // an address without names says nothing
@@ -54,7 +54,7 @@ bool parse_ip(std::string_view text, unsigned char out[16]) {
   if (::inet_pton(AF_INET, addr.c_str(), &v4) == 1) {
     std::fill(out, out + 16, 0);
     out[10] = out[11] = 0xff;
-    std::copy_n(reinterpret_cast<const unsigned char *>(&v4), 4, out + 12);
+    std::copy_n(reinterpret_cast<const unsigned char*>(&v4), 4, out + 12);
     return true;
   }
   in6_addr v6{};
@@ -64,20 +64,20 @@ bool parse_ip(std::string_view text, unsigned char out[16]) {
   return true;
 }
 
-std::string format_line(const std::string &ip, const std::vector<std::string> &names) {
+std::string format_line(const std::string& ip, const std::vector<std::string>& names) {
   return util::cat(ip, '\t', util::join(names, " "), '\n');
 }
 
-std::vector<HostEntry> extra_entries(const ExtraHosts &extra_hosts) {
+std::vector<HostEntry> extra_entries(const ExtraHosts& extra_hosts) {
   std::vector<HostEntry> entries;
-  for (const auto &[names, ip] : extra_hosts) {
+  for (const auto& [names, ip] : extra_hosts) {
     std::string text = util::cat(names, ':', ip);
     unsigned char bytes[16];
     if (!parse_ip(ip, bytes))
       throw util::Error(util::cat("invalid host entry ", util::quote(text), ": ", util::quote(ip),
                                   " is not an IP address"));
     HostEntry entry{ip, {}};
-    for (const auto &name : util::split(names, ';')) {
+    for (const auto& name : util::split(names, ';')) {
       if (name.empty() || name.find_first_of(" \t\n#") != std::string::npos)
         throw util::Error(util::cat("invalid host entry ", util::quote(text), ": bad hostname ",
                                     util::quote(name)));
@@ -96,7 +96,7 @@ struct ResolvConf {
 
 ResolvConf parse_resolv_conf(std::string_view text) {
   ResolvConf conf;
-  for (const auto &line : util::split(text, '\n')) {
+  for (const auto& line : util::split(text, '\n')) {
     auto fields = fields_of(line, "#;");
     if (fields.size() < 2)
       continue;
@@ -125,14 +125,14 @@ bool is_loopback_address(std::string_view address) {
 }
 
 std::string make_hosts(std::string_view hostname, std::string_view host_hosts_text,
-                       NetworkKind network, const ExtraHosts &extra_hosts) {
+                       NetworkKind network, const ExtraHosts& extra_hosts) {
   auto entries = extra_entries(extra_hosts);
   auto base = parse_hosts(host_hosts_text);
   entries.insert(entries.end(), base.begin(), base.end());
 
   std::string out;
   std::set<std::string, std::less<>> names;
-  for (const auto &entry : entries) {
+  for (const auto& entry : entries) {
     names.insert(entry.names.begin(), entry.names.end());
     out += format_line(entry.ip, entry.names);
   }
@@ -142,7 +142,7 @@ std::string make_hosts(std::string_view hostname, std::string_view host_hosts_te
       {"::1", {"localhost"}},
       {own_ip, {std::string(hostname)}},
   };
-  for (const auto &entry : defaults) {
+  for (const auto& entry : defaults) {
     if (entry.names[0].empty() || names.count(entry.names[0]) > 0)
       continue;
     out += format_line(entry.ip, entry.names);
@@ -153,10 +153,10 @@ std::string make_hosts(std::string_view hostname, std::string_view host_hosts_te
 std::string make_hostname(std::string_view hostname) { return util::cat(hostname, '\n'); }
 
 std::string make_resolv_conf(std::string_view host_resolv_text, NetworkKind network,
-                             const std::vector<std::string> &dns_servers,
-                             const std::vector<std::string> &dns_search,
-                             const std::vector<std::string> &dns_options) {
-  for (const auto &server : dns_servers) {
+                             const std::vector<std::string>& dns_servers,
+                             const std::vector<std::string>& dns_search,
+                             const std::vector<std::string>& dns_options) {
+  for (const auto& server : dns_servers) {
     unsigned char bytes[16];
     if (!parse_ip(server, bytes))
       throw util::Error(
@@ -171,7 +171,7 @@ std::string make_resolv_conf(std::string_view host_resolv_text, NetworkKind netw
   if (servers.empty()) {
     if (network == NetworkKind::private_net)
       servers.emplace_back(slirp_dns_ip);
-    for (const auto &server : host.nameservers) {
+    for (const auto& server : host.nameservers) {
       if (network == NetworkKind::host || !is_loopback_address(server))
         servers.push_back(server);
     }
@@ -179,12 +179,12 @@ std::string make_resolv_conf(std::string_view host_resolv_text, NetworkKind netw
   std::vector<std::string> search = dns_search.empty() ? host.search : dns_search;
   if (search == std::vector<std::string>{"."})
     search.clear();
-  const auto &options = dns_options.empty() ? host.options : dns_options;
+  const auto& options = dns_options.empty() ? host.options : dns_options;
 
   std::string out;
   if (!search.empty())
     out += util::cat("search ", util::join(search, " "), '\n');
-  for (const auto &server : servers)
+  for (const auto& server : servers)
     out += util::cat("nameserver ", server, '\n');
   if (!options.empty())
     out += util::cat("options ", util::join(options, " "), '\n');
@@ -202,7 +202,7 @@ std::string host_resolv_text(NetworkKind network) {
   auto servers = parse_resolv_conf(text).nameservers;
   bool only_loopback =
       !servers.empty() && std::all_of(servers.begin(), servers.end(),
-                                      [](const auto &s) { return is_loopback_address(s); });
+                                      [](const auto& s) { return is_loopback_address(s); });
   if (only_loopback) {
     if (auto upstream = util::read_file_if_exists("/run/systemd/resolve/resolv.conf")) {
       LOG_DEBUG("resolv.conf: host uses a local stub resolver, taking systemd-resolved's upstream "
@@ -215,7 +215,7 @@ std::string host_resolv_text(NetworkKind network) {
 
 } // namespace
 
-void write_etc_files(const std::filesystem::path &dir, const EtcFilesRequest &request) {
+void write_etc_files(const std::filesystem::path& dir, const EtcFilesRequest& request) {
   std::string hosts_text = util::read_file_if_exists("/etc/hosts").value_or("");
   std::string hosts =
       make_hosts(request.hostname, hosts_text, request.network, request.extra_hosts);

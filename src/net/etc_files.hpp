@@ -29,7 +29,7 @@ using ExtraHosts = std::vector<std::pair<std::string, std::string>>;
 // then the hostname (127.0.0.1, or slirp_guest_ip on private_net). A name that is already present
 // is never added again, so user entries win. Throws util::Error for a malformed extra host.
 std::string make_hosts(std::string_view hostname, std::string_view host_hosts_text,
-                       NetworkKind network, const ExtraHosts &extra_hosts);
+                       NetworkKind network, const ExtraHosts& extra_hosts);
 
 // /etc/hostname: the name and a newline.
 std::string make_hostname(std::string_view hostname);
@@ -41,9 +41,9 @@ std::string make_hostname(std::string_view hostname);
 // network and no overrides, the host's file is returned unchanged. Throws util::Error for a
 // server that is not an IP address.
 std::string make_resolv_conf(std::string_view host_resolv_text, NetworkKind network,
-                             const std::vector<std::string> &dns_servers,
-                             const std::vector<std::string> &dns_search,
-                             const std::vector<std::string> &dns_options);
+                             const std::vector<std::string>& dns_servers,
+                             const std::vector<std::string>& dns_search,
+                             const std::vector<std::string>& dns_options);
 
 // True for 127.0.0.0/8, ::1 and IPv4-mapped loopback addresses.
 bool is_loopback_address(std::string_view address);
@@ -61,6 +61,6 @@ struct EtcFilesRequest {
 // Reads the host's /etc/hosts and resolv.conf (the systemd-resolved upstream file instead of its
 // 127.0.0.53 stub for a private namespace) and writes dir/hosts, dir/hostname and dir/resolv.conf,
 // each atomically with mode 0644. `dir` must exist.
-void write_etc_files(const std::filesystem::path &dir, const EtcFilesRequest &request);
+void write_etc_files(const std::filesystem::path& dir, const EtcFilesRequest& request);
 
 } // namespace net

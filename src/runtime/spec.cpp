@@ -30,15 +30,11 @@ public:
   void set(std::string entry) {
     std::string_view key = key_of(entry);
     auto it = std::find_if(m_entries.begin(), m_entries.end(),
-                           [&](const std::string &e) { return key_of(e) == key; });
+                           [&](const std::string& e) { return key_of(e) == key; });
     if (it == m_entries.end())
       m_entries.push_back(std::move(entry));
     else
       *it = std::move(entry);
-  }
-  bool has(std::string_view key) const {
-    return std::any_of(m_entries.begin(), m_entries.end(),
-                       [&](const std::string &e) { return key_of(e) == key; });
   }
   std::vector<std::string> take() { return std::move(m_entries); }
 
@@ -50,7 +46,7 @@ private:
 };
 
 // "-e K=V" as given, "-e K" from the caller's environment (dropped when unset there).
-void add_env_arg(EnvList &env, std::string_view arg, const EnvLookup &lookup,
+void add_env_arg(EnvList& env, std::string_view arg, const EnvLookup& lookup,
                  std::string_view origin) {
   size_t eq = arg.find('=');
   std::string_view key = arg.substr(0, eq);
@@ -69,7 +65,7 @@ void add_env_arg(EnvList &env, std::string_view arg, const EnvLookup &lookup,
 }
 
 // Docker's env-file format: one K=V or K per line, '#' comments, leading blanks ignored.
-void add_env_file(EnvList &env, std::string_view content, const EnvLookup &lookup, size_t index) {
+void add_env_file(EnvList& env, std::string_view content, const EnvLookup& lookup, size_t index) {
   auto lines = util::split(content, '\n');
   for (size_t i = 0; i < lines.size(); ++i) {
     std::string_view line = lines[i];
@@ -83,7 +79,7 @@ void add_env_file(EnvList &env, std::string_view content, const EnvLookup &looku
   }
 }
 
-std::vector<std::string> make_args(const image::ImageConfig &config, const RunRequest &request) {
+std::vector<std::string> make_args(const image::ImageConfig& config, const RunRequest& request) {
   std::vector<std::string> args;
   if (request.entrypoint) {
     if (!request.entrypoint->empty())
@@ -92,7 +88,7 @@ std::vector<std::string> make_args(const image::ImageConfig &config, const RunRe
   } else {
     if (config.entrypoint)
       args = *config.entrypoint;
-    const auto &cmd =
+    const auto& cmd =
         request.command.empty() ? config.cmd.value_or(std::vector<std::string>{}) : request.command;
     args.insert(args.end(), cmd.begin(), cmd.end());
   }
@@ -111,11 +107,11 @@ void check_hostname(std::string_view name) {
     throw util::Error(util::cat("invalid hostname ", util::quote(name)));
 }
 
-std::vector<BindMount> make_mounts(const std::vector<std::string> &volumes) {
+std::vector<BindMount> make_mounts(const std::vector<std::string>& volumes) {
   std::vector<BindMount> mounts;
-  for (const auto &text : volumes) {
+  for (const auto& text : volumes) {
     BindMount mount = parse_volume(text);
-    for (const auto &other : mounts) {
+    for (const auto& other : mounts) {
       if (other.destination == mount.destination)
         throw util::Error(util::cat("invalid volume ", util::quote(text),
                                     ": duplicate mount point ", util::quote(mount.destination)));
@@ -145,7 +141,7 @@ BindMount parse_volume(std::string_view text) {
     throw fail("cannot mount over the container's root directory");
   bool seen_ro = false;
   bool seen_rw = false;
-  for (const auto &option : util::split(parts.size() == 3 ? parts[2] : std::string(), ',')) {
+  for (const auto& option : util::split(parts.size() == 3 ? parts[2] : std::string(), ',')) {
     if (option == "ro")
       seen_ro = true;
     else if (option == "rw")
@@ -159,10 +155,10 @@ BindMount parse_volume(std::string_view text) {
   return mount;
 }
 
-ContainerSpec make_spec(const image::ImageConfig &config, const RunRequest &request,
-                        const std::string &container_id,
-                        const std::vector<std::string> &env_file_contents,
-                        const EnvLookup &lookup) {
+ContainerSpec make_spec(const image::ImageConfig& config, const RunRequest& request,
+                        const std::string& container_id,
+                        const std::vector<std::string>& env_file_contents,
+                        const EnvLookup& lookup) {
   ContainerSpec spec;
   spec.args = make_args(config, request);
   spec.hostname = request.hostname.empty() ? container_id.substr(0, 12) : request.hostname;
@@ -171,14 +167,14 @@ ContainerSpec make_spec(const image::ImageConfig &config, const RunRequest &requ
   EnvList env;
   if (!config.env_value("PATH"))
     env.set(std::string(default_path));
-  for (const auto &entry : config.env)
+  for (const auto& entry : config.env)
     env.set(entry);
   env.set("HOSTNAME=" + spec.hostname);
   if (request.tty)
     env.set("TERM=xterm");
   for (size_t i = 0; i < env_file_contents.size(); ++i)
     add_env_file(env, env_file_contents[i], lookup, i);
-  for (const auto &arg : request.env)
+  for (const auto& arg : request.env)
     add_env_arg(env, arg, lookup, "");
   spec.env = env.take();
 
@@ -204,7 +200,7 @@ ContainerSpec make_spec(const image::ImageConfig &config, const RunRequest &requ
 
 nlohmann::json ContainerSpec::to_json() const {
   json mounts_json = json::array();
-  for (const auto &m : mounts)
+  for (const auto& m : mounts)
     mounts_json.push_back(
         {{"source", m.source}, {"destination", m.destination}, {"read_only", m.read_only}});
   return {{"args", args},          {"env", env},           {"cwd", cwd},
@@ -213,7 +209,7 @@ nlohmann::json ContainerSpec::to_json() const {
           {"read_only", read_only}};
 }
 
-ContainerSpec ContainerSpec::from_json(const nlohmann::json &json) {
+ContainerSpec ContainerSpec::from_json(const nlohmann::json& json) {
   try {
     ContainerSpec spec;
     json.at("args").get_to(spec.args);
@@ -222,7 +218,7 @@ ContainerSpec ContainerSpec::from_json(const nlohmann::json &json) {
     json.at("user").get_to(spec.user);
     json.at("hostname").get_to(spec.hostname);
     json.at("network").get_to(spec.network);
-    for (const auto &m : json.at("mounts"))
+    for (const auto& m : json.at("mounts"))
       spec.mounts.push_back({m.at("source").get<std::string>(),
                              m.at("destination").get<std::string>(),
                              m.at("read_only").get<bool>()});
@@ -230,7 +226,7 @@ ContainerSpec ContainerSpec::from_json(const nlohmann::json &json) {
     json.at("stdin_open").get_to(spec.stdin_open);
     json.at("read_only").get_to(spec.read_only);
     return spec;
-  } catch (const nlohmann::json::exception &e) {
+  } catch (const nlohmann::json::exception& e) {
     throw util::Error(util::cat("parse container spec: ", e.what()));
   }
 }

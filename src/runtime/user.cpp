@@ -39,7 +39,7 @@ std::optional<unsigned long long> parse_id(std::string_view text) {
 // as libc and runc do.
 std::vector<std::vector<std::string>> records(std::string_view text, size_t min_fields) {
   std::vector<std::vector<std::string>> out;
-  for (const auto &raw : util::split(text, '\n')) {
+  for (const auto& raw : util::split(text, '\n')) {
     std::string_view line = util::trim(raw);
     if (line.empty() || line.front() == '#')
       continue;
@@ -52,7 +52,7 @@ std::vector<std::vector<std::string>> records(std::string_view text, size_t min_
 
 std::vector<PasswdEntry> parse_passwd(std::string_view text) {
   std::vector<PasswdEntry> out;
-  for (auto &f : records(text, 4)) {
+  for (auto& f : records(text, 4)) {
     auto uid = parse_id(f[2]);
     auto gid = parse_id(f[3]);
     if (!uid || !gid || *uid > max_id || *gid > max_id)
@@ -65,13 +65,13 @@ std::vector<PasswdEntry> parse_passwd(std::string_view text) {
 
 std::vector<GroupEntry> parse_group(std::string_view text) {
   std::vector<GroupEntry> out;
-  for (auto &f : records(text, 3)) {
+  for (auto& f : records(text, 3)) {
     auto gid = parse_id(f[2]);
     if (!gid || *gid > max_id)
       continue;
     GroupEntry entry{f[0], static_cast<gid_t>(*gid), {}};
     if (f.size() > 3 && !f[3].empty()) {
-      for (const auto &member : util::split(f[3], ','))
+      for (const auto& member : util::split(f[3], ','))
         entry.members.emplace_back(util::trim(member));
     }
     out.push_back(std::move(entry));
@@ -90,9 +90,9 @@ std::optional<unsigned> numeric_id(std::string_view text, std::string_view what)
   return static_cast<unsigned>(*id);
 }
 
-gid_t resolve_group(std::string_view spec, const std::vector<GroupEntry> &groups) {
+gid_t resolve_group(std::string_view spec, const std::vector<GroupEntry>& groups) {
   // A name wins over a number that happens to match it, as in runc.
-  for (const auto &g : groups) {
+  for (const auto& g : groups) {
     if (g.name == spec)
       return g.gid;
   }
@@ -118,11 +118,11 @@ ResolvedUser resolve_user(std::string_view spec, std::string_view passwd_text,
   if (user_part.empty())
     user_part = "0";
   auto by_name = std::find_if(users.begin(), users.end(),
-                              [&](const PasswdEntry &u) { return u.name == user_part; });
+                              [&](const PasswdEntry& u) { return u.name == user_part; });
   auto numeric = numeric_id(user_part, "user");
   if (by_name == users.end() && numeric)
     by_name = std::find_if(users.begin(), users.end(),
-                           [&](const PasswdEntry &u) { return u.uid == *numeric; });
+                           [&](const PasswdEntry& u) { return u.uid == *numeric; });
   if (by_name != users.end()) {
     result.uid = by_name->uid;
     result.gid = by_name->gid;
@@ -141,7 +141,7 @@ ResolvedUser resolve_user(std::string_view spec, std::string_view passwd_text,
     result.gid = resolve_group(*group_part, groups);
   } else if (!name.empty()) {
     // Supplementary groups only when no group was forced, as runc's GetExecUser does.
-    for (const auto &g : groups) {
+    for (const auto& g : groups) {
       bool member = std::find(g.members.begin(), g.members.end(), name) != g.members.end();
       if (member &&
           std::find(result.groups.begin(), result.groups.end(), g.gid) == result.groups.end())

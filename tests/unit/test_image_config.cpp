@@ -47,7 +47,7 @@ const std::string docker_config = R"({
   }
 })";
 
-void check_rejected(const std::string &bytes, const char *expected) {
+void check_rejected(const std::string& bytes, const char* expected) {
   CHECK_THROWS_WITH_AS(image::ImageConfig::from_json(bytes), doctest::Contains(expected),
                        util::Error);
 }
@@ -172,7 +172,7 @@ TEST_CASE("rfc3339: parse") {
   CHECK(image::parse_rfc3339("2024-09-26T16:01:42-05:30") == 1727386302);
   CHECK(image::parse_rfc3339("2024-02-29T00:00:00z") == 1709164800);
   CHECK(image::parse_rfc3339("2024-09-26 21:31:42Z") == 1727386302);
-  for (const char *bad : {"", "2024", "2024-09-26", "2024-09-26T21:31:42", "2023-02-29T00:00:00Z",
+  for (const char* bad : {"", "2024", "2024-09-26", "2024-09-26T21:31:42", "2023-02-29T00:00:00Z",
                           "2024-13-01T00:00:00Z", "2024-09-26T24:00:00Z", "2024-09-26T21:31:42.Z",
                           "2024-09-26T21:31:42+0200", "2024-09-26T21:31:42Zjunk",
                           "yyyy-mm-ddThh:mm:ssZ", "2024-09-26T21:31:42+25:00"}) {

@@ -44,7 +44,7 @@ TEST_CASE("digest: rejects malformed input and quotes it") {
       "sha256:" + empty_hex + "\n",
       " sha256:" + empty_hex,
   };
-  for (const auto &text : bad) {
+  for (const auto& text : bad) {
     CAPTURE(text);
     CHECK_THROWS_AS(image::Digest::parse(text), util::Error);
   }

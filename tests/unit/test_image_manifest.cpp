@@ -99,26 +99,26 @@ const std::string docker_list = R"({
    ]
 })";
 
-image::Manifest as_manifest(const std::string &bytes, std::string_view content_type = "") {
+image::Manifest as_manifest(const std::string& bytes, std::string_view content_type = "") {
   auto parsed = image::parse_manifest(bytes, content_type);
   REQUIRE(std::holds_alternative<image::Manifest>(parsed));
   return std::get<image::Manifest>(parsed);
 }
 
-image::Index as_index(const std::string &bytes, std::string_view content_type = "") {
+image::Index as_index(const std::string& bytes, std::string_view content_type = "") {
   auto parsed = image::parse_manifest(bytes, content_type);
   REQUIRE(std::holds_alternative<image::Index>(parsed));
   return std::get<image::Index>(parsed);
 }
 
 // Replaces the first occurrence of `from` in `text`.
-std::string patch(std::string text, const std::string &from, const std::string &to) {
+std::string patch(std::string text, const std::string& from, const std::string& to) {
   auto pos = text.find(from);
   REQUIRE(pos != std::string::npos);
   return text.replace(pos, from.size(), to);
 }
 
-void check_rejected(const std::string &bytes, const char *expected) {
+void check_rejected(const std::string& bytes, const char* expected) {
   CHECK_THROWS_WITH_AS(image::parse_manifest(bytes, ""), doctest::Contains(expected), util::Error);
 }
 
@@ -187,7 +187,7 @@ TEST_CASE("manifest: Docker manifest list") {
 
 TEST_CASE("manifest: select_platform prefers exact, then missing variant") {
   image::Index index{std::string(image::media::oci_index), {}};
-  auto entry = [](const std::string &hex, image::Platform p) {
+  auto entry = [](const std::string& hex, image::Platform p) {
     return image::Descriptor{
         std::string(image::media::oci_manifest), image::Digest::from_hex(hex), 1, p, {}, {}};
   };

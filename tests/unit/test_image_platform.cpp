@@ -37,7 +37,7 @@ TEST_CASE("platform: parse") {
   CHECK(Platform::parse("linux/armhf") == Platform{"linux", "arm", "v7"});
   CHECK(Platform::parse("linux/arm64/v8") == Platform{"linux", "arm64", "v8"});
   CHECK(Platform::parse("windows/amd64") == Platform{"windows", "amd64", ""});
-  for (const char *bad :
+  for (const char* bad :
        {"", "/", "linux/", "/amd64", "linux/amd64/", "a/b/c/d", "linux/am d64", "linux//v7"}) {
     CAPTURE(bad);
     CHECK_THROWS_WITH_AS(Platform::parse(bad), doctest::Contains("invalid platform"), util::Error);

@@ -72,13 +72,13 @@ TEST_CASE("reference: separators in path components") {
 }
 
 TEST_CASE("reference: invalid references") {
-  const char *bad[] = {
+  const char* bad[] = {
       "",         "UPPER",      "ns/Upper",     "x:",        "x:-tag", "x:.tag", "x:t@g",
       "x@",       "x@sha256:",  "x@sha256:abc", "x@md5:abc", "a//b",   "/x",     "x/",
       "ns/a___b", "ns/a..b",    "ns/-a",        "ns/a-",     "ns/_a",  "x y",    ":tag",
       "host:/x",  "-host.io/x", "host-.io/x",   "h:port/x",  "ns/a$b", "[::1/x", "a@b@c",
   };
-  for (const char *text : bad) {
+  for (const char* text : bad) {
     CAPTURE(text);
     CHECK_THROWS_WITH_AS(image::ImageRef::parse(text),
                          doctest::Contains("invalid reference format"), util::Error);

@@ -23,7 +23,7 @@ image::ImageConfig config_with(std::optional<Strings> entrypoint, std::optional<
 }
 
 runtime::EnvLookup fake_env(std::map<std::string, std::string> vars) {
-  return [vars = std::move(vars)](const std::string &key) -> std::optional<std::string> {
+  return [vars = std::move(vars)](const std::string& key) -> std::optional<std::string> {
     auto it = vars.find(key);
     if (it == vars.end())
       return std::nullopt;
@@ -31,8 +31,8 @@ runtime::EnvLookup fake_env(std::map<std::string, std::string> vars) {
   };
 }
 
-runtime::ContainerSpec spec_for(const image::ImageConfig &config, const runtime::RunRequest &req,
-                                const Strings &env_files = {}) {
+runtime::ContainerSpec spec_for(const image::ImageConfig& config, const runtime::RunRequest& req,
+                                const Strings& env_files = {}) {
   return runtime::make_spec(config, req, id, env_files, fake_env({{"FROM_HOST", "h"}}));
 }
 
@@ -153,9 +153,9 @@ TEST_CASE("spec: parse_volume") {
   CHECK(runtime::parse_volume("/h:/c:z") == BindMount{"/h", "/c", false});
   CHECK(runtime::parse_volume("/h:/a/../b") == BindMount{"/h", "/b", false});
   CHECK(runtime::parse_volume("/:/mnt") == BindMount{"/", "/mnt", false});
-  const char *bad[] = {"/h",     "/h:",      ":/c",         "named:/c",   "/h:rel", "/h:/",
+  const char* bad[] = {"/h",     "/h:",      ":/c",         "named:/c",   "/h:rel", "/h:/",
                        "/h:/c:", "/h:/c:xx", "/h:/c:ro,rw", "/h:/c:ro:x", "/h:/..", "./h:/c"};
-  for (const char *text : bad) {
+  for (const char* text : bad) {
     CAPTURE(text);
     CHECK_THROWS_WITH_AS(runtime::parse_volume(text), doctest::Contains("invalid volume"),
                          util::Error);
