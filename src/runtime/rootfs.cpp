@@ -1,6 +1,7 @@
 #include "runtime/rootfs.hpp"
 
 #include "storage/store.hpp"
+#include "storage/tmp_entry.hpp"
 #include "userns/reexec.hpp"
 #include "util/error.hpp"
 #include "util/fd.hpp"
@@ -9,7 +10,6 @@
 #include "util/paths.hpp"
 #include "util/strings.hpp"
 #include "util/subprocess.hpp"
-#include "util/temp_dir.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -330,8 +330,9 @@ Stack make_stack(const storage::Store& store, const std::vector<image::Digest>& 
 // filesystem under the store all have their say, which no version check would capture.
 std::optional<std::string> probe_mount(const fs::path& tmp, RootfsDriver driver, bool userxattr) {
   try {
-    util::make_dirs(tmp);
-    util::TempDir dir(tmp, "probe-");
+    // A TmpEntry, so the next Store removes it if we are killed mid-probe.
+    storage::TmpEntry dir(tmp, "probe-");
+    make_dir(dir.path());
     for (const char* sub : {"l1", "l2", "upper", "work", "merged"})
       make_dir(dir.path() / sub);
     util::write_file_atomic(dir.path() / "l1" / "f", "x");

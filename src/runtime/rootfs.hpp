@@ -45,7 +45,8 @@ std::string overlay_mount_data(const std::vector<std::string>& lowers, const std
                                const std::string& work, bool userxattr);
 
 // A mounted (or copied) root filesystem for one container. The destructor unmounts (umount2
-// MNT_DETACH for overlay, fusermount3 -u for fuse-overlayfs) and logs failures; it never throws.
+// MNT_DETACH; for fuse-overlayfs falling back to fusermount3 -u -z) and logs failures; it never
+// throws. The copy driver mounts nothing unless read-only (a read-only bind of rootfs/).
 class MountedRootfs {
 public:
   // Mounts `layers` (diff-ids, bottom first) for the container whose directory is
