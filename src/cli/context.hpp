@@ -9,6 +9,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace storage {
 class Store;
@@ -30,6 +31,8 @@ struct Invocation {
   int argc = 0;
   char** argv = nullptr;
   GlobalOptions global;
+  // IMAGE CMD... of a command taker (run), split off before CLI11 parses (see arg_scan.hpp).
+  std::vector<std::string> command_words;
   // Set by the chosen subcommand's parse callback; run after parsing succeeded.
   std::function<int()> action;
 };

@@ -16,7 +16,49 @@ bool is_table(std::string_view format) {
   return format == "table" || format.rfind("table ", 0) == 0;
 }
 
+std::string yaml_scalar(const nlohmann::ordered_json& value) {
+  if (value.is_null())
+    return "null";
+  if (!value.is_string())
+    return value.dump();
+  const std::string text = value.get<std::string>();
+  bool plain = !text.empty() && text.find_first_of(":#{}[],&*?|<>=!%@`\"'\n") == std::string::npos &&
+               text.front() != ' ' && text.back() != ' ' && text.front() != '-';
+  return plain ? text : nlohmann::ordered_json(text).dump();
+}
+
+void yaml_lines(const nlohmann::ordered_json& value, const std::string& indent, std::string& out) {
+  for (const auto& item : value.items()) {
+    const auto& child = item.value();
+    std::string prefix = value.is_array() ? indent + "- " : indent + item.key() + ":";
+    if (child.is_object() && !child.empty()) {
+      if (value.is_array()) {
+        // "- key: v" then the other keys aligned under the first.
+        std::string nested;
+        yaml_lines(child, indent + "  ", nested);
+        out += indent + "- " + nested.substr(indent.size() + 2);
+      } else {
+        out += prefix + "\n";
+        yaml_lines(child, indent + "  ", out);
+      }
+    } else if (child.is_array() && !child.empty()) {
+      out += prefix + "\n";
+      yaml_lines(child, indent + "  ", out);
+    } else if (child.is_array() || child.is_object()) {
+      out += prefix + (value.is_array() ? "" : " ") + (child.is_array() ? "[]" : "{}") + "\n";
+    } else {
+      out += prefix + (value.is_array() ? "" : " ") + yaml_scalar(child) + "\n";
+    }
+  }
+}
+
 } // namespace
+
+std::string render_yaml(const nlohmann::ordered_json& value) {
+  std::string out;
+  yaml_lines(value, "", out);
+  return out;
+}
 
 std::string align_columns(std::string_view text) {
   std::vector<std::vector<std::string>> lines;

@@ -30,4 +30,7 @@ std::string render_list(std::string_view format, const ListOutput& list);
 // array, one line each.
 std::string render_document(std::string_view format, const nlohmann::ordered_json& value);
 
+// Renders a document as simple YAML, the way podman prints `info` by default.
+std::string render_yaml(const nlohmann::ordered_json& value);
+
 } // namespace cli

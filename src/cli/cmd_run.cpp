@@ -1,0 +1,32 @@
+// cove run: flags -> runtime::RunRequest -> runtime::run; the container's exit code is cove's.
+#include "cli/commands.hpp"
+#include "cli/run_args.hpp"
+
+#include "storage/store.hpp"
+
+#include <memory>
+
+namespace cli {
+
+namespace {
+
+int run_container(const Invocation& inv, RunFlags flags) {
+  flags.image_and_command = inv.command_words;
+  // Validate (pull policy, platform, missing image) before entering the user namespace.
+  runtime::RunRequest request = to_run_request(flags);
+  auto store = open_store(inv);
+  runtime::RuntimeOptions options = make_runtime_options(inv.global);
+  return runtime::run(*store, options, request);
+}
+
+} // namespace
+
+CLI::App* add_run_command(CLI::App& parent, Invocation& inv) {
+  auto flags = std::make_shared<RunFlags>();
+  CLI::App* cmd = parent.add_subcommand("run", "Run a command in a new container");
+  add_run_flags(*cmd, *flags);
+  cmd->callback([flags, &inv] { inv.action = [flags, &inv] { return run_container(inv, *flags); }; });
+  return cmd;
+}
+
+} // namespace cli
