@@ -2,6 +2,7 @@
 
 #include "image/config.hpp"
 #include "image/reference.hpp"
+#include "net/etc_files.hpp"
 #include "runtime/confined.hpp"
 #include "runtime/exit_status.hpp"
 #include "runtime/foreground.hpp"
@@ -83,14 +84,27 @@ std::pair<ContainerSpec, ResolvedUser> build_spec(const image::ImageConfig& conf
 // /etc/hosts, /etc/hostname and /etc/resolv.conf for the container, bound over the image's.
 void write_etc_files(const std::filesystem::path& dir, const ContainerSpec& spec) {
   util::make_dirs(dir, 0755);
-  util::write_file_atomic(dir / "hostname", spec.hostname + "\n");
-  util::write_file_atomic(dir / "hosts",
-                          util::cat("127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost "
-                                    "ip6-loopback\n127.0.1.1\t",
-                                    spec.hostname, "\n"));
-  // Both modes of this version resolve names like the host (none has no route anyway).
-  util::write_file_atomic(dir / "resolv.conf",
-                          util::read_file_if_exists("/etc/resolv.conf").value_or(""));
+  net::EtcFilesRequest files;
+  files.hostname = spec.hostname;
+  files.network = spec.network == "none" ? net::NetworkKind::none : net::NetworkKind::host;
+  net::write_etc_files(dir, files);
+}
+
+// The overlay root directory takes its mode from upper/, which the store creates private; the
+// container's "/" must look like the image's (normally 0755) or non-root users cannot use it.
+void match_root_mode(const storage::Store& store, const std::vector<image::Digest>& layers,
+                     const std::filesystem::path& rootfs) {
+  if (layers.empty())
+    return;
+  struct stat image_root;
+  struct stat container_root;
+  std::filesystem::path top = store.layers().diff_dir(layers.back());
+  util::check(::stat(top.c_str(), &image_root), util::cat("stat ", util::quote(top.string())));
+  util::check(::stat(rootfs.c_str(), &container_root),
+              util::cat("stat ", util::quote(rootfs.string())));
+  if ((image_root.st_mode & 07777) != (container_root.st_mode & 07777))
+    util::check(::chmod(rootfs.c_str(), image_root.st_mode & 07777),
+                util::cat("chmod ", util::quote(rootfs.string())));
 }
 
 // setgroups(2) is denied in a user namespace with a single-id mapping.
@@ -180,6 +194,7 @@ int run(storage::Store& store, const RuntimeOptions& options, const RunRequest& 
   DriverChoice choice = choose_driver(store, options.driver);
   MountedRootfs rootfs =
       MountedRootfs::mount(store, choice, image.layers, dir, Access::read_write);
+  match_root_mode(store, image.layers, rootfs.path());
 
   auto [spec, user] = build_spec(config, request, record.id, rootfs.path());
   record.spec = spec.to_json();
