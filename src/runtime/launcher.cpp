@@ -108,7 +108,10 @@ ContainerProcess Launcher::start(ChildPlan& plan, NetworkNamespace network) {
     util::log::error(exec_failure_message(*report));
     return process;
   }
-  throw util::SystemError(report->error, util::cat("start container: ", report->what));
+  std::string what = util::cat("start container: ", report->what);
+  if (report->stage == ChildStage::user && report->error == EINVAL)
+    what += util::cat(" (user ", plan.uid, ":", plan.gid, " is not mapped in cove's user namespace)");
+  throw util::SystemError(report->error, what);
 }
 
 } // namespace runtime
