@@ -66,6 +66,9 @@ void add_env_arg(EnvList& env, std::string_view arg, const EnvLookup& lookup,
 
 // Docker's env-file format: one K=V or K per line, '#' comments, leading blanks ignored.
 void add_env_file(EnvList& env, std::string_view content, const EnvLookup& lookup, size_t index) {
+  constexpr std::string_view utf8_bom = "\xEF\xBB\xBF"; // editors on other systems add one
+  if (content.substr(0, utf8_bom.size()) == utf8_bom)
+    content.remove_prefix(utf8_bom.size());
   auto lines = util::split(content, '\n');
   for (size_t i = 0; i < lines.size(); ++i) {
     std::string_view line = lines[i];

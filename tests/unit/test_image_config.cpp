@@ -165,6 +165,24 @@ TEST_CASE("config: garbage and bad fields are named") {
   check_rejected(R"({"history": [1]})", "history[0]: expected an object");
 }
 
+TEST_CASE("config: nulls and a minimal OCI config") {
+  auto c = image::ImageConfig::from_json(
+      R"({"architecture":"arm","os":"linux","variant":"v7","config":{"Env":null,"Labels":null,
+          "Volumes":null,"ExposedPorts":null,"Healthcheck":null},"rootfs":{"type":"layers",
+          "diff_ids":[]},"history":null})");
+  CHECK(c.variant == "v7");
+  CHECK(c.env.empty());
+  CHECK(c.labels.empty());
+  CHECK(c.volumes.empty());
+  CHECK(c.healthcheck.is_null());
+  CHECK(c.history.empty());
+  CHECK_FALSE(c.extra.contains("config"));
+  auto json = nlohmann::json::parse(c.to_json());
+  CHECK(json["variant"] == "v7");
+  CHECK(json["config"].empty());
+  CHECK_FALSE(json.contains("history"));
+}
+
 TEST_CASE("rfc3339: parse") {
   CHECK(image::parse_rfc3339("1970-01-01T00:00:00Z") == 0);
   CHECK(image::parse_rfc3339("2024-09-26T21:31:42.184144574Z") == 1727386302);

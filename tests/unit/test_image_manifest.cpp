@@ -270,6 +270,32 @@ TEST_CASE("manifest: bad fields are named") {
                  "layers[0]: expected an object");
 }
 
+TEST_CASE("manifest: null optional fields and entries without a platform") {
+  std::string with_nulls =
+      patch(oci_manifest, R"("annotations": {"org.opencontainers.image.title": "base"})",
+            R"("annotations": null, "urls": null)");
+  auto m = as_manifest(with_nulls);
+  CHECK(m.layers[0].annotations.empty());
+  CHECK(m.layers[0].urls.empty());
+  auto index = as_index(patch(oci_index, R"("platform": {"architecture": "amd64", "os": "linux"})",
+                              R"("platform": null)"));
+  CHECK_FALSE(index.manifests[0].platform.has_value());
+  CHECK_FALSE(image::select_platform(index, {"linux", "amd64", ""}));
+  // An empty layers array is allowed (artifacts), a missing one is not.
+  auto empty = as_manifest(R"({"schemaVersion": 2, "config": {"mediaType": "a", "size": 2,
+      "digest": "sha256:1111111111111111111111111111111111111111111111111111111111111111"},
+      "layers": []})");
+  CHECK(empty.layers.empty());
+  CHECK(empty.media_type == image::media::oci_manifest);
+}
+
+TEST_CASE("manifest: large sizes survive") {
+  auto m = as_manifest(patch(oci_manifest, "\"size\": 2152262", "\"size\": 9223372036854775807"));
+  CHECK(m.layers[0].size == 9223372036854775807LL);
+  check_rejected(patch(oci_manifest, "\"size\": 2152262", "\"size\": 9223372036854775808"),
+                 "layers[0].size");
+}
+
 TEST_CASE("manifest: layer_compression") {
   using image::Compression;
   CHECK(image::layer_compression(image::media::oci_layer) == Compression::none);

@@ -115,6 +115,27 @@ TEST_CASE("reference: with_tag and with_digest") {
   CHECK(pinned != image::ImageRef::parse("x"));
 }
 
+TEST_CASE("reference: equality after normalization") {
+  using image::ImageRef;
+  CHECK(ImageRef::parse("busybox") == ImageRef::parse("docker.io/library/busybox:latest"));
+  CHECK(ImageRef::parse("index.docker.io/library/busybox") == ImageRef::parse("busybox"));
+  CHECK(ImageRef::parse("busybox:1") != ImageRef::parse("busybox"));
+  CHECK(ImageRef::parse("localhost/busybox") != ImageRef::parse("busybox"));
+}
+
+TEST_CASE("reference: hosts and ports") {
+  CHECK(norm("[::1]/x") == "[::1]/x:latest");
+  CHECK(norm("[2001:db8::1]:443/ns/x") == "[2001:db8::1]:443/ns/x:latest");
+  CHECK(norm("my-registry.example.com:65535/x") == "my-registry.example.com:65535/x:latest");
+  CHECK(norm("a.b.c:5000/ns/img@sha256:" + hex64) == "a.b.c:5000/ns/img@sha256:" + hex64);
+  for (const char* bad : {"localhost/UPPER", "[]/x", "[::1]x/x", "[::1]:/x", "host.:5000/x",
+                          "ho_st.io/x", "registry.io:50a0/x"}) {
+    CAPTURE(bad);
+    CHECK_THROWS_WITH_AS(image::ImageRef::parse(bad), doctest::Contains("invalid reference format"),
+                         util::Error);
+  }
+}
+
 TEST_CASE("looks_like_id_prefix") {
   CHECK(image::looks_like_id_prefix("abc"));
   CHECK(image::looks_like_id_prefix("0123456789ab"));

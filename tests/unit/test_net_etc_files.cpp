@@ -161,6 +161,20 @@ TEST_CASE("resolv.conf: invalid servers") {
   CHECK_NOTHROW(resolv("", NetworkKind::none, {"fe80::1%eth0"}));
 }
 
+TEST_CASE("hosts: CRLF host files and an empty hostname") {
+  std::string hosts =
+      net::make_hosts("", "127.0.0.1 localhost\r\n10.0.0.1\tgw gw.lan\r\n", NetworkKind::none, {});
+  // "localhost" is already present, so no "::1 localhost" is added (names, not lines, count).
+  CHECK(hosts == "127.0.0.1\tlocalhost\n10.0.0.1\tgw gw.lan\n");
+}
+
+TEST_CASE("resolv.conf: the last search or domain line wins") {
+  CHECK(resolv("search a b\ndomain c\nnameserver 1.2.3.4\n", NetworkKind::none) ==
+        "search c\nnameserver 1.2.3.4\n");
+  CHECK(resolv("nameserver 1.2.3.4 # inline\n  nameserver   5.6.7.8\t\n", NetworkKind::none) ==
+        "nameserver 1.2.3.4\nnameserver 5.6.7.8\n");
+}
+
 TEST_CASE("write_etc_files writes the three files") {
   util::TempDir dir(".", "etc-");
   net::EtcFilesRequest request;

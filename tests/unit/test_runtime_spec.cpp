@@ -103,6 +103,14 @@ TEST_CASE("spec: bad environment entries") {
                        doctest::Contains("env file 2 line 2"), util::Error);
 }
 
+TEST_CASE("spec: env files with a byte order mark, CRLF and no final newline") {
+  auto spec = spec_for(config_with(std::nullopt, Strings{"sh"}), {},
+                       {"\xEF\xBB\xBF"
+                        "A=1\r\nB=2",
+                        "\n\n", ""});
+  CHECK(spec.env == Strings{default_path, "HOSTNAME=0123456789ab", "A=1", "B=2"});
+}
+
 TEST_CASE("spec: working directory, user, hostname, network") {
   image::ImageConfig config = config_with(std::nullopt, Strings{"sh"});
   config.working_dir = "/srv/app/";
