@@ -139,8 +139,10 @@ void Extractor::extract(archive* a, archive_entry* entry) {
     if (w.kind == WhiteoutKind::meta)
       return;
     if (path.empty()) { // the layer root itself ("./")
-      if (archive_entry_filetype(entry) == AE_IFDIR)
+      if (archive_entry_filetype(entry) == AE_IFDIR) {
+        chown_entry(entry, -1, path, m_dir.root_fd());
         defer_dir(entry, path);
+      }
       return;
     }
     SplitPath split = split_entry_path(path);
