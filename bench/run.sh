@@ -199,6 +199,12 @@ bench_memory() {
         "podman/cove $(ratio "$p1" "$c1"); target: cove < 10 MiB"
     row "memory: concurrent peak ($u) MiB" "$(mib "$c2")" "$(mib "$p2")" "-" \
         "podman/cove $(ratio "$p2" "$c2")"
+    local t
+    for t in cove podman; do
+        [ -f "$OUT/mem-$u-$t.trace" ] || continue
+        echo "  $t's address spaces (last run), peak MiB: $(awk '$1 == "mm" { printf "%s %.1f, ", $4, $5 / 1048576 }' \
+            "$OUT/mem-$u-$t.trace" | sed 's/, $//')" | tee -a "$TABLE"
+    done
 }
 
 {
