@@ -22,6 +22,7 @@
 #                      after the push, corrupt that blob's data file in the registry's storage
 #                      (same size, different content) so it no longer matches its digest
 #   --auth USER:PASS   Basic credentials for the registry
+#   --filler BYTES     add a top layer of BYTES random (incompressible, unique) bytes
 #
 # Prints KEY=VALUE lines: ref, manifest (digest of what the tag points at), config, image_id,
 # layers, media_type, and for --variant index also manifest_ARCH and config_ARCH for both arches.
@@ -30,7 +31,7 @@ set -euo pipefail
 die() { printf 'make-test-image.sh: error: %s\n' "$*" >&2; exit 1; }
 
 variant=base format=oci compression=gzip workdir="" user="" entrypoint="" cmd='["sh"]'
-target="" tamper="" reg_storage="" auth=""
+target="" tamper="" reg_storage="" auth="" filler=0
 env_list=("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin")
 while [[ $# -gt 0 ]]; do
   case $1 in
@@ -48,6 +49,7 @@ while [[ $# -gt 0 ]]; do
     --tamper) tamper=$2; shift 2 ;;
     --registry-storage) reg_storage=$2; shift 2 ;;
     --auth) auth=$2; shift 2 ;;
+    --filler) filler=$2; shift 2 ;;
     -*) die "unknown option $1" ;;
     *) break ;;
   esac
@@ -109,12 +111,12 @@ size() { stat -c %s "$1"; }
 write_tars() {
   mkdir -p "$work/tars"
   # shellcheck disable=SC2046
-  python3 - "$work/tars" "$variant" "$target" "$arch" "$other_arch" "$nonce" \
+  python3 - "$work/tars" "$variant" "$target" "$arch" "$other_arch" "$nonce" "$filler" \
     $(/bin/busybox --list) <<'PY'
 import io, sys, tarfile
 
-outdir, variant, target, arch, other_arch, nonce = sys.argv[1:7]
-applets = [a for a in sys.argv[7:] if a not in ("busybox", "[[")]
+outdir, variant, target, arch, other_arch, nonce, filler = sys.argv[1:8]
+applets = [a for a in sys.argv[8:] if a not in ("busybox", "[[")]
 MTIME = 1700000000
 DEEP = "../" * 40  # more ../ than any store path is deep: resolves to / if followed
 
@@ -255,6 +257,11 @@ else:
     sys.exit(f"unknown variant {variant}")
 if nonce:
     unique_layer(nonce)
+if int(filler) > 0:
+    import os
+    l = Layer("filler")
+    l.file("filler.bin", os.urandom(int(filler)))
+    l.close()
 PY
 }
 

@@ -91,7 +91,8 @@ suite_main() {
   expect_eq "$ok:$refused" "1:3" "succeeded:refused"
 
   TEST "a killed pull leaves nothing a later run trusts"
-  seed_image killed --variant multi --compression none
+  # A layer no other image has, so the pull must download it (slowly) and can be killed midway.
+  seed_image killed --variant multi --filler 3000000
   start_fault_proxy --fault '/blobs/' slow:200000
   cove_bg killed pull "$PROXY/killed"
   sleep 1.5
@@ -102,7 +103,7 @@ suite_main() {
   wait_bg
   expect_ne "$(cat "$T/bg/killed.rc")" 0 "status of the killed pull"
   expect_eq "$(bad_blobs)" "" "blobs whose content does not match their name"
-  expect_success cove run --rm "$REG/killed" cat /etc/motd
-  expect_eq "$OUT" "motd from layer 3" "run after the killed pull"
+  expect_success cove run --rm "$REG/killed" sh -c 'cat /etc/motd; wc -c < /filler.bin'
+  expect_eq "$OUT" $'motd from layer 3\n3000000' "run after the killed pull"
   expect_eq "$(bad_blobs)" "" "blobs whose content does not match their name"
 }

@@ -27,8 +27,8 @@ suite_main() {
 
   TEST "a process killed by a signal exits 128+N through the shell"
   # The shell is pid 1 of the container, which its own namespace cannot SIGKILL: a child dies.
-  expect_exit 137 cove run --rm "$IMG" sh -c 'sh -c "kill -9 \$\$"'
-  expect_exit 143 cove run --rm "$IMG" sh -c 'sh -c "kill -15 \$\$"'
+  expect_exit 137 cove run --rm "$IMG" sh -c 'sh -c "kill -9 \$\$"; exit $?'
+  expect_exit 143 cove run --rm "$IMG" sh -c 'sh -c "kill -15 \$\$"; exit $?'
 
   TEST "the container's main process killed by a signal: cove exits 128+N"
   # Durations unique to this harness, as other suites may run at the same time.
