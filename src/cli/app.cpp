@@ -21,7 +21,9 @@ namespace {
 constexpr int exit_tool_error = 125;
 
 void add_global_flags(CLI::App& app, GlobalOptions& global) {
-  // Later occurrences win, as with podman's flags.
+  // Global flags are accepted after the command too (podman's persistent flags); later
+  // occurrences win.
+  app.fallthrough();
   app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
   app.add_option("--root", global.root, "Storage root (default $XDG_DATA_HOME/cove/storage)");
   app.add_option("--runroot", global.runroot, "Runtime state directory");
