@@ -202,8 +202,9 @@ bench_memory() {
     local t
     for t in cove podman; do
         [ -f "$OUT/mem-$u-$t.trace" ] || continue
-        echo "  $t's address spaces (last run), peak MiB: $(awk '$1 == "mm" { printf "%s %.1f, ", $4, $5 / 1048576 }' \
-            "$OUT/mem-$u-$t.trace" | sed 's/, $//')" | tee -a "$TABLE"
+        echo "  $t's address spaces (last run), peak MiB: $(awk '$1 == "mm" {
+            printf "%s %.1f\n", $4, $5 / 1048576 }' "$OUT/mem-$u-$t.trace" | sort -k2,2rn |
+            paste -sd, | sed 's/,/, /g')" | tee -a "$TABLE"
     done
 }
 
