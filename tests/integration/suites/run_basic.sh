@@ -2,8 +2,9 @@
 # --rm, hostname.
 
 suite_main() {
-  seed_image app-config --env GREETING=hello-from-config --workdir /home/app --user app \
+  seed_image app-config --env GREETING=hello-from-config --workdir /home/app \
     --entrypoint '["/bin/echo","entry:"]' --cmd '["default-cmd"]'
+  seed_image app-user --user app --workdir /home/app
   seed_image cmd-only --no-env --cmd '["sh","-c","echo cmd-only"]'
 
   TEST "run --rm echo hello"
@@ -86,19 +87,13 @@ suite_main() {
   expect_success cove run --rm --workdir /new/dir "$IMG" pwd
   expect_eq "$OUT" /new/dir "pwd with a missing -w dir (created, as docker does)"
 
-  TEST "image WorkingDir and User are honoured"
-  expect_success cove run --rm --entrypoint /bin/sh "$REG/app-config" -c 'pwd; id -u; id -g'
-  expect_eq "$OUT" $'/home/app\n1000\n1000' "pwd, uid, gid"
+  TEST "image WorkingDir is honoured"
+  expect_success cove run --rm --entrypoint /bin/sh "$REG/app-config" -c 'pwd; id -u'
+  expect_eq "$OUT" $'/home/app\n0' "pwd, uid"
 
-  TEST "-u app / -u 1000:1000 / -u root"
-  expect_success cove run --rm -u app "$IMG" id
-  expect_contains "$OUT" "uid=1000(app) gid=1000(app)" "id"
-  expect_success cove run --rm -u 1000:1000 "$IMG" id
-  expect_contains "$OUT" "uid=1000(app) gid=1000(app)" "id"
-  expect_success cove run --rm -u app:root "$IMG" id -g
-  expect_eq "$OUT" 0 "gid for app:root"
-  expect_success cove run --rm -u root "$REG/app-config" id -u
-  expect_eq "$OUT" "entry: id -u" "entrypoint kept, -u root"
+  other_users_tests
+
+  TEST "the default user is root"
   expect_success cove run --rm "$IMG" id -u
   expect_eq "$OUT" 0 "default user"
 
@@ -173,4 +168,25 @@ suite_main() {
   expect_match "$OUT" '[0-9]+\.[0-9]+\.[0-9]+' "version"
   expect_success cove info
   expect_match "$OUT" '(overlay|fuse-overlayfs|copy)' "info names the storage driver"
+}
+
+# Users other than root exist in the container only with subordinate ids (or as real root).
+other_users_tests() {
+  TEST "image User and WorkingDir are honoured"
+  if [[ $IDENTITY == nosub ]]; then
+    skip_test "uid 1000 is not mapped without subordinate ids"
+    return
+  fi
+  expect_success cove run --rm "$REG/app-user" sh -c 'pwd; id -u; id -g'
+  expect_eq "$OUT" $'/home/app\n1000\n1000' "pwd, uid, gid"
+  expect_success cove run --rm -u root "$REG/app-user" id -u
+  expect_eq "$OUT" 0 "-u root over the image's User"
+
+  TEST "-u app / -u 1000:1000 / -u root"
+  expect_success cove run --rm -u app "$IMG" id
+  expect_contains "$OUT" "uid=1000(app) gid=1000(app)" "id"
+  expect_success cove run --rm -u 1000:1000 "$IMG" id
+  expect_contains "$OUT" "uid=1000(app) gid=1000(app)" "id"
+  expect_success cove run --rm -u app:root "$IMG" id -g
+  expect_eq "$OUT" 0 "gid for app:root"
 }
