@@ -86,4 +86,20 @@ TEST_CASE("run: bad usage is a parse error") {
   CHECK_THROWS_AS(parse_run_args({"-e"}), CLI::ParseError);
 }
 
+TEST_CASE("split_command_args: global flags, the run subcommand, and its command") {
+  CLI::App app{"cove"};
+  std::string root;
+  app.add_option("--root", root);
+  cli::RunFlags flags;
+  CLI::App* run = app.add_subcommand("run");
+  cli::add_run_flags(*run, flags);
+  auto split = cli::split_command_args(
+      app, {"--root", "run", "run", "-it", "--pull", "img", "-e", "X"}, cli::run_scan_rules());
+  CHECK(split.options == Words{"--root", "run", "run", "-i", "-t", "--pull=always"});
+  CHECK(split.command == Words{"img", "-e", "X"});
+  split = cli::split_command_args(app, {"--root=/r", "bogus", "x"}, cli::run_scan_rules());
+  CHECK(split.options == Words{"--root=/r", "bogus", "x"});
+  CHECK(split.command.empty());
+}
+
 TEST_SUITE_END();

@@ -88,4 +88,18 @@ TEST_CASE("render_list: default table, custom table, plain template and json") {
   CHECK(cli::render_document("{{.Name}}", list.rows) == "a\nbb\n");
 }
 
+TEST_CASE("render_yaml prints nested documents like podman info") {
+  Json doc = Json::parse(R"({"host": {"os": "linux", "rootless": true, "maps": [{"id": 0, "size": 1}],
+                             "helpers": [], "kernel": "6.1: x"}, "n": null})");
+  CHECK(cli::render_yaml(doc) == "host:\n"
+                                 "  os: linux\n"
+                                 "  rootless: true\n"
+                                 "  maps:\n"
+                                 "    - id: 0\n"
+                                 "      size: 1\n"
+                                 "  helpers: []\n"
+                                 "  kernel: \"6.1: x\"\n"
+                                 "n: null\n");
+}
+
 TEST_SUITE_END();
