@@ -4,7 +4,8 @@
 # is the last thing printed.
 #
 # Environment: BUILD_DIR (default build), CMAKE_BUILD_TYPE (default RelWithDebInfo),
-# CTEST_ARGS (extra ctest arguments, e.g. "-L unit"), JOBS (default nproc).
+# CTEST_ARGS (extra ctest arguments, e.g. "-L unit"), JOBS (build and test parallelism, default
+# nproc: the integration suites each use their own registry, store and temp dir).
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -24,4 +25,4 @@ cmake --build "$build" -j "$jobs"
 echo "== running tests"
 cd "$build"
 # shellcheck disable=SC2086
-exec ctest --output-on-failure ${CTEST_ARGS:-}
+exec ctest --output-on-failure -j "$jobs" ${CTEST_ARGS:-}
