@@ -3,13 +3,13 @@
 # a busybox image, then, as an unprivileged user, pulls the image and runs a container.
 #
 # As root the demo runs cove as the user "covedemo" (created here, with the subordinate id range
-# 400000:65536); as anyone else it runs cove as you. Nothing outside a temp dir is touched
+# 500000:65536); as anyone else it runs cove as you. Nothing outside a temp dir is touched
 # besides that user and the build dir; the registry listens on 127.0.0.1 only.
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build=${BUILD_DIR:-$root/build}
-demo_user=covedemo demo_range=400000:65536
+demo_user=covedemo demo_range=500000:65536
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 
 step() { printf '\n== %s\n' "$*"; }
