@@ -42,7 +42,7 @@ COVE_BIN=""
 if src=$(find_cove); then
     install -D -m 0755 "$src" "$BENCH_STATE/bin/cove"
     COVE_BIN=$BENCH_STATE/bin/cove
-    note "cove: $src ($("$COVE_BIN" version 2>&1 | head -1))"
+    note "cove: $src ($("$COVE_BIN" version 2>&1 | grep -m1 -i version | tr -s " "))"
 else
     note "no working cove binary (COVE or build*/src/cove answering 'version'): podman only"
 fi
