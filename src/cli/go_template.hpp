@@ -23,6 +23,7 @@ public:
   // function, index out of range, wrong argument types).
   std::string render(const nlohmann::ordered_json& data) const;
 
+  // A parsed piece of the template (text, value, if or range), defined in go_template.cpp.
   struct Node;
 
 private:
