@@ -222,9 +222,11 @@ void write_etc_files(const std::filesystem::path& dir, const EtcFilesRequest& re
   std::string resolv =
       make_resolv_conf(host_resolv_text(request.network), request.network, request.dns_servers,
                        request.dns_search, request.dns_options);
-  util::write_file_atomic(dir / "hosts", hosts, 0644);
-  util::write_file_atomic(dir / "hostname", make_hostname(request.hostname), 0644);
-  util::write_file_atomic(dir / "resolv.conf", resolv, 0644);
+  // Regenerated at every start, so a system crash cannot leave a stale copy that matters.
+  constexpr auto durability = util::Durability::process_safe;
+  util::write_file_atomic(dir / "hosts", hosts, 0644, durability);
+  util::write_file_atomic(dir / "hostname", make_hostname(request.hostname), 0644, durability);
+  util::write_file_atomic(dir / "resolv.conf", resolv, 0644, durability);
 }
 
 } // namespace net

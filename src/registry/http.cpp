@@ -1,5 +1,7 @@
 #include "registry/http.hpp"
 
+#include "registry/curl_api.hpp"
+
 #include "util/log.hpp"
 #include "util/strings.hpp"
 
@@ -14,10 +16,10 @@ namespace registry {
 namespace {
 
 struct CurlDeleter {
-  void operator()(CURL* handle) const noexcept { curl_easy_cleanup(handle); }
+  void operator()(CURL* handle) const noexcept { curl_api().easy_cleanup(handle); }
 };
 struct SlistDeleter {
-  void operator()(curl_slist* list) const noexcept { curl_slist_free_all(list); }
+  void operator()(curl_slist* list) const noexcept { curl_api().slist_free_all(list); }
 };
 using CurlPtr = std::unique_ptr<CURL, CurlDeleter>;
 using SlistPtr = std::unique_ptr<curl_slist, SlistDeleter>;
@@ -33,7 +35,7 @@ constexpr long receive_buffer = 256 * 1024;
 void global_init() {
   static std::once_flag once;
   std::call_once(once, [] {
-    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+    if (curl_api().global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
       throw util::Error("initialize libcurl: curl_global_init failed");
   });
 }
@@ -141,7 +143,7 @@ bool is_transient(CURLcode rc) {
 
 // Turns a libcurl failure into an error that says what to fix.
 [[noreturn]] void throw_curl_error(CURLcode rc, const std::string& url, const char* errbuf) {
-  std::string detail = errbuf[0] != '\0' ? std::string(errbuf) : curl_easy_strerror(rc);
+  std::string detail = errbuf[0] != '\0' ? std::string(errbuf) : curl_api().easy_strerror(rc);
   std::string host = url_host(url);
   if (rc == CURLE_COULDNT_RESOLVE_HOST || rc == CURLE_COULDNT_CONNECT ||
       rc == CURLE_COULDNT_RESOLVE_PROXY)
@@ -158,10 +160,10 @@ bool is_transient(CURLcode rc) {
 }
 
 template <typename T> void set_opt(CURL* handle, CURLoption option, T value) {
-  CURLcode rc = curl_easy_setopt(handle, option, value);
+  CURLcode rc = curl_api().easy_setopt(handle, option, value);
   if (rc != CURLE_OK)
     throw util::Error(util::cat("configure libcurl (option ", static_cast<int>(option),
-                                "): ", curl_easy_strerror(rc)));
+                                "): ", curl_api().easy_strerror(rc)));
 }
 
 } // namespace
@@ -183,10 +185,10 @@ Response HttpClient::Impl::perform(Method method, const std::string& url, const 
                                    const std::optional<std::string>& authorization,
                                    const Sink* sink, size_t max_body) {
   CURL* h = handle.get();
-  curl_easy_reset(h); // keeps the connection cache, so keep-alive still works
+  curl_api().easy_reset(h); // keeps the connection cache, so keep-alive still works
   SlistPtr headers;
   auto append = [&headers](const std::string& line) {
-    curl_slist* next = curl_slist_append(headers.get(), line.c_str());
+    curl_slist* next = curl_api().slist_append(headers.get(), line.c_str());
     if (next == nullptr)
       throw util::Error("build HTTP request headers: out of memory");
     (void)headers.release();
@@ -225,7 +227,7 @@ Response HttpClient::Impl::perform(Method method, const std::string& url, const 
     set_opt(h, CURLOPT_HTTPGET, 1L);
 
   LOG_DEBUG(method == Method::head ? "HEAD " : "GET ", url);
-  CURLcode rc = curl_easy_perform(h);
+  CURLcode rc = curl_api().easy_perform(h);
   if (transfer.error)
     std::rethrow_exception(transfer.error);
   if (rc != CURLE_OK)
@@ -260,7 +262,7 @@ Response HttpClient::Impl::run(Method method, const Request& request, const Sink
 
 HttpClient::HttpClient(TlsVerify verify) : m_impl(std::make_unique<Impl>()) {
   global_init();
-  m_impl->handle.reset(curl_easy_init());
+  m_impl->handle.reset(curl_api().easy_init());
   if (!m_impl->handle)
     throw util::Error("create libcurl handle: curl_easy_init failed");
   m_impl->verify = verify;

@@ -84,17 +84,18 @@ struct Stack {
 // links (about 60 layers under a typical root). Unlike chdir into the store with relative
 // paths, this leaves the process-wide cwd alone, and unlike fsconfig "lowerdir+" it works on
 // kernels before 6.8 (Debian 12 ships 6.1).
-std::string stack_mount_data(const Stack& stack, bool userxattr) {
-  std::string data = overlay_mount_data(stack.lowers, stack.upper, stack.work, userxattr);
+std::string stack_mount_data(const Stack& stack, bool userxattr, Lifetime lifetime) {
+  std::string data = overlay_mount_data(stack.lowers, stack.upper, stack.work, userxattr, lifetime);
   if (data.size() > max_mount_data)
-    data = overlay_mount_data(stack.short_lowers, stack.upper, stack.work, userxattr);
+    data = overlay_mount_data(stack.short_lowers, stack.upper, stack.work, userxattr, lifetime);
   if (data.size() > max_mount_data)
     throw util::Error(cat(stack.lowers.size(), " layers do not fit in one overlay mount"));
   return data;
 }
 
-void mount_overlay(const Stack& stack, bool userxattr, const fs::path& merged) {
-  std::string data = stack_mount_data(stack, userxattr);
+void mount_overlay(const Stack& stack, bool userxattr, const fs::path& merged,
+                   Lifetime lifetime = Lifetime::persistent) {
+  std::string data = stack_mount_data(stack, userxattr, lifetime);
   if (::mount("overlay", merged.c_str(), "overlay", 0, data.c_str()) < 0)
     util::throw_errno(cat("mount overlay on ", quote(merged.string()), " (", data.size(),
                           " bytes of options, ", stack.lowers.size(), " lower dirs)"));
@@ -102,8 +103,10 @@ void mount_overlay(const Stack& stack, bool userxattr, const fs::path& merged) {
 
 // fuse-overlayfs daemonizes once the mount exists (libfuse points the daemon's stdio at
 // /dev/null), so waiting for the first process is enough and its stderr is the error message.
-void mount_fuse(const Stack& stack, const fs::path& merged) {
-  std::string data = stack_mount_data(stack, false);
+void mount_fuse(const Stack& stack, const fs::path& merged, Lifetime lifetime) {
+  std::string data = stack_mount_data(stack, false, Lifetime::persistent);
+  if (lifetime == Lifetime::transient && !stack.upper.empty())
+    data += ",fsync=0";
   util::Subprocess proc = util::Subprocess::spawn({"fuse-overlayfs", "-o", data, merged.string()});
   int status = proc.wait();
   std::string err(util::trim(proc.err()));
@@ -320,6 +323,13 @@ Stack make_stack(const storage::Store& store, const std::vector<image::Digest>& 
   if (access == Access::read_write) {
     make_dir(container_dir / "upper");
     make_dir(container_dir / "work");
+    // The overlay's root directory takes its mode from upper/: give it the image root's
+    // (normally 0755), or non-root users in the container could not even chdir to "/".
+    struct stat top{};
+    util::check(::stat(stack.lowers.front().c_str(), &top),
+                cat("stat ", quote(stack.lowers.front())));
+    util::check(::chmod((container_dir / "upper").c_str(), top.st_mode & 07777),
+                cat("chmod ", quote((container_dir / "upper").string())));
     stack.upper = (container_dir / "upper").string();
     stack.work = (container_dir / "work").string();
   }
@@ -343,7 +353,7 @@ std::optional<std::string> probe_mount(const fs::path& tmp, RootfsDriver driver,
     if (driver == RootfsDriver::overlay)
       mount_overlay(stack, userxattr, merged);
     else
-      mount_fuse(stack, merged);
+      mount_fuse(stack, merged, Lifetime::persistent);
     std::optional<std::string> problem;
     try {
       util::write_file_atomic(merged / "f", "y");
@@ -428,7 +438,7 @@ std::string escape_overlay_path(std::string_view path) {
 }
 
 std::string overlay_mount_data(const std::vector<std::string>& lowers, const std::string& upper,
-                               const std::string& work, bool userxattr) {
+                               const std::string& work, bool userxattr, Lifetime lifetime) {
   std::string data = "lowerdir=";
   for (size_t i = 0; i < lowers.size(); ++i)
     data += cat(i == 0 ? "" : ":", escape_overlay_path(lowers[i]));
@@ -436,6 +446,10 @@ std::string overlay_mount_data(const std::vector<std::string>& lowers, const std
     data += cat(",upperdir=", escape_overlay_path(upper), ",workdir=", escape_overlay_path(work));
   if (userxattr)
     data += ",userxattr";
+  // "volatile" needs an upper dir; it leaves work/incompat/volatile behind, which would make a
+  // later mount of the same upper fail, so only containers that are never mounted again use it.
+  if (lifetime == Lifetime::transient && !upper.empty())
+    data += ",volatile";
   return data;
 }
 
@@ -463,7 +477,8 @@ DriverChoice choose_driver(const storage::Store& store, std::optional<RootfsDriv
 
 MountedRootfs MountedRootfs::mount(const storage::Store& store, const DriverChoice& choice,
                                    const std::vector<image::Digest>& layers,
-                                   const fs::path& container_dir, Access access) {
+                                   const fs::path& container_dir, Access access,
+                                   Lifetime lifetime) {
   try {
     if (choice.driver == RootfsDriver::copy) {
       fs::path rootfs = prepare_copy(store, layers, container_dir);
@@ -475,9 +490,9 @@ MountedRootfs MountedRootfs::mount(const storage::Store& store, const DriverChoi
     fs::path merged = container_dir / "merged";
     make_dir(merged);
     if (choice.driver == RootfsDriver::overlay)
-      mount_overlay(stack, choice.userxattr, merged);
+      mount_overlay(stack, choice.userxattr, merged, lifetime);
     else
-      mount_fuse(stack, merged);
+      mount_fuse(stack, merged, lifetime);
     LOG_DEBUG("mounted ", layers.size(), " layers on ", merged.string(), " with ",
               to_string(choice.driver));
     return MountedRootfs(merged, choice.driver, true);

@@ -36,13 +36,20 @@ DriverChoice choose_driver(const storage::Store& store, std::optional<RootfsDriv
 
 enum class Access { read_write, read_only };
 
+// Whether the container's writable layer must survive a crash. A transient (--rm) container's
+// upper dir is thrown away anyway, so overlay is mounted "volatile" (and fuse-overlayfs with
+// fsync=0): no sync of the whole upper filesystem at unmount, which otherwise dominates the cost
+// of a short-lived container.
+enum class Lifetime { persistent, transient };
+
 // A path escaped for overlay (and fuse-overlayfs) mount data, where ',' separates options and
 // ':' separates lower layers: both, and '\\', get a backslash.
 std::string escape_overlay_path(std::string_view path);
 // "lowerdir=TOP:...:BOTTOM[,upperdir=U,workdir=W][,userxattr]"; `lowers` are given top first,
 // `upper` and `work` are left out when empty (a read-only stack).
 std::string overlay_mount_data(const std::vector<std::string>& lowers, const std::string& upper,
-                               const std::string& work, bool userxattr);
+                               const std::string& work, bool userxattr,
+                               Lifetime lifetime = Lifetime::persistent);
 
 // A mounted (or copied) root filesystem for one container. The destructor unmounts (umount2
 // MNT_DETACH; for fuse-overlayfs falling back to fusermount3 -u -z) and logs failures; it never
@@ -54,7 +61,8 @@ public:
   // reuses it on later starts). Throws util::Error naming the driver and the mount on failure.
   static MountedRootfs mount(const storage::Store& store, const DriverChoice& choice,
                              const std::vector<image::Digest>& layers,
-                             const std::filesystem::path& container_dir, Access access);
+                             const std::filesystem::path& container_dir, Access access,
+                             Lifetime lifetime = Lifetime::persistent);
 
   MountedRootfs(MountedRootfs&& other) noexcept;
   MountedRootfs& operator=(MountedRootfs&&) = delete;

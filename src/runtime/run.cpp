@@ -90,23 +90,6 @@ void write_etc_files(const std::filesystem::path& dir, const ContainerSpec& spec
   net::write_etc_files(dir, files);
 }
 
-// The overlay root directory takes its mode from upper/, which the store creates private; the
-// container's "/" must look like the image's (normally 0755) or non-root users cannot use it.
-void match_root_mode(const storage::Store& store, const std::vector<image::Digest>& layers,
-                     const std::filesystem::path& rootfs) {
-  if (layers.empty())
-    return;
-  struct stat image_root;
-  struct stat container_root;
-  std::filesystem::path top = store.layers().diff_dir(layers.back());
-  util::check(::stat(top.c_str(), &image_root), util::cat("stat ", util::quote(top.string())));
-  util::check(::stat(rootfs.c_str(), &container_root),
-              util::cat("stat ", util::quote(rootfs.string())));
-  if ((image_root.st_mode & 07777) != (container_root.st_mode & 07777))
-    util::check(::chmod(rootfs.c_str(), image_root.st_mode & 07777),
-                util::cat("chmod ", util::quote(rootfs.string())));
-}
-
 // setgroups(2) is denied in a user namespace with a single-id mapping.
 bool setgroups_allowed() {
   std::optional<std::string> text = util::read_file_if_exists("/proc/self/setgroups");
@@ -185,7 +168,8 @@ int run(storage::Store& store, const RuntimeOptions& options, const RunRequest& 
     leases.push_back(store.layers().lease(layer));
 
   storage::ContainerRecord record = store.containers().create(
-      request.name, record_image_name(request.image), image.id, nlohmann::json::object());
+      request.name, record_image_name(request.image), image.id, nlohmann::json::object(),
+      request.rm);
   util::ScopeExit remove_guard([&] {
     if (request.rm)
       remove_container(store, record);
@@ -193,8 +177,8 @@ int run(storage::Store& store, const RuntimeOptions& options, const RunRequest& 
   const std::filesystem::path dir = store.containers().dir(record.id);
   DriverChoice choice = choose_driver(store, options.driver);
   MountedRootfs rootfs =
-      MountedRootfs::mount(store, choice, image.layers, dir, Access::read_write);
-  match_root_mode(store, image.layers, rootfs.path());
+      MountedRootfs::mount(store, choice, image.layers, dir, Access::read_write,
+                           request.rm ? Lifetime::transient : Lifetime::persistent);
 
   auto [spec, user] = build_spec(config, request, record.id, rootfs.path());
   record.spec = spec.to_json();

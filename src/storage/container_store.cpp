@@ -28,7 +28,7 @@ bool is_container_id(std::string_view name) {
 json to_json(const ContainerRecord& r) {
   return json{{"id", r.id},           {"name", r.name},         {"image", r.image},
               {"image_id", r.image_id.str()}, {"created", r.created}, {"driver", r.driver},
-              {"spec", r.spec},       {"state", r.state}};
+              {"spec", r.spec},       {"state", r.state}, {"auto_remove", r.auto_remove}};
 }
 
 ContainerRecord from_json(const json& j) {
@@ -39,7 +39,12 @@ ContainerRecord from_json(const json& j) {
                          j.value("created", std::string()),
                          j.value("driver", std::string()),
                          j.value("spec", json()),
-                         j.value("state", json())};
+                         j.value("state", json()),
+                         j.value("auto_remove", false)};
+}
+
+util::Durability durability(const ContainerRecord& r) {
+  return r.auto_remove ? util::Durability::process_safe : util::Durability::crash_safe;
 }
 
 std::optional<std::string> read_link(const std::filesystem::path& link) {
@@ -60,9 +65,11 @@ std::filesystem::path ContainerStore::dir(const std::string& id) const {
 }
 
 ContainerRecord ContainerStore::create(const std::string& name, const std::string& image,
-                                       const image::Digest& image_id, nlohmann::json spec) {
-  ContainerRecord record{util::random_hex(32), name, image, image_id, image::now_rfc3339(),
-                         std::string(), std::move(spec), json::object()};
+                                       const image::Digest& image_id, nlohmann::json spec,
+                                       bool auto_remove) {
+  ContainerRecord record{util::random_hex(32), name,           image,           image_id,
+                         image::now_rfc3339(), std::string(),  std::move(spec), json::object(),
+                         auto_remove};
   if (name.empty()) {
     record.name = claim_generated_name(m_root / "names", record.id, [this](const std::string& n) {
       return release_stale_name(n);
@@ -77,7 +84,8 @@ ContainerRecord ContainerStore::create(const std::string& name, const std::strin
     util::make_dirs(tmp.path(), 0700);
     for (const char* sub : {"upper", "work", "merged", "userdata"})
       util::make_dirs(tmp.path() / sub, 0700);
-    util::write_file_atomic(tmp.path() / "container.json", to_json(record).dump(), 0600);
+    util::write_file_atomic(tmp.path() / "container.json", to_json(record).dump(), 0600,
+                            durability(record));
     if (::rename(tmp.path().c_str(), dir(record.id).c_str()) < 0)
       util::throw_errno(util::cat("rename ", util::quote(tmp.path().string()), " to ",
                                   util::quote(dir(record.id).string())));
@@ -116,7 +124,8 @@ bool ContainerStore::release_stale_name(const std::string& name) const {
 }
 
 void ContainerStore::save(const ContainerRecord& record) const {
-  util::write_file_atomic(dir(record.id) / "container.json", to_json(record).dump(), 0600);
+  util::write_file_atomic(dir(record.id) / "container.json", to_json(record).dump(), 0600,
+                          durability(record));
 }
 
 std::optional<ContainerRecord> ContainerStore::load(const std::string& id) const {

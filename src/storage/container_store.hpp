@@ -28,6 +28,7 @@ struct ContainerRecord {
   std::string driver;  // rootfs driver used: overlay, fuse-overlayfs, copy
   nlohmann::json spec;  // the runtime's serialized ContainerSpec (owned by the runtime module)
   nlohmann::json state; // the runtime's state (status, pid, exit code, times...)
+  bool auto_remove = false; // --rm: removed when it exits, so its record need not survive a crash
 };
 
 // Mutations are safe across processes without a global lock: each record is its own file written
@@ -41,8 +42,9 @@ public:
   // generated (Docker-style adjective_noun). Throws util::Error("the container name \"x\" is
   // already in use by <id>...") on a clash.
   ContainerRecord create(const std::string& name, const std::string& image,
-                         const image::Digest& image_id, nlohmann::json spec);
-  // Rewrites container.json atomically.
+                         const image::Digest& image_id, nlohmann::json spec,
+                         bool auto_remove = false);
+  // Rewrites container.json atomically (fsynced unless the container is auto-removed).
   void save(const ContainerRecord& record) const;
   // By full id, unique id prefix, or name.
   std::optional<ContainerRecord> lookup(std::string_view id_or_name) const;

@@ -1,14 +1,12 @@
 #include "storage/unpack.hpp"
 
+#include "storage/archive_api.hpp"
 #include "storage/layer_dir.hpp"
 #include "storage/tar_path.hpp"
 #include "storage/whiteout.hpp"
 #include "util/error.hpp"
 #include "util/log.hpp"
 #include "util/strings.hpp"
-
-#include <archive.h>
-#include <archive_entry.h>
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -29,7 +27,7 @@ namespace storage {
 namespace {
 
 struct ArchiveReadDeleter {
-  void operator()(archive* a) const noexcept { archive_read_free(a); }
+  void operator()(archive* a) const noexcept { archive_api().read_free(a); }
 };
 
 // Shared by all unpacks of the process: one warning is enough for a whole pull.
@@ -88,10 +86,10 @@ timespec entry_time(bool has, time_t sec, long nsec, const timespec& fallback) {
 }
 
 void entry_times(archive_entry* entry, timespec out[2]) {
-  timespec mtime = entry_time(archive_entry_mtime_is_set(entry) != 0, archive_entry_mtime(entry),
-                              archive_entry_mtime_nsec(entry), timespec{0, UTIME_OMIT});
-  out[0] = entry_time(archive_entry_atime_is_set(entry) != 0, archive_entry_atime(entry),
-                      archive_entry_atime_nsec(entry), mtime);
+  timespec mtime = entry_time(archive_api().entry_mtime_is_set(entry) != 0, archive_api().entry_mtime(entry),
+                              archive_api().entry_mtime_nsec(entry), timespec{0, UTIME_OMIT});
+  out[0] = entry_time(archive_api().entry_atime_is_set(entry) != 0, archive_api().entry_atime(entry),
+                      archive_api().entry_atime_nsec(entry), mtime);
   out[1] = mtime;
 }
 
@@ -127,7 +125,7 @@ bool create_entry(LayerDir& dir, int dfd, const std::string& base, bool is_dir, 
 }
 
 void Extractor::extract(archive* a, archive_entry* entry) {
-  const char* raw = archive_entry_pathname(entry);
+  const char* raw = archive_api().entry_pathname(entry);
   std::string path = sanitize_entry_path(raw != nullptr ? raw : "");
   ++m_stats.entries;
   try {
@@ -139,7 +137,7 @@ void Extractor::extract(archive* a, archive_entry* entry) {
     if (w.kind == WhiteoutKind::meta)
       return;
     if (path.empty()) { // the layer root itself ("./")
-      if (archive_entry_filetype(entry) == AE_IFDIR) {
+      if (archive_api().entry_filetype(entry) == AE_IFDIR) {
         chown_entry(entry, -1, path, m_dir.root_fd());
         defer_dir(entry, path);
       }
@@ -148,9 +146,9 @@ void Extractor::extract(archive* a, archive_entry* entry) {
     SplitPath split = split_entry_path(path);
     std::string base(split.base);
     int dfd = m_dir.dir(split.parent);
-    if (archive_entry_hardlink(entry) != nullptr)
+    if (archive_api().entry_hardlink(entry) != nullptr)
       return hardlink(entry, path, dfd, base);
-    switch (archive_entry_filetype(entry)) {
+    switch (archive_api().entry_filetype(entry)) {
     case AE_IFREG:
       return regular(a, entry, dfd, base);
     case AE_IFDIR:
@@ -184,21 +182,21 @@ void Extractor::regular(archive* a, archive_entry* entry, int dfd, const std::st
   la_int64_t offset = 0;
   la_int64_t end = 0;
   while (true) {
-    int rc = archive_read_data_block(a, &buf, &size, &offset);
+    int rc = archive_api().read_data_block(a, &buf, &size, &offset);
     if (rc == ARCHIVE_EOF)
       break;
     if (rc < ARCHIVE_WARN)
-      throw util::Error(util::cat("read file data: ", archive_error_string(a)));
+      throw util::Error(util::cat("read file data: ", archive_api().error_string(a)));
     write_all_at(fd.get(), static_cast<const char*>(buf), size, static_cast<off_t>(offset));
     end = offset + static_cast<la_int64_t>(size);
   }
   // Sparse files end in a hole that no data block covers.
-  if (archive_entry_size_is_set(entry) != 0 && archive_entry_size(entry) > end &&
-      ::ftruncate(fd.get(), static_cast<off_t>(archive_entry_size(entry))) < 0)
+  if (archive_api().entry_size_is_set(entry) != 0 && archive_api().entry_size(entry) > end &&
+      ::ftruncate(fd.get(), static_cast<off_t>(archive_api().entry_size(entry))) < 0)
     util::throw_errno("extend sparse file");
   chown_entry(entry, dfd, base, fd.get());
   // After chown, which clears setuid/setgid.
-  if (::fchmod(fd.get(), archive_entry_perm(entry)) < 0)
+  if (::fchmod(fd.get(), archive_api().entry_perm(entry)) < 0)
     util::throw_errno("chmod");
   set_xattrs(entry, fd.get());
   timespec times[2];
@@ -213,7 +211,7 @@ void Extractor::directory(archive_entry* entry, const std::string& path, int dfd
       m_dir, dfd, base, true, [&] { return ::mkdirat(dfd, base.c_str(), 0700); },
       "create directory");
   chown_entry(entry, dfd, base, -1);
-  if (archive_entry_xattr_count(entry) > 0) {
+  if (archive_api().entry_xattr_count(entry) > 0) {
     util::UniqueFd fd(::openat(dfd, base.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
     if (!fd)
       util::throw_errno("open directory");
@@ -223,7 +221,7 @@ void Extractor::directory(archive_entry* entry, const std::string& path, int dfd
 }
 
 void Extractor::symlink(archive_entry* entry, int dfd, const std::string& base) {
-  const char* target = archive_entry_symlink(entry);
+  const char* target = archive_api().entry_symlink(entry);
   if (target == nullptr || *target == '\0')
     throw util::Error("symlink with an empty target");
   // Stored verbatim: it is only ever resolved later inside the container's root, or by
@@ -240,7 +238,7 @@ void Extractor::symlink(archive_entry* entry, int dfd, const std::string& base) 
 
 void Extractor::hardlink(archive_entry* entry, const std::string& path, int dfd,
                          const std::string& base) {
-  std::string target = sanitize_entry_path(archive_entry_hardlink(entry));
+  std::string target = sanitize_entry_path(archive_api().entry_hardlink(entry));
   if (target == path)
     return;
   if (target.empty())
@@ -258,8 +256,8 @@ void Extractor::hardlink(archive_entry* entry, const std::string& path, int dfd,
 }
 
 void Extractor::node(archive_entry* entry, int dfd, const std::string& base) {
-  mode_t type = static_cast<mode_t>(archive_entry_filetype(entry));
-  dev_t dev = type == AE_IFIFO ? 0 : archive_entry_rdev(entry);
+  mode_t type = static_cast<mode_t>(archive_api().entry_filetype(entry));
+  dev_t dev = type == AE_IFIFO ? 0 : archive_api().entry_rdev(entry);
   int rc = ::mknodat(dfd, base.c_str(), type | 0600, dev);
   if (rc < 0 && errno == EEXIST) {
     m_dir.clear_for(dfd, base, false);
@@ -275,7 +273,7 @@ void Extractor::node(archive_entry* entry, int dfd, const std::string& base) {
     util::throw_errno("create device node");
   }
   chown_entry(entry, dfd, base, -1);
-  if (::fchmodat(dfd, base.c_str(), archive_entry_perm(entry), 0) < 0)
+  if (::fchmodat(dfd, base.c_str(), archive_api().entry_perm(entry), 0) < 0)
     util::throw_errno("chmod");
   timespec times[2];
   entry_times(entry, times);
@@ -306,8 +304,8 @@ void Extractor::opaque(const std::string& dir) {
 }
 
 void Extractor::chown_entry(archive_entry* entry, int dfd, const std::string& base, int fd) {
-  auto uid = static_cast<uid_t>(archive_entry_uid(entry));
-  auto gid = static_cast<gid_t>(archive_entry_gid(entry));
+  auto uid = static_cast<uid_t>(archive_api().entry_uid(entry));
+  auto gid = static_cast<gid_t>(archive_api().entry_gid(entry));
   if ((uid == m_euid && gid == m_egid) || m_stats.ownership_squashed)
     return;
   int rc = fd >= 0 ? ::fchown(fd, uid, gid)
@@ -325,12 +323,12 @@ void Extractor::chown_entry(archive_entry* entry, int dfd, const std::string& ba
 }
 
 void Extractor::set_xattrs(archive_entry* entry, int fd) {
-  if (archive_entry_xattr_reset(entry) == 0)
+  if (archive_api().entry_xattr_reset(entry) == 0)
     return;
   const char* name = nullptr;
   const void* value = nullptr;
   size_t size = 0;
-  while (archive_entry_xattr_next(entry, &name, &value, &size) == ARCHIVE_OK) {
+  while (archive_api().entry_xattr_next(entry, &name, &value, &size) == ARCHIVE_OK) {
     if (skipped_xattr(name))
       continue;
     if (::fsetxattr(fd, name, value, size, 0) < 0) {
@@ -342,7 +340,7 @@ void Extractor::set_xattrs(archive_entry* entry, int fd) {
 }
 
 void Extractor::defer_dir(archive_entry* entry, const std::string& path) {
-  DeferredDir d{path, static_cast<mode_t>(archive_entry_perm(entry)), {}};
+  DeferredDir d{path, static_cast<mode_t>(archive_api().entry_perm(entry)), {}};
   entry_times(entry, d.times);
   m_dirs.push_back(std::move(d));
 }
@@ -372,7 +370,7 @@ la_ssize_t read_callback(archive* a, void* client, const void** buffer) {
     return static_cast<la_ssize_t>(chunk.size());
   } catch (...) {
     ctx->error = std::current_exception();
-    archive_set_error(a, EIO, "read failed");
+    archive_api().set_error(a, EIO, "read failed");
     return -1;
   }
 }
@@ -380,27 +378,27 @@ la_ssize_t read_callback(archive* a, void* client, const void** buffer) {
 } // namespace
 
 UnpackStats unpack_tar(ChunkSource& source, const std::filesystem::path& dest) {
-  std::unique_ptr<archive, ArchiveReadDeleter> a(archive_read_new());
+  std::unique_ptr<archive, ArchiveReadDeleter> a(archive_api().read_new());
   if (!a)
     throw util::Error("unpack: out of memory");
-  archive_read_support_format_tar(a.get()); // ustar, pax and GNU
+  archive_api().read_support_format_tar(a.get()); // ustar, pax and GNU
   ReadContext ctx{&source, nullptr};
   auto check_archive = [&](int rc, std::string_view what) {
     if (rc >= ARCHIVE_WARN)
       return;
     if (ctx.error)
       std::rethrow_exception(ctx.error);
-    throw util::Error(util::cat(what, ": ", archive_error_string(a.get())));
+    throw util::Error(util::cat(what, ": ", archive_api().error_string(a.get())));
   };
-  check_archive(archive_read_open(a.get(), &ctx, nullptr, read_callback, nullptr), "open tar");
+  check_archive(archive_api().read_open(a.get(), &ctx, nullptr, read_callback, nullptr), "open tar");
   Extractor extractor(dest);
   while (true) {
     archive_entry* entry = nullptr;
-    int rc = archive_read_next_header(a.get(), &entry);
+    int rc = archive_api().read_next_header(a.get(), &entry);
     if (rc == ARCHIVE_EOF)
       break;
     if (rc == ARCHIVE_WARN)
-      LOG_DEBUG("unpack: ", archive_error_string(a.get()));
+      LOG_DEBUG("unpack: ", archive_api().error_string(a.get()));
     check_archive(rc, "read tar header");
     try {
       extractor.extract(a.get(), entry);

@@ -56,7 +56,8 @@ std::optional<std::string> read_file_if_exists(const fs::path& path) {
   }
 }
 
-void write_file_atomic(const fs::path& path, std::string_view data, unsigned mode) {
+void write_file_atomic(const fs::path& path, std::string_view data, unsigned mode,
+                       Durability durability) {
   fs::path tmp = path;
   tmp += cat(".tmp-", random_hex(6));
   UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode));
@@ -64,7 +65,7 @@ void write_file_atomic(const fs::path& path, std::string_view data, unsigned mod
     throw_errno(cat("create ", quote(tmp.string())));
   try {
     write_all(fd.get(), data, tmp);
-    if (::fsync(fd.get()) < 0)
+    if (durability == Durability::crash_safe && ::fsync(fd.get()) < 0)
       throw_errno(cat("fsync ", quote(tmp.string())));
     fd.reset();
     if (::rename(tmp.c_str(), path.c_str()) < 0)

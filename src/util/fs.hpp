@@ -15,9 +15,13 @@ std::string read_file(const fs::path& path);
 // Whole file, or nullopt if it does not exist.
 std::optional<std::string> read_file_if_exists(const fs::path& path);
 
-// Writes `data` to a temp file beside `path`, fsyncs, renames over `path`. Readers see the old or
-// the new content, never a mix, even after a crash.
-void write_file_atomic(const fs::path& path, std::string_view data, unsigned mode = 0644);
+// Whether a write must survive a system crash (fsync before rename) or only a process crash.
+enum class Durability { crash_safe, process_safe };
+
+// Writes `data` to a temp file beside `path`, fsyncs (crash_safe), renames over `path`. Readers
+// see the old or the new content, never a mix.
+void write_file_atomic(const fs::path& path, std::string_view data, unsigned mode = 0644,
+                       Durability durability = Durability::crash_safe);
 
 // mkdir -p with the given mode for created directories.
 void make_dirs(const fs::path& path, unsigned mode = 0755);
