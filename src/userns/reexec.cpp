@@ -13,7 +13,6 @@
 #include <sched.h>
 #include <signal.h>
 #include <sys/mount.h>
-#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -41,7 +40,6 @@ std::string mount_namespace_id() {
   return std::to_string(st.st_ino);
 }
 
-constexpr int forwarded_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH};
 
 // Everything cove mounts from here on (overlay rootfs, container mounts) must stay in our mount
 // namespace: with shared propagation (systemd's default for /) they would reach the host's
@@ -105,11 +103,6 @@ Plan plan_mapping(uid_t uid, gid_t gid) {
   return {IdMapping::default_rootless(uid, gid, subuids, subgids), true};
 }
 
-void write_message(const char* text) noexcept {
-  ssize_t ignored = ::write(STDERR_FILENO, text, std::strlen(text));
-  (void)ignored;
-}
-
 // Reads exactly one int; false on EOF (the other side died or gave up).
 bool read_int(int fd, int& value) noexcept {
   ssize_t n;
@@ -123,110 +116,86 @@ void write_int(int fd, int value) noexcept {
   (void)ignored;
 }
 
-// The forked child: enters the namespaces, reports to the parent, waits until the maps are
-// written, then becomes root of the namespace and carries on as cove itself. No exec: cove
-// links dozens of shared libraries whose loading costs milliseconds, paid once instead of twice.
-void child_enter(int to_parent, int from_parent, pid_t parent, const sigset_t& old_mask) {
-  int err = ::unshare(CLONE_NEWUSER | CLONE_NEWNS) < 0 ? errno : 0;
-  write_int(to_parent, err);
-  int go = 0;
-  if (err != 0 || !read_int(from_parent, go))
-    ::_exit(125); // the parent reports why
-  if (::setresgid(0, 0, 0) < 0 || ::setresuid(0, 0, 0) < 0) {
-    write_message("cove: error: become root in the user namespace: setresuid failed\n");
-    ::_exit(125);
+// Reads everything up to EOF (the helper's error message, empty on success).
+std::string read_all(int fd) noexcept {
+  std::string out;
+  char buf[512];
+  ssize_t n;
+  while ((n = ::read(fd, buf, sizeof buf)) != 0) {
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0)
+      break;
+    out.append(buf, static_cast<size_t>(n));
   }
-  // Set after setresuid, which clears it. If the proxy parent is killed, the namespace and
-  // every mount in it go away with us instead of lingering.
-  ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-  if (::getppid() != parent)
-    ::_exit(125);
-  ::sigprocmask(SIG_SETMASK, &old_mask, nullptr);
-  ::setenv(marker, mount_namespace_id().c_str(), 1);
+  return out;
 }
 
-// Relays signals sent to the proxy (by kill(1), a supervisor...) until the child exits, then
-// exits with its status. Signals the terminal sends reach the child directly (same process
-// group), so those (SI_KERNEL) are not sent a second time.
-[[noreturn]] void proxy_until_exit(pid_t child, const sigset_t& waited) {
-  for (;;) {
-    siginfo_t info{};
-    int sig = ::sigwaitinfo(&waited, &info);
-    if (sig < 0)
-      continue;
-    if (sig != SIGCHLD) {
-      if (info.si_code != SI_KERNEL)
-        ::kill(child, sig);
-      continue;
-    }
-    int status = 0;
-    pid_t got = ::waitpid(child, &status, WNOHANG);
-    if (got == child) {
-      std::fflush(nullptr);
-      ::_exit(WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status));
-    }
+// The forked helper: still in the parent user namespace, which is where newuidmap/newgidmap
+// (or the direct single-id write) must run. Waits until cove has unshared, writes cove's maps,
+// reports any error text, and exits without running cove's destructors or exit handlers.
+[[noreturn]] void map_writer(pid_t target, const Plan& plan, uid_t uid, gid_t gid, int from_cove,
+                             int to_cove) noexcept {
+  int unshare_errno = 0;
+  if (!read_int(from_cove, unshare_errno) || unshare_errno != 0)
+    ::_exit(0);
+  std::string error;
+  try {
+    if (plan.use_helpers)
+      write_maps_with_helpers(target, plan.mapping);
+    else
+      write_single_mapping(target, uid, gid);
+  } catch (const std::exception& e) {
+    error = e.what();
+  } catch (...) {
+    error = "write the id maps: unknown error";
   }
+  ssize_t ignored = ::write(to_cove, error.data(), error.size());
+  (void)ignored;
+  ::_exit(0);
 }
 
-// Returns in the child (now root in the new namespaces); the parent never returns.
+// cove itself enters the new user and mount namespaces; a forked helper that stays outside
+// writes the id maps and exits. Compared with a child entering the namespace behind a waiting
+// parent, no second cove process stays resident for the whole command (memory), no signals need
+// relaying (the shell's signals and job control reach cove directly), and the exit status is
+// cove's own. unshare(CLONE_NEWUSER) needs a single-threaded caller: this runs before any thread.
 void enter_rootless() {
   uid_t uid = ::getuid();
   gid_t gid = ::getgid();
   Plan plan = plan_mapping(uid, gid);
 
-  int up[2], down[2];
-  if (::pipe2(up, O_CLOEXEC) < 0 || ::pipe2(down, O_CLOEXEC) < 0)
+  int go[2], done[2];
+  if (::pipe2(go, O_CLOEXEC) < 0 || ::pipe2(done, O_CLOEXEC) < 0)
     util::throw_errno("create the user namespace handshake pipes");
-  util::UniqueFd up_read(up[0]), up_write(up[1]), down_read(down[0]), down_write(down[1]);
+  util::UniqueFd go_read(go[0]), go_write(go[1]), done_read(done[0]), done_write(done[1]);
 
-  // Block before fork so no forwarded signal is lost before the wait loop; the child restores
-  // the old mask.
-  sigset_t waited, old_mask;
-  sigemptyset(&waited);
-  for (int sig : forwarded_signals)
-    sigaddset(&waited, sig);
-  sigaddset(&waited, SIGCHLD);
-  ::signal(SIGCHLD, SIG_DFL); // SIG_IGN would auto-reap and lose the exit status
-  ::sigprocmask(SIG_BLOCK, &waited, &old_mask);
   std::fflush(nullptr); // buffered output would otherwise be written twice
+  pid_t self = ::getpid();
+  pid_t helper = ::fork();
+  if (helper < 0)
+    util::throw_errno("fork the id map writer");
+  if (helper == 0) {
+    go_write.reset();
+    done_read.reset();
+    map_writer(self, plan, uid, gid, go_read.get(), done_write.get());
+  }
+  go_read.reset();
+  done_write.reset();
 
-  // fork() then unshare() rather than a raw clone(CLONE_NEWUSER): glibc's fork keeps its own
-  // per-thread state (cached tid, robust list, stdio locks) right in the child that carries on,
-  // and unshare(CLONE_NEWUSER) needs a single-threaded caller, which a forked child always is.
-  pid_t parent = ::getpid();
-  pid_t child = ::fork();
-  if (child == 0) {
-    up_read.reset();
-    down_write.reset();
-    child_enter(up_write.get(), down_read.get(), parent, old_mask);
-    return;
+  int err = ::unshare(CLONE_NEWUSER | CLONE_NEWNS) < 0 ? errno : 0;
+  write_int(go_write.get(), err);
+  go_write.reset();
+  std::string error = read_all(done_read.get());
+  while (::waitpid(helper, nullptr, 0) < 0 && errno == EINTR) {
   }
-  if (child < 0) {
-    int err = errno;
-    ::sigprocmask(SIG_SETMASK, &old_mask, nullptr);
-    util::throw_errno(err, "fork the user namespace child");
-  }
-  up_write.reset();
-  down_read.reset();
-  try {
-    int err = 0;
-    if (!read_int(up_read.get(), err))
-      throw util::Error("the user namespace child exited before entering the namespace");
-    if (err != 0)
-      throw_clone_error(err);
-    if (plan.use_helpers)
-      write_maps_with_helpers(child, plan.mapping);
-    else
-      write_single_mapping(child, uid, gid);
-  } catch (...) {
-    ::kill(child, SIGKILL);
-    ::waitpid(child, nullptr, 0);
-    ::sigprocmask(SIG_SETMASK, &old_mask, nullptr);
-    throw;
-  }
-  write_int(down_write.get(), 1);
-  down_write.reset();
-  proxy_until_exit(child, waited);
+  if (err != 0)
+    throw_clone_error(err);
+  if (!error.empty())
+    throw util::Error(error);
+  if (::setresgid(0, 0, 0) < 0 || ::setresuid(0, 0, 0) < 0)
+    util::throw_errno("become root in the user namespace (setresuid 0)");
+  ::setenv(marker, mount_namespace_id().c_str(), 1);
 }
 
 } // namespace

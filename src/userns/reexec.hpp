@@ -6,13 +6,13 @@
 namespace userns {
 
 // If this process is not yet in cove's namespaces (env marker COVE_USERNS absent, or naming a
-// mount namespace other than ours) and the host uid is not 0: forks; the child unshares
-// CLONE_NEWUSER|CLONE_NEWNS, the parent maps ids (newuidmap/newgidmap from /etc/subuid and
-// /etc/subgid; else a single mapping with setgroups=deny and one warning), then the child
-// becomes uid/gid 0, sets COVE_USERNS=<mount namespace inode> (inherited by cove processes it
-// starts, which then stay in these namespaces) and *returns* (no re-exec: that would load cove's
-// shared libraries a second time), while the parent forwards signals, waits, and exits with the
-// child's status (it never returns).
+// mount namespace other than ours) and the host uid is not 0: this process unshares
+// CLONE_NEWUSER|CLONE_NEWNS while a short-lived forked helper, still outside, maps its ids
+// (newuidmap/newgidmap from /etc/subuid and /etc/subgid; else a single mapping with
+// setgroups=deny and one warning) and exits; then this process becomes uid/gid 0, sets
+// COVE_USERNS=<mount namespace inode> (inherited by cove processes it starts, which then stay in
+// these namespaces) and returns. No re-exec (that would load cove's libraries a second time) and
+// no resident parent.
 // Inside (or as real root): makes the mount namespace private (MS_REC|MS_PRIVATE; as real root a
 // new mount namespace is unshared first) and returns. Call it before starting any thread.
 // Throws util::Error with an actionable message when user namespaces are unavailable.
