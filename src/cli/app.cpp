@@ -37,6 +37,7 @@ void add_global_flags(CLI::App& app, GlobalOptions& global) {
 void add_commands(CLI::App& app, Invocation& inv) {
   add_run_command(app, inv);
   add_pull_command(app, inv);
+  add_build_command(app, inv);
   add_images_command(app, inv, "images");
   add_rmi_command(app, inv, "rmi");
   add_inspect_command(app, inv);

@@ -24,6 +24,8 @@ CLI::App* add_version_command(CLI::App& parent, Invocation& inv);
 CLI::App* add_info_command(CLI::App& parent, Invocation& inv);
 // run [flags] IMAGE [CMD ARG...]
 CLI::App* add_run_command(CLI::App& parent, Invocation& inv);
+// build [-t NAME]... [-f FILE] [--build-arg K=V]... [--target S] [--no-cache] [-q] CONTEXT
+CLI::App* add_build_command(CLI::App& parent, Invocation& inv);
 
 // Adds --tls-verify[=false] storing into `into` only when given.
 void add_tls_verify_flag(CLI::App& cmd, std::optional<bool>& into);

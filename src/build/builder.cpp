@@ -1,0 +1,190 @@
+// The build driver: picks the stages the target needs, runs their instructions with step output,
+// and commits the target stage as an OCI image (config, manifest, layers) in local storage.
+#include "build/builder.hpp"
+
+#include "build/stage_state.hpp"
+#include "image/media_types.hpp"
+#include "image/platform.hpp"
+#include "storage/store.hpp"
+#include "util/error.hpp"
+#include "util/fs.hpp"
+#include "util/strings.hpp"
+
+#include <iostream>
+
+namespace build {
+namespace {
+
+using detail::StageState;
+
+std::string dockerfile_text(const BuildRequest& req, std::string& name) {
+  if (req.dockerfile_text) {
+    name = "Dockerfile";
+    return *req.dockerfile_text;
+  }
+  std::filesystem::path path = req.dockerfile;
+  if (path.empty()) {
+    path = req.context / "Dockerfile";
+    if (!std::filesystem::exists(path) && std::filesystem::exists(req.context / "Containerfile"))
+      path = req.context / "Containerfile";
+  }
+  name = path.filename().string();
+  auto text = util::read_file_if_exists(path);
+  if (!text)
+    throw util::Error(util::cat("read ", util::quote(path.string()), ": no such file (pass -f FILE)"));
+  return *text;
+}
+
+// ARGs declared before the first FROM, with --build-arg overrides, plus the predefined ones.
+Vars global_args(const Dockerfile& df, const BuildRequest& req) {
+  auto host = image::Platform::host();
+  Vars vars{{"TARGETPLATFORM", host.str()}, {"TARGETOS", host.os}, {"TARGETARCH", host.architecture},
+            {"TARGETVARIANT", host.variant}, {"BUILDPLATFORM", host.str()}, {"BUILDOS", host.os},
+            {"BUILDARCH", host.architecture}, {"BUILDVARIANT", host.variant}};
+  for (const auto& arg : df.global_args)
+    for (const auto& d : arg.decls) {
+      if (auto it = req.build_args.find(d.name); it != req.build_args.end())
+        vars[d.name] = it->second;
+      else if (d.value)
+        vars[d.name] = expand_word(*d.value, vars, df.escape);
+    }
+  return vars;
+}
+
+class Builder {
+public:
+  Builder(storage::Store& store, const BuildRequest& req, const Dockerfile& df, const Context& ctx)
+      : m_store(store), m_req(req), m_df(df), m_ctx(ctx), m_globals(global_args(df, req)) {}
+
+  StageState build_stage(std::size_t index);
+  storage::ImageRecord commit(const StageState& state);
+
+  // Counts the steps of `index` and the stages it is based on, for "STEP n/m".
+  void count(std::size_t index) {
+    const auto& stage = m_df.stages[index];
+    auto base = m_df.find_stage(expand_word(stage.from.image, m_globals, m_df.escape));
+    if (base && *base < index)
+      count(*base);
+    m_total += 1 + static_cast<int>(stage.instructions.size());
+  }
+
+private:
+  void step(const std::string& text) {
+    ++m_step;
+    if (!m_req.quiet)
+      std::cout << "STEP " << m_step << "/" << m_total << ": " << text << std::endl;
+  }
+  StageState from(const Stage& stage);
+
+  storage::Store& m_store;
+  const BuildRequest& m_req;
+  const Dockerfile& m_df;
+  const Context& m_ctx;
+  Vars m_globals;
+  int m_step = 0;
+  int m_total = 0;
+};
+
+StageState Builder::from(const Stage& stage) {
+  std::string base = expand_word(stage.from.image, m_globals, m_df.escape);
+  auto earlier = m_df.find_stage(base);
+  if (earlier && *earlier < static_cast<std::size_t>(stage.index))
+    return build_stage(*earlier);
+  StageState state;
+  if (util::to_lower(base) == "scratch") {
+    auto host = image::Platform::host();
+    state.config.os = host.os;
+    state.config.architecture = host.architecture;
+    state.config.variant = host.variant;
+    return state;
+  }
+  registry::PullOptions options;
+  options.tls_verify = m_req.tls_verify;
+  options.quiet = m_req.quiet;
+  if (!stage.from.platform.empty())
+    options.platform = image::Platform::parse(expand_word(stage.from.platform, m_globals, m_df.escape));
+  auto record = registry::ensure_image(m_store, base, m_req.pull, options);
+  auto manifest = std::get<image::Manifest>(
+      image::parse_manifest(m_store.blobs().read(record.manifest_digest), image::media::oci_manifest));
+  state.config = image::ImageConfig::from_json(m_store.blobs().read(record.id));
+  state.layers = manifest.layers;
+  for (const auto& id : state.config.diff_ids)
+    state.leases.push_back(m_store.layers().lease(id));
+  state.config.on_build.clear(); // triggers apply to images built FROM this one, not to it
+  return state;
+}
+
+StageState Builder::build_stage(std::size_t index) {
+  const Stage& stage = m_df.stages[index];
+  StageState state;
+  try {
+    state = from(stage);
+  } catch (const util::Error&) {
+    util::rethrow_with_context(util::cat("Dockerfile:", stage.line, ": FROM"));
+  }
+  step(util::cat("FROM ", stage.from.image, stage.from.name.empty() ? "" : " AS " + stage.from.name));
+  detail::StepContext ctx{m_store, m_ctx, m_df, m_req.build_args, m_globals};
+  for (const auto& ins : stage.instructions) {
+    step(ins.original);
+    try {
+      detail::apply(ctx, ins, state);
+    } catch (const util::Error&) {
+      util::rethrow_with_context(util::cat("Dockerfile:", ins.line, ": ", ins.keyword));
+    }
+  }
+  return state;
+}
+
+storage::ImageRecord Builder::commit(const StageState& state) {
+  image::ImageConfig config = state.config;
+  config.created = image::now_rfc3339();
+  auto config_json = config.to_json();
+  auto config_digest = m_store.blobs().put(config_json);
+  image::Manifest manifest{std::string(image::media::oci_manifest),
+                           image::Descriptor{std::string(image::media::oci_config), config_digest,
+                                             static_cast<std::int64_t>(config_json.size()), {}, {}, {}},
+                           state.layers,
+                           {}};
+  auto manifest_digest = m_store.blobs().put(image::to_json(manifest));
+  storage::ImageRecord record{config_digest, manifest_digest, {}, {}, config.diff_ids, config.created,
+                              image::now_rfc3339(), 0};
+  for (const auto& id : config.diff_ids)
+    record.size += m_store.layers().disk_size(id);
+  std::vector<image::ImageRef> refs;
+  for (const auto& tag : m_req.tags)
+    refs.push_back(image::ImageRef::parse(tag));
+  if (refs.empty())
+    return m_store.images().add(record, std::nullopt);
+  record.names.push_back(refs[0].str());
+  auto stored = m_store.images().add(record, refs[0]);
+  for (std::size_t i = 1; i < refs.size(); ++i)
+    m_store.images().tag(stored.id, refs[i]);
+  return stored;
+}
+
+} // namespace
+
+storage::ImageRecord build(storage::Store& store, const BuildRequest& req) {
+  std::string name;
+  auto text = dockerfile_text(req, name);
+  Dockerfile df = parse_dockerfile(text, name);
+  for (const auto& note : df.notes)
+    std::cerr << note << '\n';
+  std::size_t target = df.stages.size() - 1;
+  if (!req.target.empty()) {
+    auto found = df.find_stage(req.target);
+    if (!found)
+      throw util::Error(util::cat("--target ", util::quote(req.target), ": no such stage in ", name));
+    target = *found;
+  }
+  Context ctx = req.dockerfile_text && req.context.empty() ? Context{} : Context::open(req.context);
+  Builder builder(store, req, df, ctx);
+  builder.count(target);
+  StageState state = builder.build_stage(target);
+  auto record = builder.commit(state);
+  if (!req.quiet)
+    std::cout << "COMMIT " << util::join(req.tags, ", ") << "\n";
+  return record;
+}
+
+} // namespace build

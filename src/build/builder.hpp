@@ -1,0 +1,35 @@
+// `cove build`: Dockerfile -> image in local storage. See DESIGN.md §3.8.
+#pragma once
+#include "registry/pull.hpp"
+#include "storage/image_index.hpp"
+
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace storage {
+class Store;
+}
+
+namespace build {
+
+// What the user asked for.
+struct BuildRequest {
+  std::filesystem::path context;
+  std::filesystem::path dockerfile;             // empty: <context>/Dockerfile, then Containerfile
+  std::optional<std::string> dockerfile_text;   // `-f -`: the Dockerfile came on stdin
+  std::vector<std::string> tags;                // "-t" names
+  std::map<std::string, std::string> build_args; // --build-arg K=V
+  std::string target;                           // --target: build up to this stage
+  registry::PullPolicy pull = registry::PullPolicy::missing;
+  std::optional<bool> tls_verify;
+  bool quiet = false;                           // -q: no step output, only the id
+};
+
+// Builds the image and records it under the tags; returns its record. Step progress goes to
+// stdout ("STEP 2/5: COPY . /app"). Throws util::Error naming the Dockerfile line that failed.
+storage::ImageRecord build(storage::Store& store, const BuildRequest& request);
+
+} // namespace build

@@ -1,0 +1,186 @@
+// Instruction handlers: each turns one typed instruction into config changes or a layer.
+#include "build/stage_state.hpp"
+
+#include "image/media_types.hpp"
+#include "storage/store.hpp"
+#include "util/error.hpp"
+#include "util/strings.hpp"
+
+#include <sys/stat.h>
+
+#include <algorithm>
+
+namespace build::detail {
+namespace {
+
+void set_env(image::ImageConfig& config, const std::string& key, const std::string& value) {
+  auto entry = util::cat(key, "=", value);
+  for (auto& e : config.env)
+    if (e.compare(0, key.size() + 1, key + "=") == 0) {
+      e = entry;
+      return;
+    }
+  config.env.push_back(entry);
+}
+
+void history(StageState& s, const Instruction& ins, bool empty_layer) {
+  s.config.history.push_back(image::HistoryEntry{image::now_rfc3339(), ins.original, "", "", empty_layer});
+}
+
+std::vector<std::string> to_argv(const Command& c, const StageState& s) {
+  if (c.exec_form)
+    return c.args;
+  auto argv = s.config.shell.value_or(std::vector<std::string>{"/bin/sh", "-c"});
+  argv.push_back(c.shell);
+  return argv;
+}
+
+// "/a/b" joined under the working directory when relative, Docker's WORKDIR/COPY rule.
+std::string absolute(const std::string& path, const StageState& s) {
+  if (!path.empty() && path[0] == '/')
+    return path;
+  auto base = s.config.working_dir.empty() ? std::string("/") : s.config.working_dir;
+  auto out = clean_path(util::cat(base, "/", path));
+  if (path.size() > 1 && path.back() == '/')
+    out += "/";
+  return out;
+}
+
+struct Handler {
+  const StepContext& ctx;
+  const Instruction& ins;
+  StageState& s;
+
+  std::string word(const std::string& w) const { return expand_word(w, s.vars(), ctx.dockerfile.escape); }
+
+  void operator()(const From&) const { throw util::Error("FROM inside a stage"); }
+  void operator()(const Run&) const {
+    throw util::Error("RUN is not available in this build of cove; only config, COPY and ADD steps are");
+  }
+  void operator()(const Cmd& c) {
+    s.config.cmd = to_argv(c.command, s);
+    s.cmd_set = true;
+  }
+  void operator()(const Entrypoint& e) {
+    s.config.entrypoint = to_argv(e.command, s);
+    if (!s.cmd_set)
+      s.config.cmd.reset(); // an inherited CMD was written for the old entrypoint
+  }
+  void operator()(const Env& e) {
+    for (const auto& [k, v] : e.vars)
+      set_env(s.config, word(k), word(v));
+  }
+  void operator()(const Arg& a) {
+    for (const auto& d : a.decls) {
+      if (auto it = ctx.build_args.find(d.name); it != ctx.build_args.end())
+        s.args[d.name] = it->second;
+      else if (d.value)
+        s.args[d.name] = word(*d.value);
+      else if (auto g = ctx.global_args.find(d.name); g != ctx.global_args.end())
+        s.args[d.name] = g->second;
+    }
+  }
+  void operator()(const Label& l) {
+    for (const auto& [k, v] : l.labels)
+      s.config.labels[word(k)] = word(v);
+  }
+  void operator()(const Expose& e) {
+    for (const auto& p : e.ports)
+      for (auto port : expand_words(p, s.vars(), ctx.dockerfile.escape)) {
+        if (port.find('/') == std::string::npos)
+          port += "/tcp";
+        if (std::find(s.config.exposed_ports.begin(), s.config.exposed_ports.end(), port) == s.config.exposed_ports.end())
+          s.config.exposed_ports.push_back(port);
+      }
+  }
+  void operator()(const Volume& v) {
+    for (const auto& p : v.paths)
+      s.config.volumes.push_back(word(p));
+  }
+  void operator()(const User& u) { s.config.user = word(u.user); }
+  void operator()(const Workdir& w) { s.config.working_dir = clean_path(absolute(word(w.path), s)); }
+  void operator()(const Shell& sh) { s.config.shell = sh.args; }
+  void operator()(const Stopsignal& sig) { s.config.stop_signal = word(sig.signal); }
+  void operator()(const Maintainer& m) { s.config.author = m.name; }
+  void operator()(const Onbuild& o) { s.config.on_build.push_back(o.trigger); }
+  void operator()(const Healthcheck& h);
+  void operator()(const Copy& c);
+};
+
+void Handler::operator()(const Healthcheck& h) {
+  nlohmann::json j;
+  if (h.none) {
+    j["Test"] = {"NONE"};
+  } else if (h.command.exec_form) {
+    j["Test"] = h.command.args;
+    j["Test"].insert(j["Test"].begin(), "CMD");
+  } else {
+    j["Test"] = {"CMD-SHELL", h.command.shell};
+  }
+  if (h.retries)
+    j["Retries"] = *h.retries;
+  s.config.healthcheck = j;
+}
+
+void Handler::operator()(const Copy& c) {
+  if (!c.from.empty())
+    throw util::Error("COPY --from is not available in this build of cove");
+  for (const auto& src : c.sources) {
+    if (c.add && src.find("://") != std::string::npos)
+      throw util::Error(util::cat("ADD ", util::quote(src), ": remote sources are not available in this build of cove"));
+    for (std::string_view ext : {".tar", ".tar.gz", ".tgz", ".tar.xz", ".tar.bz2", ".tar.zst"})
+      if (c.add && src.size() > ext.size() && src.compare(src.size() - ext.size(), ext.size(), ext) == 0)
+        throw util::Error(util::cat("ADD ", util::quote(src), ": archive extraction is not available in this build "
+                                    "of cove; use COPY for the file itself"));
+  }
+  CopyPlan plan;
+  for (const auto& src : c.sources)
+    plan.sources.push_back(word(src));
+  plan.dest = absolute(word(c.dest), s);
+  if (!c.chown.empty()) {
+    auto [uid, gid] = parse_chown(word(c.chown));
+    plan.uid = uid;
+    plan.gid = gid;
+  }
+  if (!c.chmod.empty())
+    plan.mode = static_cast<unsigned>(std::stoul(c.chmod, nullptr, 8) & 07777);
+  for (const auto& doc : c.heredocs)
+    plan.inline_files.emplace_back(doc.name, doc.expand ? word(util::cat("\"", doc.body, "\"")) : doc.body);
+  const auto& layers = ctx.store.layers();
+  const auto& ids = s.config.diff_ids;
+  plan.lower_has = [&layers, &ids](const std::string& rel) {
+    struct stat st {};
+    for (const auto& id : ids)
+      if (::lstat((layers.diff_dir(id) / rel).c_str(), &st) == 0)
+        return true;
+    return false;
+  };
+  TarWriter tar(ctx.store.tmp_dir());
+  write_copy_layer(ctx.context, plan, tar);
+  TarResult result = tar.finish(ctx.store.blobs());
+  s.leases.push_back(layers.ensure_from_blob(result.digest, ctx.store.blobs().path(result.digest),
+                                             image::Compression::none));
+  s.layers.push_back(image::Descriptor{std::string(image::media::oci_layer), result.digest, result.size, {}, {}, {}});
+  s.config.diff_ids.push_back(result.digest);
+  history(s, ins, false);
+}
+
+} // namespace
+
+Vars StageState::vars() const {
+  Vars out = args;
+  for (const auto& e : config.env) {
+    auto eq = e.find('=');
+    out[e.substr(0, eq)] = eq == std::string::npos ? "" : e.substr(eq + 1);
+  }
+  return out;
+}
+
+void apply(const StepContext& ctx, const Instruction& ins, StageState& state) {
+  Handler h{ctx, ins, state};
+  std::visit(h, ins.body);
+  if (!std::holds_alternative<Copy>(ins.body))
+    history(state, ins, true);
+}
+
+} // namespace build::detail

@@ -1,0 +1,43 @@
+// Internal to the builder: the image being assembled by one stage.
+#pragma once
+#include "build/copy_layer.hpp"
+#include "build/dockerfile.hpp"
+#include "build/substitute.hpp"
+#include "image/config.hpp"
+#include "image/manifest.hpp"
+#include "storage/layer_store.hpp"
+
+#include <string>
+#include <vector>
+
+namespace storage {
+class Store;
+}
+
+namespace build::detail {
+
+// The config, layers and variables of a stage as its instructions run.
+struct StageState {
+  image::ImageConfig config;
+  std::vector<image::Descriptor> layers; // blob descriptors, bottom first (config.diff_ids matches)
+  std::vector<storage::LayerLease> leases;
+  Vars args;       // ARG values in scope
+  bool cmd_set = false;
+
+  // ARG and ENV values for substitution; ENV wins over an ARG of the same name.
+  Vars vars() const;
+};
+
+// What the instruction handlers need from the build.
+struct StepContext {
+  storage::Store& store;
+  const Context& context;
+  const Dockerfile& dockerfile;
+  const std::map<std::string, std::string>& build_args;
+  const Vars& global_args;
+};
+
+// Applies one instruction of a stage (not FROM) to `state`.
+void apply(const StepContext& ctx, const Instruction& ins, StageState& state);
+
+} // namespace build::detail

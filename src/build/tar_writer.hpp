@@ -1,0 +1,72 @@
+// TarWriter: writes a layer tar (PAX) into the store's tmp/ while hashing it, then stores it as a
+// blob. libarchive's writer is loaded on first use, like storage/archive_api.hpp's reader.
+#pragma once
+#include "image/digest.hpp"
+#include "storage/tmp_entry.hpp"
+#include "util/fd.hpp"
+#include "util/sha256.hpp"
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+
+struct archive;
+
+namespace storage {
+class BlobStore;
+}
+
+namespace build {
+
+// Ownership, mode and time of one tar entry.
+struct EntryMeta {
+  uid_t uid = 0;
+  gid_t gid = 0;
+  unsigned mode = 0644; // permission bits only
+  std::int64_t mtime = 0;
+};
+
+// The finished tar: its digest (the diff-id too, as it is uncompressed) and size.
+struct TarResult {
+  image::Digest digest;
+  std::int64_t size = 0;
+};
+
+// One uncompressed layer tar being written.
+class TarWriter {
+public:
+  // Creates the temporary file under `tmp_dir`.
+  explicit TarWriter(const std::filesystem::path& tmp_dir);
+  ~TarWriter();
+  TarWriter(const TarWriter&) = delete;
+  TarWriter& operator=(const TarWriter&) = delete;
+
+  // A directory entry; `path` is relative ("app/bin").
+  void add_dir(const std::string& path, const EntryMeta& meta);
+  // A regular file whose content is read from `source` (an open fd of `size` bytes).
+  void add_file(const std::string& path, int source, std::int64_t size, const EntryMeta& meta);
+  // A file with content from memory (heredocs).
+  void add_bytes(const std::string& path, std::string_view bytes, const EntryMeta& meta);
+  // A symbolic link.
+  void add_symlink(const std::string& path, const std::string& target, const EntryMeta& meta);
+  // Closes the archive and stores it in `blobs`; the writer cannot be used afterwards.
+  TarResult finish(const storage::BlobStore& blobs);
+
+  // libarchive's write callback: appends to the file and the hash.
+  void append(const void* data, std::size_t size);
+
+private:
+  void header(const std::string& path, unsigned type, std::int64_t size, const EntryMeta& meta,
+              const std::string& link = {});
+  void data(const void* bytes, std::size_t size);
+
+  storage::TmpEntry m_tmp;
+  util::UniqueFd m_fd;
+  util::Sha256 m_hash;
+  std::int64_t m_size = 0;
+  ::archive* m_archive = nullptr;
+};
+
+} // namespace build

@@ -1,0 +1,96 @@
+// cove build: flags -> build::BuildRequest -> build::build; prints the image id at the end.
+#include "cli/commands.hpp"
+
+#include "build/builder.hpp"
+#include "storage/store.hpp"
+#include "util/error.hpp"
+#include "util/strings.hpp"
+
+#include <fstream>
+#include <iostream>
+#include <iterator>
+#include <memory>
+
+namespace cli {
+
+namespace {
+
+struct BuildFlags {
+  std::vector<std::string> tags;
+  std::string file;
+  std::vector<std::string> build_args;
+  std::string target;
+  std::string pull = "missing";
+  std::string iidfile;
+  std::optional<bool> tls_verify;
+  bool no_cache = false;
+  bool quiet = false;
+  std::string context;
+};
+
+build::BuildRequest to_request(const BuildFlags& flags) {
+  build::BuildRequest req;
+  req.context = flags.context;
+  if (flags.file == "-")
+    req.dockerfile_text = std::string(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
+  else
+    req.dockerfile = flags.file;
+  if (flags.context == "-")
+    throw util::Error("build: a context on stdin is not supported; pass a directory");
+  req.tags = flags.tags;
+  for (const auto& arg : flags.build_args) {
+    auto eq = arg.find('=');
+    if (eq == 0)
+      throw util::Error(util::cat("--build-arg ", util::quote(arg), ": expected KEY=VALUE"));
+    if (eq == std::string::npos) {
+      // Docker's `--build-arg KEY` takes the value from the environment.
+      if (const char* value = std::getenv(arg.c_str()))
+        req.build_args[arg] = value;
+      continue;
+    }
+    req.build_args[arg.substr(0, eq)] = arg.substr(eq + 1);
+  }
+  for (const auto& tag : req.tags)
+    (void)image::ImageRef::parse(tag); // reject bad names before any work
+  req.target = flags.target;
+  req.pull = registry::parse_pull_policy(flags.pull);
+  req.tls_verify = flags.tls_verify;
+  req.quiet = flags.quiet;
+  return req;
+}
+
+int build_image(const Invocation& inv, const BuildFlags& flags) {
+  build::BuildRequest req = to_request(flags);
+  auto store = open_store(inv);
+  storage::ImageRecord record = build::build(*store, req);
+  std::cout << (flags.quiet ? record.id.str() : record.id.hex()) << std::endl;
+  if (!flags.iidfile.empty()) {
+    std::ofstream out(flags.iidfile);
+    out << record.id.str();
+    if (!out.flush())
+      throw util::Error(util::cat("write --iidfile ", util::quote(flags.iidfile)));
+  }
+  return 0;
+}
+
+} // namespace
+
+CLI::App* add_build_command(CLI::App& parent, Invocation& inv) {
+  auto flags = std::make_shared<BuildFlags>();
+  CLI::App* cmd = parent.add_subcommand("build", "Build an image from a Dockerfile");
+  cmd->add_option("-t,--tag", flags->tags, "Name the image (repeatable)")->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  cmd->add_option("-f,--file", flags->file, "Dockerfile (default CONTEXT/Dockerfile or Containerfile; - for stdin)");
+  cmd->add_option("--build-arg", flags->build_args, "Set a build ARG: KEY=VALUE (repeatable)")
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  cmd->add_option("--target", flags->target, "Build up to this stage");
+  cmd->add_option("--pull", flags->pull, "Pull base images: always, missing, never, newer");
+  cmd->add_option("--iidfile", flags->iidfile, "Write the image id to this file");
+  add_tls_verify_flag(*cmd, flags->tls_verify);
+  cmd->add_flag("--no-cache", flags->no_cache, "Do not reuse cached steps");
+  cmd->add_flag("-q,--quiet", flags->quiet, "Print only the image id");
+  cmd->add_option("CONTEXT", flags->context, "Build context directory")->required();
+  cmd->callback([flags, &inv] { inv.action = [flags, &inv] { return build_image(inv, *flags); }; });
+  return cmd;
+}
+
+} // namespace cli

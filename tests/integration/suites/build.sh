@@ -1,0 +1,100 @@
+# cove build: Dockerfile steps that need no container (FROM, config instructions, COPY) produce
+# an image that cove run, images and image inspect accept; .dockerignore; confined contexts;
+# errors that name the Dockerfile line.
+
+# USER and --chown use uid 1000, which only a subordinate range (or root) can map.
+SUITE_IDENTITIES="user root"
+
+# own_contexts: hands everything under $WORK to the test user.
+own_contexts() {
+  if ((SWITCH_USER)); then chown -R "$RUN_UID:$RUN_GID" "$WORK"; fi
+}
+
+suite_main() {
+  local ctx=$WORK/app
+  mkdir -p "$ctx/src/sub"
+  echo "hello from the context" >"$ctx/hello.txt"
+  echo "nested" >"$ctx/src/sub/deep.txt"
+  echo "skip me" >"$ctx/src/debug.log"
+  echo "but keep me" >"$ctx/src/keep.log"
+  printf '**/*.log\n!src/keep.log\n**/secret*\n' >"$ctx/.dockerignore"
+  echo "top secret" >"$ctx/src/secret.key"
+  cat >"$ctx/Dockerfile" <<DF
+# syntax=docker/dockerfile:1
+ARG BASE=$IMG
+FROM \${BASE}
+ARG GREETING=hi
+ENV GREETING=\${GREETING}-there \\
+    OTHER="two words"
+LABEL org.example.title="cove build test" version=1
+WORKDIR /app
+COPY hello.txt ./
+COPY --chown=1000:1000 src/ /app/src/
+COPY --chmod=0640 hello.txt /app/private.txt
+COPY <<EOF /app/inline.txt
+made by \${GREETING}
+EOF
+USER 1000
+EXPOSE 8080
+CMD ["sh", "-c", "echo \$GREETING; echo \$OTHER; pwd; id -u; cat hello.txt inline.txt"]
+DF
+  own_contexts
+
+  TEST "build FROM the test image with ENV/WORKDIR/USER/COPY/CMD"
+  expect_success cove build -t local/app:1 --build-arg GREETING=hey "$ctx"
+  expect_contains "$OUT" "STEP 1/12: FROM \${BASE}" "step output"
+  expect_contains "$OUT" "STEP 7/12: COPY --chown=1000:1000 src/ /app/src/" "step output"
+  expect_contains "$ERR" "ignoring syntax directive" "syntax note"
+
+  TEST "the built image runs with its config"
+  expect_success cove run --rm --network none local/app:1
+  expect_eq "$OUT" "$(printf 'hey-there\ntwo words\n/app\n1000\nhello from the context\nmade by hey-there')" "output"
+
+  TEST "COPY --chown and --chmod are visible inside the container"
+  expect_success cove run --rm --network none local/app:1 stat -c '%u:%g %a %n' /app/src/sub/deep.txt /app/private.txt /app/hello.txt
+  expect_line "$OUT" "1000:1000 644 /app/src/sub/deep.txt" "chowned file"
+  expect_line "$OUT" "0:0 640 /app/private.txt" "chmod file"
+  expect_line "$OUT" "0:0 644 /app/hello.txt" "plain file"
+
+  TEST ".dockerignore: excluded files are absent, ! exceptions present"
+  expect_success cove run --rm --network none local/app:1 find /app/src -type f
+  expect_contains "$OUT" "/app/src/keep.log" "re-included file"
+  expect_not_contains "$OUT" "debug.log" "ignored file"
+  expect_not_contains "$OUT" "secret" "ignored by **"
+
+  TEST "images and image inspect show the built image"
+  expect_success cove images
+  expect_contains "$OUT" "local/app" "images"
+  expect_success cove image inspect --format '{{index .Config.Labels "org.example.title"}} {{.Config.User}}' local/app:1
+  expect_eq "$OUT" "cove build test 1000" "inspect"
+
+  TEST "-q prints only the id, --iidfile writes it"
+  expect_success cove build -q --iidfile "$WORK/iid" -t local/app:2 "$ctx"
+  expect_match "$OUT" '^sha256:[0-9a-f]{64}$' "quiet output"
+  expect_eq "$(cat "$WORK/iid")" "$OUT" "iidfile"
+
+  TEST "-f picks another Dockerfile, --target a stage"
+  printf 'FROM %s AS base\nENV STAGE=base\nFROM base AS final\nENV STAGE=final\n' "$IMG" >"$ctx/Stages"
+  own_contexts
+  expect_success cove build -f "$ctx/Stages" --target base -t local/stage:base "$ctx"
+  expect_success cove run --rm --network none local/stage:base sh -c 'echo $STAGE'
+  expect_eq "$OUT" base "target stage"
+  expect_success cove build -f "$ctx/Stages" -t local/stage:final "$ctx"
+  expect_success cove run --rm --network none local/stage:final sh -c 'echo $STAGE'
+  expect_eq "$OUT" final "last stage built on the first"
+
+  TEST "an unknown instruction names the file and line"
+  printf 'FROM %s\n\nRNU make\n' "$IMG" >"$ctx/Bad"
+  own_contexts
+  expect_cove_error 'Bad:3: unknown instruction "RNU"' cove build -f "$ctx/Bad" "$ctx"
+
+  TEST "sources outside the context are refused"
+  echo outside >"$WORK/outside.txt"
+  ln -sf ../outside.txt "$ctx/link-out"
+  printf 'FROM %s\nCOPY ../outside.txt /x\n' "$IMG" >"$ctx/Up"
+  printf 'FROM %s\nCOPY link-out /x\n' "$IMG" >"$ctx/Link"
+  own_contexts
+  expect_cove_error "outside the build context" cove build -f "$ctx/Up" "$ctx"
+  expect_cove_error "outside the build context" cove build -f "$ctx/Link" "$ctx"
+
+}
