@@ -79,16 +79,75 @@ void pivot(const ChildPlan& plan, int sync_fd) noexcept {
     fail(sync_fd, errno, ChildStage::pivot, "chdir \"/\"");
 }
 
+// A new session with `tty` as its controlling terminal and as fds 0, 1 and 2.
+void take_terminal(int tty, int sync_fd) noexcept {
+  if (::setsid() < 0)
+    fail(sync_fd, errno, ChildStage::terminal, "setsid");
+  if (::ioctl(tty, TIOCSCTTY, 0) < 0)
+    fail(sync_fd, errno, ChildStage::terminal, "make the pty the controlling terminal");
+  for (int fd = 0; fd <= 2; ++fd) {
+    if (::dup2(tty, fd) < 0)
+      fail(sync_fd, errno, ChildStage::terminal, "dup2 the pty onto stdio");
+  }
+}
+
+// "/dev/pts/<n>" into buf, without snprintf.
+const char* pts_path(char (&buf)[32], unsigned n) noexcept {
+  char digits[12];
+  int count = 0;
+  do {
+    digits[count++] = static_cast<char>('0' + n % 10);
+    n /= 10;
+  } while (n > 0);
+  std::strcpy(buf, "/dev/pts/");
+  size_t len = std::strlen(buf);
+  while (count > 0)
+    buf[len++] = digits[--count];
+  buf[len] = '\0';
+  return buf;
+}
+
+// Runs after pivot_root, so "/dev/pts/ptmx" is the container's devpts (newinstance): the pty
+// is numbered from 0 there and invisible to the host's /dev/pts. TIOCGPTPEER opens the slave
+// through the master instead of by path, so nothing in the image can redirect it.
+void setup_console(const ChildPlan& plan, int sync_fd) noexcept {
+  int master = ::open("/dev/pts/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+  if (master < 0)
+    fail(sync_fd, errno, ChildStage::terminal, "open \"/dev/pts/ptmx\"");
+  int unlock = 0;
+  unsigned number = 0;
+  if (::ioctl(master, TIOCSPTLCK, &unlock) < 0 || ::ioctl(master, TIOCGPTN, &number) < 0)
+    fail(sync_fd, errno, ChildStage::terminal, "unlock the container's pty");
+  if (plan.console_size.ws_row != 0 || plan.console_size.ws_col != 0)
+    ::ioctl(master, TIOCSWINSZ, &plan.console_size);
+  int slave = ::ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
+  if (slave < 0)
+    fail(sync_fd, errno, ChildStage::terminal, "open the container's pty slave");
+  // The command's user owns its terminal, as with Docker; an unmapped uid is reported by the
+  // user switch that follows, with a better message than fchown's EINVAL.
+  if (::fchown(slave, plan.uid, static_cast<gid_t>(-1)) < 0 && errno != EINVAL)
+    fail(sync_fd, errno, ChildStage::terminal, "chown the container's pty");
+  char path[32];
+  pts_path(path, number);
+  int console = ::open("/dev/console", O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (console < 0)
+    fail(sync_fd, errno, ChildStage::terminal, "create \"/dev/console\"");
+  ::close(console);
+  if (::mount(path, "/dev/console", nullptr, MS_BIND, nullptr) < 0)
+    fail_path(sync_fd, errno, ChildStage::terminal, "bind the pty on", "/dev/console");
+  take_terminal(slave, sync_fd);
+  if (slave > 2)
+    ::close(slave);
+  if (!child_send_console(sync_fd, master))
+    fail(sync_fd, errno, ChildStage::terminal, "pass the pty to cove");
+  ::close(master);
+}
+
 void setup_stdio(const ChildPlan& plan, int sync_fd) noexcept {
-  if (plan.tty_fd >= 0) {
-    if (::setsid() < 0)
-      fail(sync_fd, errno, ChildStage::terminal, "setsid");
-    if (::ioctl(plan.tty_fd, TIOCSCTTY, 0) < 0)
-      fail(sync_fd, errno, ChildStage::terminal, "make the pty the controlling terminal");
-    for (int fd = 0; fd <= 2; ++fd) {
-      if (::dup2(plan.tty_fd, fd) < 0)
-        fail(sync_fd, errno, ChildStage::terminal, "dup2 the pty onto stdio");
-    }
+  if (plan.console) {
+    setup_console(plan, sync_fd);
+  } else if (plan.tty_fd >= 0) {
+    take_terminal(plan.tty_fd, sync_fd);
   } else if (plan.stdin_fd >= 0 && ::dup2(plan.stdin_fd, 0) < 0) {
     fail(sync_fd, errno, ChildStage::terminal, "dup2 stdin");
   }

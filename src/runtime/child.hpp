@@ -3,6 +3,7 @@
 
 #include "runtime/mount_plan.hpp"
 
+#include <sys/ioctl.h>
 #include <sys/types.h>
 
 #include <string>
@@ -25,7 +26,12 @@ struct ChildPlan {
   std::vector<std::string> args; // argv; args[0] is looked up on the container's PATH
   std::vector<std::string> env;  // "K=V"
   int stdin_fd = -1;  // dup'ed onto 0 when >= 0 (/dev/null without -i)
-  int tty_fd = -1;    // pty slave: new session, controlling terminal, and fds 0/1/2
+  int tty_fd = -1;    // a pty slave opened by the parent: session, controlling tty, fds 0/1/2
+  // -t: the child creates a pty in the container's own devpts instance (so `tty` names
+  // /dev/pts/0, as with Docker), makes it its terminal and /dev/console, and passes the master
+  // to the parent over the sync socket (SyncChannel::take_console()).
+  bool console = false;
+  winsize console_size{}; // set on that pty before exec, so the command never sees 0x0
 };
 
 // Pointer arrays over ChildPlan::args/env, built before clone() so the child does not allocate.

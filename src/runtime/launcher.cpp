@@ -18,7 +18,7 @@ namespace runtime {
 
 ContainerProcess::ContainerProcess(ContainerProcess&& other) noexcept
     : m_pid(std::exchange(other.m_pid, -1)), m_pidfd(std::move(other.m_pidfd)),
-      m_reaped(other.m_reaped) {}
+      m_reaped(other.m_reaped), m_console(std::move(other.m_console)) {}
 
 ContainerProcess::~ContainerProcess() {
   if (m_pid <= 0 || m_reaped)
@@ -91,7 +91,8 @@ ContainerProcess clone_child(ChildPlan& plan, ExecArrays& exec, SyncChannel& cha
 
 } // namespace
 
-ContainerProcess Launcher::start(ChildPlan& plan, NetworkNamespace network) {
+ContainerProcess Launcher::start(ChildPlan& plan, NetworkNamespace network,
+                                 const AfterClone& after_clone) {
   unsigned long flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC;
   if (network == NetworkNamespace::private_)
     flags |= CLONE_NEWNET;
@@ -100,8 +101,14 @@ ContainerProcess Launcher::start(ChildPlan& plan, NetworkNamespace network) {
   ContainerProcess process = clone_child(plan, exec, channel, flags);
   channel.close_child_end();
   LOG_DEBUG("started container process ", process.pid());
+  if (after_clone)
+    after_clone(process.pid());
   channel.send_go();
   std::optional<ChildReport> report = channel.wait_exec();
+  util::UniqueFd console = channel.take_console();
+  if (!report && plan.console && !console)
+    throw util::Error("start container: the container process did not pass its terminal");
+  process.set_console(std::move(console));
   if (!report)
     return process;
   if (report->stage == ChildStage::exec) {

@@ -7,6 +7,7 @@
 
 #include <sys/types.h>
 
+#include <functional>
 #include <optional>
 
 namespace runtime {
@@ -31,15 +32,24 @@ public:
   int wait();
   // Reaps if it has exited; the raw wait status, or nullopt while it runs.
   std::optional<int> try_wait();
+  // The master of the pty the container created (ChildPlan::console); empty otherwise.
+  util::UniqueFd take_console() noexcept { return std::move(m_console); }
+  // Stores the pty master received from the child.
+  void set_console(util::UniqueFd master) noexcept { m_console = std::move(master); }
 
 private:
   pid_t m_pid;
   util::UniqueFd m_pidfd;
   bool m_reaped = false;
+  util::UniqueFd m_console;
 };
 
 // Which namespaces the container gets besides mount, pid, uts and ipc.
 enum class NetworkNamespace { shared, private_ };
+
+// Runs in the parent after clone() and before the child is released: the place to connect the
+// child's new network namespace (slirp4netns, pasta). Throwing aborts the start.
+using AfterClone = std::function<void(pid_t pid)>;
 
 class Launcher {
 public:
@@ -47,7 +57,8 @@ public:
   // waits until it has exec'd its command. Setup failures become a thrown util::Error (the child
   // is killed and reaped). When the command cannot be executed (not found, permission denied)
   // the error is printed and the returned process exits 127 or 126 by itself.
-  static ContainerProcess start(ChildPlan& plan, NetworkNamespace network);
+  static ContainerProcess start(ChildPlan& plan, NetworkNamespace network,
+                                const AfterClone& after_clone = {});
 };
 
 } // namespace runtime

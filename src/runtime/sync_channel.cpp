@@ -20,6 +20,32 @@ size_t append(char* dst, size_t len, size_t size, const char* src) noexcept {
   return len;
 }
 
+// Receives one datagram into `message`, and a passed descriptor (if any) into `passed`.
+ssize_t receive(int fd, SyncMessage& message, util::UniqueFd& passed) {
+  iovec iov{&message, sizeof message};
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))];
+  msghdr header{};
+  header.msg_iov = &iov;
+  header.msg_iovlen = 1;
+  header.msg_control = control;
+  header.msg_controllen = sizeof control;
+  ssize_t n;
+  do {
+    n = ::recvmsg(fd, &header, MSG_CMSG_CLOEXEC);
+  } while (n < 0 && errno == EINTR);
+  if (n <= 0)
+    return n;
+  for (cmsghdr* c = CMSG_FIRSTHDR(&header); c != nullptr; c = CMSG_NXTHDR(&header, c)) {
+    if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS &&
+        c->cmsg_len == CMSG_LEN(sizeof(int))) {
+      int received;
+      std::memcpy(&received, CMSG_DATA(c), sizeof received);
+      passed.reset(received);
+    }
+  }
+  return n;
+}
+
 } // namespace
 
 SyncChannel::SyncChannel() {
@@ -42,19 +68,25 @@ void SyncChannel::send_go() {
 }
 
 std::optional<ChildReport> SyncChannel::wait_exec() {
-  SyncMessage message;
-  ssize_t n;
-  do {
-    n = ::recv(m_parent.get(), &message, sizeof message, 0);
-  } while (n < 0 && errno == EINTR);
-  if (n < 0 && errno != ECONNRESET)
-    util::throw_errno("read from the container process");
-  if (n <= 0)
-    return std::nullopt;
-  if (static_cast<size_t>(n) != sizeof message || message.type != SyncMessage::Type::error)
-    throw util::Error("container process: malformed setup report");
-  message.what[sizeof message.what - 1] = '\0';
-  return ChildReport{message.error, message.stage, message.what};
+  for (;;) {
+    SyncMessage message;
+    util::UniqueFd passed;
+    ssize_t n = receive(m_parent.get(), message, passed);
+    if (n < 0 && errno != ECONNRESET)
+      util::throw_errno("read from the container process");
+    if (n <= 0)
+      return std::nullopt;
+    if (static_cast<size_t>(n) != sizeof message)
+      throw util::Error("container process: malformed setup report");
+    if (message.type == SyncMessage::Type::console && passed) {
+      m_console = std::move(passed);
+      continue;
+    }
+    if (message.type != SyncMessage::Type::error)
+      throw util::Error("container process: malformed setup report");
+    message.what[sizeof message.what - 1] = '\0';
+    return ChildReport{message.error, message.stage, message.what};
+  }
 }
 
 bool child_wait_go(int fd) noexcept {
@@ -74,6 +106,28 @@ void child_report(int fd, int error, ChildStage stage, const char* what) noexcep
   append(message.what, 0, sizeof message.what, what);
   while (::send(fd, &message, sizeof message, MSG_NOSIGNAL) < 0 && errno == EINTR) {
   }
+}
+
+bool child_send_console(int fd, int master) noexcept {
+  SyncMessage message;
+  message.type = SyncMessage::Type::console;
+  iovec iov{&message, sizeof message};
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+  msghdr header{};
+  header.msg_iov = &iov;
+  header.msg_iovlen = 1;
+  header.msg_control = control;
+  header.msg_controllen = sizeof control;
+  cmsghdr* c = CMSG_FIRSTHDR(&header);
+  c->cmsg_level = SOL_SOCKET;
+  c->cmsg_type = SCM_RIGHTS;
+  c->cmsg_len = CMSG_LEN(sizeof(int));
+  std::memcpy(CMSG_DATA(c), &master, sizeof master);
+  ssize_t n;
+  do {
+    n = ::sendmsg(fd, &header, MSG_NOSIGNAL);
+  } while (n < 0 && errno == EINTR);
+  return n == static_cast<ssize_t>(sizeof message);
 }
 
 void child_report_path(int fd, int error, ChildStage stage, const char* prefix,

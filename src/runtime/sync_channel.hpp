@@ -23,7 +23,8 @@ struct ChildReport {
 
 // One fixed-size datagram; the child fills it without allocating.
 struct SyncMessage {
-  enum class Type : std::int32_t { go = 1, error = 2 };
+  // console: carries the master of the pty the child created, as SCM_RIGHTS ancillary data.
+  enum class Type : std::int32_t { go = 1, error = 2, console = 3 };
   Type type = Type::go;
   std::int32_t error = 0;
   ChildStage stage = ChildStage::setup;
@@ -39,8 +40,11 @@ public:
   void close_child_end() noexcept { m_child.reset(); }
   // Parent: lets the child proceed with its setup.
   void send_go();
-  // Parent: blocks until the child execs (nullopt) or reports a failure.
+  // Parent: blocks until the child execs (nullopt) or reports a failure. A console message
+  // received on the way is kept for take_console().
   std::optional<ChildReport> wait_exec();
+  // Parent, after wait_exec(): the pty master the child sent, if it sent one.
+  util::UniqueFd take_console() noexcept { return std::move(m_console); }
 
   // Child side (async-signal-safe, never throws): the end the child keeps.
   int child_fd() const noexcept { return m_child.get(); }
@@ -50,12 +54,15 @@ public:
 private:
   util::UniqueFd m_parent;
   util::UniqueFd m_child;
+  util::UniqueFd m_console;
 };
 
 // Child: waits for "go"; false on EOF or error (the parent is gone).
 bool child_wait_go(int fd) noexcept;
 // Child: sends {errno, stage, what}; what is truncated to fit. Never fails loudly.
 void child_report(int fd, int error, ChildStage stage, const char* what) noexcept;
+// Child: passes `master` (a pty master) to the parent; false (errno set) if the send failed.
+bool child_send_console(int fd, int master) noexcept;
 // Child: like child_report with "prefix" and a quoted path, built without allocating.
 void child_report_path(int fd, int error, ChildStage stage, const char* prefix,
                        const char* path) noexcept;

@@ -26,12 +26,24 @@ Pty Pty::open(int size_from) {
   pty.m_slave.reset(::open(name, O_RDWR | O_NOCTTY | O_CLOEXEC));
   if (!pty.m_slave)
     util::throw_errno(util::cat("open ", util::quote(name)));
-  int flags = ::fcntl(pty.master(), F_GETFL);
-  if (flags < 0 || ::fcntl(pty.master(), F_SETFL, flags | O_NONBLOCK) < 0)
-    util::throw_errno("make the pty master non-blocking");
+  pty.attach(std::move(pty.m_master));
   if (size_from >= 0)
     copy_window_size(size_from, pty.master());
   return pty;
+}
+
+Pty Pty::for_container(int size_from) {
+  Pty pty;
+  if (size_from >= 0 && ::ioctl(size_from, TIOCGWINSZ, &pty.m_size) < 0)
+    pty.m_size = winsize{};
+  return pty;
+}
+
+void Pty::attach(util::UniqueFd master) {
+  int flags = ::fcntl(master.get(), F_GETFL);
+  if (flags < 0 || ::fcntl(master.get(), F_SETFL, flags | O_NONBLOCK) < 0)
+    util::throw_errno("make the pty master non-blocking");
+  m_master = std::move(master);
 }
 
 RawMode::RawMode(int fd) {

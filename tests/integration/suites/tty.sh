@@ -7,13 +7,18 @@ suite_probe() {
 
 # tty_run SHELL_PREFIX COVE_ARGS...: runs cove under script with a pty; OUT has \r removed.
 # TTY_INPUT, when set, is a shell command whose output is typed into the terminal.
+# script's input stays open until the command is done: at EOF script types ^D, which the
+# terminal stores as a NUL in its canonical-mode buffer; if cove has not yet put the terminal in
+# raw mode, that NUL reaches the container and comes back echoed as "^@".
 tty_run() {
-  local prefix=$1
+  local prefix=$1 feeder rc
   shift
   LAST_CMD="script -qec '${prefix}cove $*'"
   as_user timeout -k 10 "$CMD_TIMEOUT" script -qec "$prefix$(cove_cmdline "$@")" /dev/null \
-    >"$T/last.out" 2>"$T/last.err" < <(bash -c "${TTY_INPUT:-true}")
-  _collect $?
+    >"$T/last.out" 2>"$T/last.err" < <(bash -c "${TTY_INPUT:-true}"; exec sleep "$CMD_TIMEOUT")
+  rc=$? feeder=$!
+  kill "$feeder" 2>/dev/null
+  _collect $rc
   # stderr shares the terminal: drop cove's own warnings (e.g. about a single-id mapping).
   OUT=$(tr -d '\r' <<<"$OUT" | grep -v '^cove: warning:')
 }
