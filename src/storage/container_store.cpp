@@ -70,20 +70,43 @@ ContainerRecord ContainerStore::create(const std::string& name, const std::strin
   ContainerRecord record{util::random_hex(32), name,           image,           image_id,
                          image::now_rfc3339(), std::string(),  std::move(spec), json::object(),
                          auto_remove};
-  if (name.empty()) {
-    record.name = claim_generated_name(m_root / "names", record.id, [this](const std::string& n) {
-      return release_stale_name(n);
-    });
-  } else {
+  if (!name.empty())
     validate_container_name(name);
-    claim_name(name, record.id);
-  }
   try {
     // Built in tmp/ and renamed, so containers/ never holds a half-made container.
     TmpEntry tmp(m_root / "tmp", "container-");
     util::make_dirs(tmp.path(), 0700);
     for (const char* sub : {"upper", "work", "merged", "userdata"})
       util::make_dirs(tmp.path() / sub, 0700);
+    publish(record, tmp);
+  } catch (...) {
+    util::rethrow_with_context(
+        util::cat("create container ", record.name.empty() ? record.id.substr(0, 12) : record.name));
+  }
+  return record;
+}
+
+util::FileLock ContainerStore::lock_names() const {
+  return util::FileLock(m_root / "names" / ".lock", util::LockMode::exclusive);
+}
+
+// The name protocol. A creator claims names/<name> (symlink(2): atomic, EEXIST if taken) and
+// renames its finished directory into containers/ while holding names/.lock; a remover renames
+// the directory away before it unlinks the name, also under the lock. So whoever holds the lock
+// and sees a link whose directory is missing knows no creator is between its two steps: the
+// link is stale (a crash, or a removal in progress) and can go. Without the lock, a link made a
+// moment before its directory looked stale and a concurrent `run --name` stole it. The lock is
+// held only for a symlink, one small file write and a rename; nothing slow runs under it.
+void ContainerStore::publish(ContainerRecord& record, TmpEntry& tmp) const {
+  util::FileLock lock = lock_names();
+  if (record.name.empty()) {
+    record.name = claim_generated_name(m_root / "names", record.id, [this](const std::string& n) {
+      return release_stale_name(n);
+    });
+  } else {
+    claim_name(record.name, record.id);
+  }
+  try {
     util::write_file_atomic(tmp.path() / "container.json", to_json(record).dump(), 0600,
                             durability(record));
     if (::rename(tmp.path().c_str(), dir(record.id).c_str()) < 0)
@@ -91,19 +114,16 @@ ContainerRecord ContainerStore::create(const std::string& name, const std::strin
                                   util::quote(dir(record.id).string())));
     tmp.release();
   } catch (...) {
+    // Still under the lock: the link is ours and nobody else can have replaced it.
     ::unlink((m_root / "names" / record.name).c_str());
-    util::rethrow_with_context(util::cat("create container ", record.name));
+    throw;
   }
-  return record;
 }
 
 void ContainerStore::claim_name(const std::string& name, const std::string& id) const {
-  for (int attempt = 0; attempt < 2; ++attempt) {
-    if (try_claim_name(m_root / "names", name, id))
-      return;
-    if (!release_stale_name(name))
-      break;
-  }
+  if (try_claim_name(m_root / "names", name, id) ||
+      (release_stale_name(name) && try_claim_name(m_root / "names", name, id)))
+    return;
   std::string owner = read_link(m_root / "names" / name).value_or("another container");
   throw util::Error(util::cat("the container name ", util::quote(name), " is already in use by ",
                               owner, ". You have to remove (or rename) that container to be able "
@@ -111,7 +131,6 @@ void ContainerStore::claim_name(const std::string& name, const std::string& id) 
 }
 
 bool ContainerStore::release_stale_name(const std::string& name) const {
-  // A name whose container directory is gone was left by a crash between the two steps.
   std::filesystem::path link = m_root / "names" / name;
   auto owner = read_link(link);
   if (!owner)
@@ -186,6 +205,8 @@ void ContainerStore::remove(const ContainerRecord& record) const {
   TmpEntry doomed(m_root / "tmp", "removed-");
   if (::rename(dir(record.id).c_str(), doomed.path().c_str()) < 0 && errno != ENOENT)
     util::throw_errno(util::cat("remove container ", record.id));
+  // Under the lock, so a name another container claimed meanwhile is left alone.
+  util::FileLock lock = lock_names();
   std::filesystem::path link = m_root / "names" / record.name;
   if (read_link(link) == record.id)
     ::unlink(link.c_str());

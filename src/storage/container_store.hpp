@@ -4,10 +4,12 @@
 //   merged/         mount point
 //   userdata/       generated /etc/hosts, /etc/hostname, /etc/resolv.conf
 // Names are unique through <root>/names/<name> symlinks to the id, created atomically (EEXIST =
-// taken); a link whose container directory is gone (a crash mid-create) is reclaimed.
+// taken) under the short names/.lock flock that also covers publishing the directory; a link
+// whose container directory is gone (a crash, a removal) is reclaimed. See publish().
 #pragma once
 
 #include "image/digest.hpp"
+#include "util/file_lock.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -17,6 +19,8 @@
 #include <vector>
 
 namespace storage {
+
+class TmpEntry;
 
 // One container as stored in containers/<id>/container.json.
 struct ContainerRecord {
@@ -31,8 +35,8 @@ struct ContainerRecord {
   bool auto_remove = false; // --rm: removed when it exits, so its record need not survive a crash
 };
 
-// Mutations are safe across processes without a global lock: each record is its own file written
-// by rename, and name uniqueness comes from the atomic names/ symlink.
+// Mutations are safe across processes without a store-wide lock: each record is its own file
+// written by rename, and name uniqueness comes from the names/ symlinks (see publish()).
 class ContainerStore {
 public:
   // `storage_root` is the store root (containers/, names/ and tmp/ live below it).
@@ -59,6 +63,8 @@ public:
   std::vector<std::string> users_of(const image::Digest& image_id) const;
 
 private:
+  util::FileLock lock_names() const;
+  void publish(ContainerRecord& record, TmpEntry& tmp) const;
   void claim_name(const std::string& name, const std::string& id) const;
   bool release_stale_name(const std::string& name) const;
   std::optional<ContainerRecord> load(const std::string& id) const;
