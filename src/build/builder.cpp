@@ -53,8 +53,8 @@ Vars global_args(const Dockerfile& df, const BuildRequest& req) {
 
 class Builder {
 public:
-  Builder(storage::Store& store, const BuildRequest& req, const Dockerfile& df, const Context& ctx)
-      : m_store(store), m_req(req), m_df(df), m_ctx(ctx), m_globals(global_args(df, req)) {}
+  Builder(storage::Store& store, const BuildRequest& req, const Dockerfile& df, std::string name, const Context& ctx)
+      : m_store(store), m_req(req), m_df(df), m_name(std::move(name)), m_ctx(ctx), m_globals(global_args(df, req)) {}
 
   StageState build_stage(std::size_t index);
   storage::ImageRecord commit(const StageState& state);
@@ -79,6 +79,7 @@ private:
   storage::Store& m_store;
   const BuildRequest& m_req;
   const Dockerfile& m_df;
+  std::string m_name; // the Dockerfile's name in errors
   const Context& m_ctx;
   Vars m_globals;
   int m_step = 0;
@@ -120,36 +121,23 @@ StageState Builder::build_stage(std::size_t index) {
   try {
     state = from(stage);
   } catch (const util::Error&) {
-    util::rethrow_with_context(util::cat("Dockerfile:", stage.line, ": FROM"));
+    util::rethrow_with_context(util::cat(m_name, ":", stage.line, ": FROM"));
   }
   step(util::cat("FROM ", stage.from.image, stage.from.name.empty() ? "" : " AS " + stage.from.name));
-  detail::StepContext ctx{m_store, m_ctx, m_df, m_req.build_args, m_globals};
+  detail::StepContext ctx{m_store, m_ctx, m_df, m_req.build_args, m_globals, m_req.runtime};
   for (const auto& ins : stage.instructions) {
     step(ins.original);
     try {
       detail::apply(ctx, ins, state);
     } catch (const util::Error&) {
-      util::rethrow_with_context(util::cat("Dockerfile:", ins.line, ": ", ins.keyword));
+      util::rethrow_with_context(util::cat(m_name, ":", ins.line, ": ", ins.keyword));
     }
   }
   return state;
 }
 
 storage::ImageRecord Builder::commit(const StageState& state) {
-  image::ImageConfig config = state.config;
-  config.created = image::now_rfc3339();
-  auto config_json = config.to_json();
-  auto config_digest = m_store.blobs().put(config_json);
-  image::Manifest manifest{std::string(image::media::oci_manifest),
-                           image::Descriptor{std::string(image::media::oci_config), config_digest,
-                                             static_cast<std::int64_t>(config_json.size()), {}, {}, {}},
-                           state.layers,
-                           {}};
-  auto manifest_digest = m_store.blobs().put(image::to_json(manifest));
-  storage::ImageRecord record{config_digest, manifest_digest, {}, {}, config.diff_ids, config.created,
-                              image::now_rfc3339(), 0};
-  for (const auto& id : config.diff_ids)
-    record.size += m_store.layers().disk_size(id);
+  auto record = detail::save_image(m_store, state);
   std::vector<image::ImageRef> refs;
   for (const auto& tag : m_req.tags)
     refs.push_back(image::ImageRef::parse(tag));
@@ -163,6 +151,24 @@ storage::ImageRecord Builder::commit(const StageState& state) {
 }
 
 } // namespace
+
+storage::ImageRecord detail::save_image(storage::Store& store, const StageState& state) {
+  image::ImageConfig config = state.config;
+  config.created = image::now_rfc3339();
+  auto config_json = config.to_json();
+  auto config_digest = store.blobs().put(config_json);
+  image::Manifest manifest{std::string(image::media::oci_manifest),
+                           image::Descriptor{std::string(image::media::oci_config), config_digest,
+                                             static_cast<std::int64_t>(config_json.size()), {}, {}, {}},
+                           state.layers,
+                           {}};
+  auto manifest_digest = store.blobs().put(image::to_json(manifest));
+  storage::ImageRecord record{config_digest, manifest_digest, {}, {}, config.diff_ids, config.created,
+                              image::now_rfc3339(), 0};
+  for (const auto& id : config.diff_ids)
+    record.size += store.layers().disk_size(id);
+  return record;
+}
 
 storage::ImageRecord build(storage::Store& store, const BuildRequest& req) {
   std::string name;
@@ -178,7 +184,7 @@ storage::ImageRecord build(storage::Store& store, const BuildRequest& req) {
     target = *found;
   }
   Context ctx = req.dockerfile_text && req.context.empty() ? Context{} : Context::open(req.context);
-  Builder builder(store, req, df, ctx);
+  Builder builder(store, req, df, name, ctx);
   builder.count(target);
   StageState state = builder.build_stage(target);
   auto record = builder.commit(state);

@@ -1,6 +1,7 @@
 // `cove build`: Dockerfile -> image in local storage. See DESIGN.md §3.8.
 #pragma once
 #include "registry/pull.hpp"
+#include "runtime/run.hpp"
 #include "storage/image_index.hpp"
 
 #include <filesystem>
@@ -26,6 +27,7 @@ struct BuildRequest {
   registry::PullPolicy pull = registry::PullPolicy::missing;
   std::optional<bool> tls_verify;
   bool quiet = false;                           // -q: no step output, only the id
+  runtime::RuntimeOptions runtime;              // where RUN steps keep their runtime state
 };
 
 // Builds the image and records it under the tags; returns its record. Step progress goes to

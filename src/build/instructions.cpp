@@ -1,9 +1,12 @@
 // Instruction handlers: each turns one typed instruction into config changes or a layer.
 #include "build/stage_state.hpp"
 
+#include "build/run_step.hpp"
+
 #include "image/media_types.hpp"
 #include "storage/store.hpp"
 #include "util/error.hpp"
+#include "util/scope_exit.hpp"
 #include "util/strings.hpp"
 
 #include <sys/stat.h>
@@ -54,9 +57,7 @@ struct Handler {
   std::string word(const std::string& w) const { return expand_word(w, s.vars(), ctx.dockerfile.escape); }
 
   void operator()(const From&) const { throw util::Error("FROM inside a stage"); }
-  void operator()(const Run&) const {
-    throw util::Error("RUN is not available in this build of cove; only config, COPY and ADD steps are");
-  }
+  void operator()(const Run& r);
   void operator()(const Cmd& c) {
     s.config.cmd = to_argv(c.command, s);
     s.cmd_set = true;
@@ -122,6 +123,40 @@ void Handler::operator()(const Healthcheck& h) {
   s.config.healthcheck = j;
 }
 
+// Appends a stored layer blob to the stage, unpacked so later steps and `cove run` can use it.
+void add_layer(const StepContext& ctx, StageState& s, const TarResult& result) {
+  const auto& layers = ctx.store.layers();
+  s.leases.push_back(layers.ensure_from_blob(result.digest, ctx.store.blobs().path(result.digest),
+                                             image::Compression::none));
+  s.layers.push_back(image::Descriptor{std::string(image::media::oci_layer), result.digest, result.size, {}, {}, {}});
+  s.config.diff_ids.push_back(result.digest);
+}
+
+void Handler::operator()(const Run& r) {
+  if (!r.mounts.empty())
+    throw util::Error("RUN --mount is not available in this build of cove");
+  // The step runs on the stage as it stands, recorded as an unnamed image only for its duration.
+  auto record = save_image(ctx.store, s);
+  auto& images = ctx.store.images();
+  bool existed = images.lookup(record.id.str()).has_value();
+  if (!existed)
+    images.add(record, std::nullopt);
+  util::ScopeExit drop([&] {
+    if (!existed)
+      try {
+        images.remove(record.id);
+      } catch (const std::exception&) {
+        // a stale unnamed record is harmless and `cove rmi` removes it
+      }
+  });
+  RunStep step{record.id, to_argv(r.command, s), {}, r.network};
+  for (const auto& [k, v] : s.args)
+    if (!s.config.env_value(k))
+      step.env.push_back(util::cat(k, "=", v));
+  add_layer(ctx, s, run_step(ctx.store, ctx.runtime, step));
+  history(s, ins, false);
+}
+
 void Handler::operator()(const Copy& c) {
   if (!c.from.empty())
     throw util::Error("COPY --from is not available in this build of cove");
@@ -157,11 +192,7 @@ void Handler::operator()(const Copy& c) {
   };
   TarWriter tar(ctx.store.tmp_dir());
   write_copy_layer(ctx.context, plan, tar);
-  TarResult result = tar.finish(ctx.store.blobs());
-  s.leases.push_back(layers.ensure_from_blob(result.digest, ctx.store.blobs().path(result.digest),
-                                             image::Compression::none));
-  s.layers.push_back(image::Descriptor{std::string(image::media::oci_layer), result.digest, result.size, {}, {}, {}});
-  s.config.diff_ids.push_back(result.digest);
+  add_layer(ctx, s, tar.finish(ctx.store.blobs()));
   history(s, ins, false);
 }
 
@@ -179,7 +210,7 @@ Vars StageState::vars() const {
 void apply(const StepContext& ctx, const Instruction& ins, StageState& state) {
   Handler h{ctx, ins, state};
   std::visit(h, ins.body);
-  if (!std::holds_alternative<Copy>(ins.body))
+  if (!std::holds_alternative<Copy>(ins.body) && !std::holds_alternative<Run>(ins.body))
     history(state, ins, true);
 }
 

@@ -5,6 +5,8 @@
 #include "build/substitute.hpp"
 #include "image/config.hpp"
 #include "image/manifest.hpp"
+#include "runtime/run.hpp"
+#include "storage/image_index.hpp"
 #include "storage/layer_store.hpp"
 
 #include <string>
@@ -35,7 +37,12 @@ struct StepContext {
   const Dockerfile& dockerfile;
   const std::map<std::string, std::string>& build_args;
   const Vars& global_args;
+  const runtime::RuntimeOptions& runtime;
 };
+
+// Stores the stage's config and manifest as blobs and returns the record for them (not yet in
+// the image index).
+storage::ImageRecord save_image(storage::Store& store, const StageState& state);
 
 // Applies one instruction of a stage (not FROM) to `state`.
 void apply(const StepContext& ctx, const Instruction& ins, StageState& state);

@@ -62,6 +62,7 @@ build::BuildRequest to_request(const BuildFlags& flags) {
 int build_image(const Invocation& inv, const BuildFlags& flags) {
   build::BuildRequest req = to_request(flags);
   auto store = open_store(inv);
+  req.runtime = make_runtime_options(inv.global);
   storage::ImageRecord record = build::build(*store, req);
   std::cout << (flags.quiet ? record.id.str() : record.id.hex()) << std::endl;
   if (!flags.iidfile.empty()) {

@@ -83,6 +83,42 @@ DF
   expect_success cove run --rm --network none local/stage:final sh -c 'echo $STAGE'
   expect_eq "$OUT" final "last stage built on the first"
 
+  TEST "RUN: files it creates, owners it sets and files it deletes end up in the image"
+  local runctx=$WORK/runctx
+  mkdir -p "$runctx"
+  cat >"$runctx/Dockerfile" <<DF
+FROM $IMG
+ENTRYPOINT ["/bin/echo", "entrypoint must not run for RUN"]
+ARG WHO=builder
+RUN mkdir -p /data/sub && echo "made by \$WHO" >/data/made.txt && touch /data/gone /data/sub/old
+RUN chown 1000:1001 /data/made.txt && chown 2000:2000 /data/sub && rm /data/gone && rm -r /data/sub/old
+RUN ["/bin/sh", "-c", "echo exec form >/data/exec.txt"]
+USER 1000
+RUN id -u >/data/uid.txt || echo denied-as-expected
+ENTRYPOINT []
+CMD ["sh", "-c", "cat /data/made.txt /data/exec.txt; stat -c '%u:%g %n' /data/made.txt /data/sub; ls /data"]
+DF
+  own_contexts
+  expect_success cove build -t local/run:1 --build-arg WHO=tester "$runctx"
+  expect_line "$OUT" "^denied-as-expected$" "RUN as USER 1000 cannot write root's /data"
+  expect_success cove run --rm --network none local/run:1
+  expect_line "$OUT" "^made by tester$" "ARG visible to RUN"
+  expect_line "$OUT" "^exec form$" "exec-form RUN"
+  expect_line "$OUT" "^1000:1001 /data/made.txt$" "chowned file"
+  expect_line "$OUT" "^2000:2000 /data/sub$" "chowned dir"
+  expect_not_contains "$OUT" "gone" "file deleted by a later RUN"
+  expect_not_contains "$OUT" "uid.txt" "file a failed command did not write"
+
+  TEST "a failing RUN reports its status and leaves no image behind"
+  printf 'FROM %s\nRUN echo before; exit 3\n' "$IMG" >"$runctx/Fail"
+  own_contexts
+  expect_cove_error "exited with status 3" cove build -f "$runctx/Fail" -t local/fail:1 "$runctx"
+  expect_contains "$ERR" "Fail:2: RUN" "error names the line"
+  expect_success cove images --format '{{.Repository}}'
+  expect_not_contains "$OUT" "local/fail" "images"
+  expect_success cove ps -a --format '{{.Names}}'
+  expect_not_contains "$OUT" "cove-build" "leftover build containers"
+
   TEST "an unknown instruction names the file and line"
   printf 'FROM %s\n\nRNU make\n' "$IMG" >"$ctx/Bad"
   own_contexts

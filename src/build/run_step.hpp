@@ -1,0 +1,34 @@
+// RUN: the step's command runs in a container made exactly as `cove run` makes one (the runtime
+// module's run use case, over an intermediate image of the current stage); the container's
+// upper dir then becomes the step's layer.
+#pragma once
+#include "build/tar_writer.hpp"
+#include "runtime/run.hpp"
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace storage {
+class Store;
+}
+
+namespace build::detail {
+
+// One RUN invocation.
+struct RunStep {
+  image::Digest image;                 // the intermediate image to run on
+  std::vector<std::string> argv;       // shell-wrapped or exec form
+  std::vector<std::string> env;        // build ARGs as "K=V" (the image's ENV is already in it)
+  std::string network;                 // "" = host
+};
+
+// Runs the step; throws util::Error("exited with status N") on failure. Returns the layer tar
+// of what it changed, already stored as a blob.
+TarResult run_step(storage::Store& store, const runtime::RuntimeOptions& options, const RunStep& step);
+
+// Writes an overlay upper dir as a layer: 0/0 char devices become `.wh.<name>` entries and
+// opaque directories get a `.wh..wh..opq` entry. Mount points the runtime made are left out.
+void write_upper_layer(const std::filesystem::path& upper, TarWriter& tar);
+
+} // namespace build::detail
