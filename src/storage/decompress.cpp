@@ -1,11 +1,9 @@
 #include "storage/decompress.hpp"
 
+#include "storage/codec_api.hpp"
 #include "util/error.hpp"
 #include "util/log.hpp"
 #include "util/strings.hpp"
-
-#include <isa-l/igzip_lib.h>
-#include <zstd.h>
 
 #include <algorithm>
 #include <cstdint>
@@ -73,7 +71,7 @@ public:
 
 private:
   void start_member() {
-    isal_inflate_init(m_state.get());
+    isal_api().inflate_init(m_state.get());
     m_state->crc_flag = ISAL_GZIP;
     m_member_done = false;
   }
@@ -87,7 +85,7 @@ private:
     st->avail_out = clamp32(out.size());
     uint32_t in_before = st->avail_in;
     uint32_t out_before = st->avail_out;
-    int rc = isal_inflate(st);
+    int rc = isal_api().inflate(st);
     if (rc < 0 || rc == ISAL_NEED_DICT)
       throw util::Error(util::cat("gzip: ", isal_error(rc)));
     used_in = in_before - st->avail_in;
@@ -102,12 +100,12 @@ private:
 };
 
 struct ZstdDeleter {
-  void operator()(ZSTD_DCtx* ctx) const noexcept { ZSTD_freeDCtx(ctx); }
+  void operator()(ZSTD_DCtx* ctx) const noexcept { zstd_api().freeDCtx(ctx); }
 };
 
 class ZstdDecompressor final : public Decompressor {
 public:
-  ZstdDecompressor() : m_ctx(ZSTD_createDCtx()) {
+  ZstdDecompressor() : m_ctx(zstd_api().createDCtx()) {
     if (!m_ctx)
       throw util::Error("zstd: cannot create a decompression context");
   }
@@ -118,9 +116,9 @@ public:
     while (output.pos < output.size) {
       size_t in_pos = input.pos;
       size_t out_pos = output.pos;
-      size_t rc = ZSTD_decompressStream(m_ctx.get(), &output, &input);
-      if (ZSTD_isError(rc) != 0)
-        throw util::Error(util::cat("zstd: ", ZSTD_getErrorName(rc)));
+      size_t rc = zstd_api().decompressStream(m_ctx.get(), &output, &input);
+      if (zstd_api().isError(rc) != 0)
+        throw util::Error(util::cat("zstd: ", zstd_api().getErrorName(rc)));
       // A call without progress (nothing more to do) returns a hint, not a frame boundary.
       if (input.pos == in_pos && output.pos == out_pos)
         break;
