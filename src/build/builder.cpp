@@ -97,6 +97,7 @@ StageState Builder::from(const Stage& stage) {
     state.config.os = host.os;
     state.config.architecture = host.architecture;
     state.config.variant = host.variant;
+    state.cache_key = "scratch";
     return state;
   }
   registry::PullOptions options;
@@ -112,6 +113,7 @@ StageState Builder::from(const Stage& stage) {
   for (const auto& id : state.config.diff_ids)
     state.leases.push_back(m_store.layers().lease(id));
   state.config.on_build.clear(); // triggers apply to images built FROM this one, not to it
+  state.cache_key = record.id.str();
   return state;
 }
 
@@ -124,11 +126,13 @@ StageState Builder::build_stage(std::size_t index) {
     util::rethrow_with_context(util::cat(m_name, ":", stage.line, ": FROM"));
   }
   step(util::cat("FROM ", stage.from.image, stage.from.name.empty() ? "" : " AS " + stage.from.name));
-  detail::StepContext ctx{m_store, m_ctx, m_df, m_req.build_args, m_globals, m_req.runtime};
+  StepCache cache(m_store, !m_req.no_cache);
+  detail::StepContext ctx{m_store, m_ctx, m_df, m_req.build_args, m_globals, m_req.runtime, cache};
   for (const auto& ins : stage.instructions) {
     step(ins.original);
     try {
-      detail::apply(ctx, ins, state);
+      if (detail::apply(ctx, ins, state) && !m_req.quiet)
+        std::cout << "--> Using cache " << state.cache_key.substr(0, 12) << std::endl;
     } catch (const util::Error&) {
       util::rethrow_with_context(util::cat(m_name, ":", ins.line, ": ", ins.keyword));
     }

@@ -27,6 +27,7 @@ struct BuildRequest {
   registry::PullPolicy pull = registry::PullPolicy::missing;
   std::optional<bool> tls_verify;
   bool quiet = false;                           // -q: no step output, only the id
+  bool no_cache = false;                        // --no-cache: rebuild every step
   runtime::RuntimeOptions runtime;              // where RUN steps keep their runtime state
 };
 

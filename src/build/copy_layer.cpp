@@ -100,7 +100,7 @@ EntryMeta meta_for(const CopyPlan& plan, const struct stat& st) {
 }
 
 // Writes the directories above `path` (relative, "a/b/c") that the image does not have yet.
-void write_parents(const CopyPlan& plan, const std::string& path, TarWriter& tar, std::set<std::string>& done) {
+void write_parents(const CopyPlan& plan, const std::string& path, LayerSink& tar, std::set<std::string>& done) {
   std::string prefix;
   auto parts = util::split(path, '/');
   for (std::size_t i = 0; i + 1 < parts.size(); ++i) {
@@ -111,10 +111,10 @@ void write_parents(const CopyPlan& plan, const std::string& path, TarWriter& tar
 }
 
 void write_entry(const Context& ctx, const CopyPlan& plan, const fs::path& from, const std::string& rel,
-                 const std::string& to, TarWriter& tar);
+                 const std::string& to, LayerSink& tar);
 
 void write_tree(const Context& ctx, const CopyPlan& plan, const fs::path& dir, const std::string& rel,
-                const std::string& to, TarWriter& tar) {
+                const std::string& to, LayerSink& tar) {
   std::vector<std::string> names;
   for (const auto& entry : fs::directory_iterator(dir))
     names.push_back(entry.path().filename().string());
@@ -128,7 +128,7 @@ void write_tree(const Context& ctx, const CopyPlan& plan, const fs::path& dir, c
 }
 
 void write_entry(const Context& ctx, const CopyPlan& plan, const fs::path& from, const std::string& rel,
-                 const std::string& to, TarWriter& tar) {
+                 const std::string& to, LayerSink& tar) {
   struct stat st {};
   if (::lstat(from.c_str(), &st) < 0)
     util::throw_errno(util::cat("lstat ", util::quote(from.string())));
@@ -170,7 +170,7 @@ Context Context::open(const fs::path& dir) {
   return ctx;
 }
 
-void write_copy_layer(const Context& ctx, const CopyPlan& plan, TarWriter& tar) {
+void write_copy_layer(const Context& ctx, const CopyPlan& plan, LayerSink& tar) {
   auto sources = resolve(ctx, plan);
   std::string dest = clean_path(plan.dest);
   dest = dest == "/" ? "" : dest.substr(1);

@@ -34,8 +34,8 @@ struct CopyPlan {
   std::function<bool(const std::string&)> lower_has;
 };
 
-// Writes the layer for `plan` into `tar`.
-void write_copy_layer(const Context& ctx, const CopyPlan& plan, TarWriter& tar);
+// Writes the layer for `plan` into `tar` (a TarWriter, or a HashSink for the cache key).
+void write_copy_layer(const Context& ctx, const CopyPlan& plan, LayerSink& tar);
 
 // Parses --chown "uid[:gid]" (numeric); names are refused with a clear error.
 std::pair<uid_t, gid_t> parse_chown(std::string_view text);

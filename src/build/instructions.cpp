@@ -53,6 +53,7 @@ struct Handler {
   const StepContext& ctx;
   const Instruction& ins;
   StageState& s;
+  bool cached = false;
 
   std::string word(const std::string& w) const { return expand_word(w, s.vars(), ctx.dockerfile.escape); }
 
@@ -149,11 +150,21 @@ void Handler::operator()(const Run& r) {
         // a stale unnamed record is harmless and `cove rmi` removes it
       }
   });
+  auto key = step_key(s.cache_key, ins, s.args, "");
+  s.cache_key = key;
+  if (auto hit = ctx.cache.find(key)) {
+    add_layer(ctx, s, *hit);
+    history(s, ins, false);
+    cached = true;
+    return;
+  }
   RunStep step{record.id, to_argv(r.command, s), {}, r.network};
   for (const auto& [k, v] : s.args)
     if (!s.config.env_value(k))
       step.env.push_back(util::cat(k, "=", v));
-  add_layer(ctx, s, run_step(ctx.store, ctx.runtime, step));
+  auto layer = run_step(ctx.store, ctx.runtime, step);
+  ctx.cache.put(key, layer);
+  add_layer(ctx, s, layer);
   history(s, ins, false);
 }
 
@@ -190,9 +201,19 @@ void Handler::operator()(const Copy& c) {
         return true;
     return false;
   };
-  TarWriter tar(ctx.store.tmp_dir());
-  write_copy_layer(ctx.context, plan, tar);
-  add_layer(ctx, s, tar.finish(ctx.store.blobs()));
+  HashSink inputs;
+  write_copy_layer(ctx.context, plan, inputs);
+  s.cache_key = step_key(s.cache_key, ins, s.args, inputs.finish());
+  if (auto hit = ctx.cache.find(s.cache_key)) {
+    cached = true;
+    add_layer(ctx, s, *hit);
+  } else {
+    TarWriter tar(ctx.store.tmp_dir());
+    write_copy_layer(ctx.context, plan, tar);
+    auto layer = tar.finish(ctx.store.blobs());
+    ctx.cache.put(s.cache_key, layer);
+    add_layer(ctx, s, layer);
+  }
   history(s, ins, false);
 }
 
@@ -207,11 +228,14 @@ Vars StageState::vars() const {
   return out;
 }
 
-void apply(const StepContext& ctx, const Instruction& ins, StageState& state) {
+bool apply(const StepContext& ctx, const Instruction& ins, StageState& state) {
   Handler h{ctx, ins, state};
   std::visit(h, ins.body);
-  if (!std::holds_alternative<Copy>(ins.body) && !std::holds_alternative<Run>(ins.body))
+  if (!std::holds_alternative<Copy>(ins.body) && !std::holds_alternative<Run>(ins.body)) {
     history(state, ins, true);
+    state.cache_key = step_key(state.cache_key, ins, state.args, "");
+  }
+  return h.cached;
 }
 
 } // namespace build::detail

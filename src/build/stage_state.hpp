@@ -1,5 +1,6 @@
 // Internal to the builder: the image being assembled by one stage.
 #pragma once
+#include "build/cache.hpp"
 #include "build/copy_layer.hpp"
 #include "build/dockerfile.hpp"
 #include "build/substitute.hpp"
@@ -25,6 +26,7 @@ struct StageState {
   std::vector<storage::LayerLease> leases;
   Vars args;       // ARG values in scope
   bool cmd_set = false;
+  std::string cache_key; // the key of the last step (the base image id after FROM)
 
   // ARG and ENV values for substitution; ENV wins over an ARG of the same name.
   Vars vars() const;
@@ -38,13 +40,14 @@ struct StepContext {
   const std::map<std::string, std::string>& build_args;
   const Vars& global_args;
   const runtime::RuntimeOptions& runtime;
+  const StepCache& cache;
 };
 
 // Stores the stage's config and manifest as blobs and returns the record for them (not yet in
 // the image index).
 storage::ImageRecord save_image(storage::Store& store, const StageState& state);
 
-// Applies one instruction of a stage (not FROM) to `state`.
-void apply(const StepContext& ctx, const Instruction& ins, StageState& state);
+// Applies one instruction of a stage (not FROM) to `state`; true when its layer came from the cache.
+bool apply(const StepContext& ctx, const Instruction& ins, StageState& state);
 
 } // namespace build::detail

@@ -168,6 +168,38 @@ void TarWriter::add_file(const std::string& path, int source, std::int64_t size,
   }
 }
 
+void HashSink::entry(char type, const std::string& path, const EntryMeta& meta) {
+  m_hash.update(util::cat(type, ' ', path, ' ', meta.uid, ':', meta.gid, ' ', meta.mode, '\n'));
+}
+
+void HashSink::add_dir(const std::string& path, const EntryMeta& meta) { entry('d', path, meta); }
+
+void HashSink::add_symlink(const std::string& path, const std::string& target, const EntryMeta& meta) {
+  entry('l', path, meta);
+  m_hash.update(target + "\n");
+}
+
+void HashSink::add_bytes(const std::string& path, std::string_view bytes, const EntryMeta& meta) {
+  entry('f', path, meta);
+  m_hash.update(util::cat(bytes.size(), '\n'));
+  m_hash.update(bytes);
+}
+
+void HashSink::add_file(const std::string& path, int source, std::int64_t size, const EntryMeta& meta) {
+  entry('f', path, meta);
+  m_hash.update(util::cat(size, '\n'));
+  std::vector<char> buf(256 * 1024);
+  for (std::int64_t left = size; left > 0;) {
+    ssize_t n = ::read(source, buf.data(), static_cast<std::size_t>(std::min<std::int64_t>(left, buf.size())));
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0)
+      util::throw_errno(n == 0 ? EIO : errno, util::cat("read ", util::quote(path)));
+    m_hash.update(buf.data(), static_cast<std::size_t>(n));
+    left -= n;
+  }
+}
+
 TarResult TarWriter::finish(const storage::BlobStore& blobs) {
   const auto& api = write_api();
   if (api.write_close(m_archive) != ARCHIVE_OK)

@@ -34,23 +34,48 @@ struct TarResult {
   std::int64_t size = 0;
 };
 
+// Where a layer's entries go: a tar, or a hash of what a tar would hold (for cache keys).
+class LayerSink {
+public:
+  virtual ~LayerSink() = default;
+  // A directory entry; `path` is relative ("app/bin").
+  virtual void add_dir(const std::string& path, const EntryMeta& meta) = 0;
+  // A regular file whose content is read from `source` (an open fd of `size` bytes).
+  virtual void add_file(const std::string& path, int source, std::int64_t size, const EntryMeta& meta) = 0;
+  // A file with content from memory (heredocs, whiteouts).
+  virtual void add_bytes(const std::string& path, std::string_view bytes, const EntryMeta& meta) = 0;
+  // A symbolic link.
+  virtual void add_symlink(const std::string& path, const std::string& target, const EntryMeta& meta) = 0;
+};
+
+// Hashes entries by path, type, owner, mode and content, not mtime: a COPY's cache input.
+class HashSink : public LayerSink {
+public:
+  void add_dir(const std::string& path, const EntryMeta& meta) override;
+  void add_file(const std::string& path, int source, std::int64_t size, const EntryMeta& meta) override;
+  void add_bytes(const std::string& path, std::string_view bytes, const EntryMeta& meta) override;
+  void add_symlink(const std::string& path, const std::string& target, const EntryMeta& meta) override;
+  // The hex digest of everything added.
+  std::string finish() { return m_hash.finish_hex(); }
+
+private:
+  void entry(char type, const std::string& path, const EntryMeta& meta);
+  util::Sha256 m_hash;
+};
+
 // One uncompressed layer tar being written.
-class TarWriter {
+class TarWriter : public LayerSink {
 public:
   // Creates the temporary file under `tmp_dir`.
   explicit TarWriter(const std::filesystem::path& tmp_dir);
-  ~TarWriter();
+  ~TarWriter() override;
   TarWriter(const TarWriter&) = delete;
   TarWriter& operator=(const TarWriter&) = delete;
 
-  // A directory entry; `path` is relative ("app/bin").
-  void add_dir(const std::string& path, const EntryMeta& meta);
-  // A regular file whose content is read from `source` (an open fd of `size` bytes).
-  void add_file(const std::string& path, int source, std::int64_t size, const EntryMeta& meta);
-  // A file with content from memory (heredocs).
-  void add_bytes(const std::string& path, std::string_view bytes, const EntryMeta& meta);
-  // A symbolic link.
-  void add_symlink(const std::string& path, const std::string& target, const EntryMeta& meta);
+  void add_dir(const std::string& path, const EntryMeta& meta) override;
+  void add_file(const std::string& path, int source, std::int64_t size, const EntryMeta& meta) override;
+  void add_bytes(const std::string& path, std::string_view bytes, const EntryMeta& meta) override;
+  void add_symlink(const std::string& path, const std::string& target, const EntryMeta& meta) override;
   // Closes the archive and stores it in `blobs`; the writer cannot be used afterwards.
   TarResult finish(const storage::BlobStore& blobs);
 

@@ -56,6 +56,7 @@ build::BuildRequest to_request(const BuildFlags& flags) {
   req.pull = registry::parse_pull_policy(flags.pull);
   req.tls_verify = flags.tls_verify;
   req.quiet = flags.quiet;
+  req.no_cache = flags.no_cache;
   return req;
 }
 

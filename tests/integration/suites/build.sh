@@ -119,6 +119,42 @@ DF
   expect_success cove ps -a --format '{{.Names}}'
   expect_not_contains "$OUT" "cove-build" "leftover build containers"
 
+  TEST "cache: an unchanged rebuild reuses every layer"
+  local cachectx=$WORK/cachectx stamps
+  mkdir -p "$cachectx"
+  echo a1 >"$cachectx/a.txt"
+  echo b1 >"$cachectx/b.txt"
+  printf 'FROM %s\nRUN cat /proc/sys/kernel/random/uuid >/stamp1\nCOPY a.txt /a.txt\nRUN cat /proc/sys/kernel/random/uuid >/stamp2\nCOPY b.txt /b.txt\n' \
+    "$IMG" >"$cachectx/Dockerfile"
+  own_contexts
+  expect_success cove build -t local/cache:1 "$cachectx"
+  expect_not_contains "$OUT" "Using cache" "first build"
+  expect_success cove run --rm --network none local/cache:1 cat /stamp1 /stamp2
+  stamps=$OUT
+  expect_success cove build -t local/cache:1 "$cachectx"
+  expect_eq "$(grep -c -- '--> Using cache' <<<"$OUT")" 4 "cached steps"
+  expect_success cove run --rm --network none local/cache:1 cat /stamp1 /stamp2
+  expect_eq "$OUT" "$stamps" "RUN results reused"
+
+  TEST "cache: touching a file without changing it still hits"
+  touch -d '2001-01-01' "$cachectx/a.txt"
+  expect_success cove build -t local/cache:1 "$cachectx"
+  expect_eq "$(grep -c -- '--> Using cache' <<<"$OUT")" 4 "cached steps"
+
+  TEST "cache: changing one copied file rebuilds from that step"
+  echo a2 >"$cachectx/a.txt"
+  own_contexts
+  expect_success cove build -t local/cache:1 "$cachectx"
+  expect_eq "$(grep -c -- '--> Using cache' <<<"$OUT")" 1 "cached steps"
+  expect_success cove run --rm --network none local/cache:1 cat /stamp1 /stamp2 /a.txt
+  expect_eq "$(sed -n 1p <<<"$OUT")" "$(sed -n 1p <<<"$stamps")" "RUN before the change reused"
+  expect_ne "$(sed -n 2p <<<"$OUT")" "$(sed -n 2p <<<"$stamps")" "RUN after the change rerun"
+  expect_eq "$(sed -n 3p <<<"$OUT")" a2 "new content"
+
+  TEST "cache: --no-cache rebuilds every step"
+  expect_success cove build --no-cache -t local/cache:1 "$cachectx"
+  expect_not_contains "$OUT" "Using cache" "--no-cache build"
+
   TEST "an unknown instruction names the file and line"
   printf 'FROM %s\n\nRNU make\n' "$IMG" >"$ctx/Bad"
   own_contexts
