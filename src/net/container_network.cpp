@@ -1,0 +1,54 @@
+#include "net/container_network.hpp"
+
+#include "util/error.hpp"
+#include "util/fs.hpp"
+#include "util/log.hpp"
+#include "util/strings.hpp"
+
+namespace net {
+
+ContainerNetwork ContainerNetwork::connect(pid_t pid, const Request& request) {
+  ContainerNetwork network;
+  if (request.mode.driver != NetworkDriver::slirp4netns)
+    return network;
+  Slirp4netns::Options options;
+  options.allow_host_loopback = request.mode.allow_host_loopback;
+  if (!request.ports.empty())
+    options.api_socket = request.api_socket;
+  network.m_slirp.emplace(Slirp4netns::start(pid, options));
+  for (const PortMapping& port : request.ports)
+    network.m_ports.push_back(network.m_slirp->publish(port));
+  if (!request.ports_file.empty()) {
+    std::string text;
+    for (const PortMapping& port : network.m_ports)
+      text += describe(port) + "\n";
+    util::write_file_atomic(request.ports_file, text);
+  }
+  return network;
+}
+
+ContainerNetwork::Request ContainerNetwork::plan(std::string_view network,
+                                                 const NetworkOptions& options,
+                                                 const std::vector<std::string>& exposed,
+                                                 std::filesystem::path api_socket,
+                                                 std::filesystem::path ports_file) {
+  Request request;
+  request.mode = NetworkMode::parse(network);
+  request.ports = ports_for_mode(request.mode, options.port_mappings(exposed));
+  request.api_socket = std::move(api_socket);
+  request.ports_file = std::move(ports_file);
+  return request;
+}
+
+std::vector<PortMapping> ports_for_mode(const NetworkMode& mode, std::vector<PortMapping> ports) {
+  if (ports.empty() || mode.has_helper())
+    return ports;
+  if (mode.driver == NetworkDriver::host) {
+    util::log::warning("published ports are discarded when using the host network");
+    return {};
+  }
+  throw util::Error(util::cat("cannot publish ports with --network ", mode.str(),
+                              ": the container has no network to forward them to"));
+}
+
+} // namespace net

@@ -1,0 +1,52 @@
+// ContainerNetwork: connects one container's private network namespace to the outside (the
+// slirp4netns helper) and publishes its ports; owns the helper for the container's life.
+#pragma once
+
+#include "net/network_mode.hpp"
+#include "net/network_options.hpp"
+#include "net/port_mapping.hpp"
+#include "net/slirp4netns.hpp"
+
+#include <sys/types.h>
+
+#include <filesystem>
+#include <optional>
+#include <string_view>
+#include <vector>
+
+namespace net {
+
+class ContainerNetwork {
+public:
+  struct Request {
+    NetworkMode mode;
+    std::vector<PortMapping> ports; // -p and -P, host_port 0 = any free port
+    // Where slirp4netns' API socket goes when ports are published: a private, short path.
+    std::filesystem::path api_socket;
+    // Where the published ports are recorded ("0.0.0.0:8080->80/tcp" lines); empty = nowhere.
+    std::filesystem::path ports_file;
+  };
+
+  // The request for a container with network mode text `network` (as stored in its spec),
+  // its network options and its image's EXPOSE list. Throws util::Error for invalid values.
+  static Request plan(std::string_view network, const NetworkOptions& options,
+                      const std::vector<std::string>& exposed, std::filesystem::path api_socket,
+                      std::filesystem::path ports_file);
+
+  // Connects the namespace of `pid` (a container that has not started its command yet) and
+  // publishes the ports. A mode without a helper (none, host) does nothing. Throws util::Error.
+  static ContainerNetwork connect(pid_t pid, const Request& request);
+
+  // The ports as published, with the host ports that were chosen.
+  const std::vector<PortMapping>& ports() const noexcept { return m_ports; }
+
+private:
+  std::optional<Slirp4netns> m_slirp;
+  std::vector<PortMapping> m_ports;
+};
+
+// Checks that `ports` make sense for `mode` before anything is started: they need a private
+// network with a helper. With the host network they are dropped with a warning (Docker's rule).
+std::vector<PortMapping> ports_for_mode(const NetworkMode& mode, std::vector<PortMapping> ports);
+
+} // namespace net

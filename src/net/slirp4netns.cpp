@@ -1,0 +1,231 @@
+#include "net/slirp4netns.hpp"
+
+#include "net/etc_files.hpp"
+#include "util/error.hpp"
+#include "util/fs.hpp"
+#include "util/log.hpp"
+#include "util/strings.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <csignal>
+#include <cstring>
+
+namespace net {
+
+namespace {
+
+// slirp4netns configures tap0 in well under a second; this only bounds a hung helper.
+constexpr int ready_timeout_ms = 10000;
+
+struct Pipe {
+  util::UniqueFd read;
+  util::UniqueFd write;
+};
+
+Pipe make_pipe(std::string_view purpose) {
+  int fds[2];
+  util::check(::pipe2(fds, O_CLOEXEC), util::cat("create the ", purpose, " pipe for slirp4netns"));
+  return {util::UniqueFd(fds[0]), util::UniqueFd(fds[1])};
+}
+
+// slirp4netns opens /dev/net/tun inside the namespace; its own error for a 0600 device is terse.
+void check_tun_device() {
+  if (::access("/dev/net/tun", R_OK | W_OK) == 0)
+    return;
+  int err = errno;
+  throw util::SystemError(
+      err, util::cat("slirp4netns needs /dev/net/tun (ask the administrator to make it mode 0666 "
+                     "or use --network host|none); open \"/dev/net/tun\""));
+}
+
+std::vector<std::string> slirp_argv(pid_t pid, const Slirp4netns::Options& options, int ready_fd,
+                                    int exit_fd) {
+  std::vector<std::string> argv = {"slirp4netns", "--configure", "--mtu=65520",
+                                   "--enable-sandbox", "--enable-seccomp",
+                                   util::cat("--ready-fd=", ready_fd),
+                                   util::cat("--exit-fd=", exit_fd)};
+  if (!options.allow_host_loopback)
+    argv.emplace_back("--disable-host-loopback");
+  if (!options.api_socket.empty()) {
+    argv.emplace_back("--api-socket");
+    argv.push_back(options.api_socket.string());
+  }
+  argv.push_back(std::to_string(pid));
+  argv.emplace_back("tap0");
+  return argv;
+}
+
+// Waits for the ready byte; false when slirp4netns closed the pipe (it failed) or timed out.
+bool wait_ready(int fd) {
+  pollfd pfd{fd, POLLIN, 0};
+  int rc;
+  while ((rc = ::poll(&pfd, 1, ready_timeout_ms)) < 0 && errno == EINTR) {
+  }
+  if (rc <= 0)
+    return false;
+  char byte;
+  ssize_t n;
+  while ((n = ::read(fd, &byte, 1)) < 0 && errno == EINTR) {
+  }
+  return n == 1;
+}
+
+unsigned unprivileged_port_start() {
+  std::optional<std::string> text =
+      util::read_file_if_exists("/proc/sys/net/ipv4/ip_unprivileged_port_start");
+  return text ? static_cast<unsigned>(std::stoul(std::string(util::trim(*text)))) : 1024;
+}
+
+sockaddr_in ipv4_address(const std::string& ip, uint16_t port) {
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(port);
+  if (::inet_pton(AF_INET, ip.c_str(), &addr.sin_addr) != 1)
+    throw util::Error(util::cat("publish on ", util::quote(ip), ": not an IPv4 address"));
+  return addr;
+}
+
+// One request/response exchange on the API socket (slirp4netns answers and closes).
+nlohmann::json api_call(const std::filesystem::path& socket_path, const nlohmann::json& request) {
+  std::string where = util::cat("slirp4netns API ", util::quote(socket_path.string()));
+  util::UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  if (!fd)
+    util::throw_errno(util::cat("create a socket for ", where));
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::strncpy(addr.sun_path, socket_path.c_str(), sizeof addr.sun_path - 1);
+  util::check(::connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr),
+              util::cat("connect to ", where));
+  std::string text = request.dump();
+  util::check(::send(fd.get(), text.data(), text.size(), MSG_NOSIGNAL), util::cat("send to ", where));
+  ::shutdown(fd.get(), SHUT_WR);
+  std::string reply;
+  char buf[4096];
+  ssize_t n;
+  while ((n = ::read(fd.get(), buf, sizeof buf)) != 0) {
+    if (n < 0 && errno == EINTR)
+      continue;
+    util::check(n, util::cat("read from ", where));
+    reply.append(buf, static_cast<size_t>(n));
+  }
+  try {
+    return nlohmann::json::parse(reply);
+  } catch (const nlohmann::json::exception& e) {
+    throw util::Error(util::cat(where, ": malformed reply ", util::quote(reply), ": ", e.what()));
+  }
+}
+
+} // namespace
+
+Slirp4netns Slirp4netns::start(pid_t pid, const Options& options) {
+  if (!util::find_program("slirp4netns"))
+    throw util::Error("slirp4netns is not installed (Debian package slirp4netns): install it or "
+                      "use --network host|none");
+  check_tun_device();
+  if (options.api_socket.string().size() >= sizeof(sockaddr_un::sun_path))
+    throw util::Error(util::cat("slirp4netns API socket path ",
+                                util::quote(options.api_socket.string()),
+                                " is too long for a unix socket: use a shorter --runroot"));
+  Pipe ready = make_pipe("ready");
+  Pipe exit = make_pipe("exit");
+  util::Subprocess::Options spawn;
+  spawn.keep_fds = {ready.write.get(), exit.read.get()};
+  // Terminal signals go to the container through cove; the helper must outlive them.
+  spawn.new_session = true;
+  // It reports its configuration on stdout: keep that off the container's output.
+  spawn.capture_stdout = true;
+  util::Subprocess process = util::Subprocess::spawn(
+      slirp_argv(pid, options, ready.write.get(), exit.read.get()), spawn);
+  ready.write.reset();
+  exit.read.reset();
+  if (!wait_ready(ready.read.get())) {
+    exit.write.reset();
+    ::kill(process.pid(), SIGKILL);
+    int status = process.wait();
+    throw util::Error(util::cat("start slirp4netns for process ", pid, ": ",
+                                util::describe_status(status), ": ",
+                                util::trim(process.err())));
+  }
+  LOG_DEBUG("slirp4netns ready for process ", pid, " (pid ", process.pid(), ")");
+  return Slirp4netns(std::move(process), std::move(exit.write), options.api_socket);
+}
+
+Slirp4netns::~Slirp4netns() {
+  if (!m_process || m_process->pid() <= 0)
+    return;
+  m_exit_fd.reset();
+  try {
+    int status = m_process->wait();
+    LOG_DEBUG("slirp4netns ", util::describe_status(status));
+  } catch (const std::exception& e) {
+    util::log::warning("stop slirp4netns: ", e.what());
+  }
+  std::error_code ignored;
+  if (!m_api.empty())
+    std::filesystem::remove(m_api, ignored);
+}
+
+PortMapping Slirp4netns::publish(const PortMapping& requested) {
+  PortMapping mapping = requested;
+  mapping.host_port = check_host_port(requested);
+  nlohmann::json request = {
+      {"execute", "add_hostfwd"},
+      {"arguments",
+       {{"proto", std::string(to_string(mapping.protocol))},
+        {"host_addr", mapping.host_ip},
+        {"host_port", mapping.host_port},
+        {"guest_addr", std::string(slirp_guest_ip)},
+        {"guest_port", mapping.container_port}}}};
+  nlohmann::json reply = api_call(m_api, request);
+  if (reply.contains("error"))
+    throw util::Error(util::cat("publish ", describe(mapping), ": slirp4netns: ",
+                                reply["error"].value("desc", reply["error"].dump())));
+  LOG_DEBUG("published ", describe(mapping));
+  return mapping;
+}
+
+uint16_t check_host_port(const PortMapping& mapping) {
+  bool tcp = mapping.protocol == Protocol::tcp;
+  std::string what = util::cat("publish ", describe(mapping));
+  util::UniqueFd fd(::socket(AF_INET, (tcp ? SOCK_STREAM : SOCK_DGRAM) | SOCK_CLOEXEC, 0));
+  if (!fd)
+    util::throw_errno(util::cat(what, ": create a socket"));
+  // TCP ports in TIME_WAIT can still be bound by the helper; for UDP, SO_REUSEADDR would hide
+  // a real conflict.
+  int one = 1;
+  if (tcp)
+    ::setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  sockaddr_in addr = ipv4_address(mapping.host_ip, mapping.host_port);
+  if (::bind(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) {
+    socklen_t len = sizeof addr;
+    util::check(::getsockname(fd.get(), reinterpret_cast<sockaddr*>(&addr), &len),
+                util::cat(what, ": read the bound address"));
+    return ntohs(addr.sin_port);
+  }
+  int err = errno;
+  if (err == EADDRINUSE)
+    throw util::SystemError(err, util::cat(what, ": port ", mapping.host_port, "/",
+                                           to_string(mapping.protocol), " on ", mapping.host_ip,
+                                           " is already in use"),
+                            util::SystemError::Formatted{});
+  unsigned start = unprivileged_port_start();
+  if (err == EACCES && mapping.host_port < start)
+    throw util::SystemError(err,
+                            util::cat(what, ": port ", mapping.host_port,
+                                      " is privileged (below net.ipv4.ip_unprivileged_port_start=",
+                                      start, "): publish a host port of ", start, " or more"),
+                            util::SystemError::Formatted{});
+  util::throw_errno(err, util::cat(what, ": bind ", mapping.host_ip, ":", mapping.host_port));
+}
+
+} // namespace net

@@ -1,0 +1,58 @@
+// Slirp4netns: the user-mode network stack connecting a container's private network namespace
+// to the outside, and the owner of that helper process.
+#pragma once
+
+#include "net/port_mapping.hpp"
+#include "util/fd.hpp"
+#include "util/subprocess.hpp"
+
+#include <sys/types.h>
+
+#include <filesystem>
+#include <optional>
+#include <vector>
+
+namespace net {
+
+// The address slirp4netns gives the host's loopback inside the namespace (its gateway).
+inline constexpr std::string_view slirp_gateway_ip = "10.0.2.2";
+
+class Slirp4netns {
+public:
+  struct Options {
+    bool allow_host_loopback = false;
+    // Where the API socket (used to publish ports) is created; empty = no API socket.
+    std::filesystem::path api_socket;
+  };
+
+  // Starts slirp4netns for the network namespace of `pid` and waits until it has configured
+  // tap0 (--ready-fd). Throws util::Error with slirp4netns' own message if it cannot start.
+  static Slirp4netns start(pid_t pid, const Options& options);
+
+  Slirp4netns(Slirp4netns&&) noexcept = default;
+  Slirp4netns& operator=(Slirp4netns&&) = delete;
+  Slirp4netns(const Slirp4netns&) = delete;
+  Slirp4netns& operator=(const Slirp4netns&) = delete;
+  // Closes the exit-fd (slirp4netns exits by itself) and reaps it. If cove dies instead, the
+  // kernel closes the exit-fd and slirp4netns exits all the same.
+  ~Slirp4netns();
+
+  // Publishes one port through the API socket (add_hostfwd); a host_port of 0 is replaced by a
+  // free port first. Returns the mapping as published. Throws util::Error naming the port and
+  // the reason (in use, privileged).
+  PortMapping publish(const PortMapping& mapping);
+
+private:
+  Slirp4netns(util::Subprocess process, util::UniqueFd exit_fd, std::filesystem::path api)
+      : m_process(std::move(process)), m_exit_fd(std::move(exit_fd)), m_api(std::move(api)) {}
+  std::optional<util::Subprocess> m_process;
+  util::UniqueFd m_exit_fd;
+  std::filesystem::path m_api;
+};
+
+// Binds and releases host_ip:port to find out whether it can be published; throws util::Error
+// explaining why not (in use, below net.ipv4.ip_unprivileged_port_start). Port 0 asks for a
+// free port, which is returned.
+uint16_t check_host_port(const PortMapping& mapping);
+
+} // namespace net

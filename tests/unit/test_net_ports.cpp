@@ -1,0 +1,120 @@
+#include "net/network_mode.hpp"
+#include "net/network_options.hpp"
+#include "net/port_mapping.hpp"
+#include "util/error.hpp"
+
+#include <doctest/doctest.h>
+
+using net::NetworkDriver;
+using net::NetworkMode;
+using net::PortMapping;
+using net::Protocol;
+
+TEST_CASE("parse_port_mapping: the Docker forms") {
+  CHECK(net::parse_port_mapping("80") == std::vector<PortMapping>{{"0.0.0.0", 0, 80, Protocol::tcp}});
+  CHECK(net::parse_port_mapping("8080:80") ==
+        std::vector<PortMapping>{{"0.0.0.0", 8080, 80, Protocol::tcp}});
+  CHECK(net::parse_port_mapping("127.0.0.1:8080:80/udp") ==
+        std::vector<PortMapping>{{"127.0.0.1", 8080, 80, Protocol::udp}});
+  CHECK(net::parse_port_mapping("127.0.0.1::80") ==
+        std::vector<PortMapping>{{"127.0.0.1", 0, 80, Protocol::tcp}});
+  CHECK(net::parse_port_mapping("53/udp") ==
+        std::vector<PortMapping>{{"0.0.0.0", 0, 53, Protocol::udp}});
+}
+
+TEST_CASE("parse_port_mapping: ranges") {
+  std::vector<PortMapping> ports = net::parse_port_mapping("8000-8002:9000-9002");
+  REQUIRE(ports.size() == 3);
+  CHECK(ports[0] == PortMapping{"0.0.0.0", 8000, 9000, Protocol::tcp});
+  CHECK(ports[2] == PortMapping{"0.0.0.0", 8002, 9002, Protocol::tcp});
+  CHECK(net::parse_port_mapping("7000-7001").size() == 2);
+  CHECK_THROWS_WITH_AS(net::parse_port_mapping("8000-8002:80"), doctest::Contains("differ in length"),
+                       util::Error);
+  CHECK_THROWS_WITH_AS(net::parse_port_mapping("90-80"), doctest::Contains("ends before"),
+                       util::Error);
+}
+
+TEST_CASE("parse_port_mapping: bad input is quoted") {
+  CHECK_THROWS_WITH_AS(net::parse_port_mapping("70000:80"), doctest::Contains("out of range"),
+                       util::Error);
+  CHECK_THROWS_WITH_AS(net::parse_port_mapping("0"), doctest::Contains("out of range"),
+                       util::Error);
+  CHECK_THROWS_WITH_AS(net::parse_port_mapping("http"), doctest::Contains("\"http\""),
+                       util::Error);
+  CHECK_THROWS_WITH_AS(net::parse_port_mapping("80/sctp"), doctest::Contains("unknown protocol"),
+                       util::Error);
+  CHECK_THROWS_WITH_AS(net::parse_port_mapping("300.1.1.1:80:80"),
+                       doctest::Contains("not an IPv4 address"), util::Error);
+  CHECK_THROWS_WITH_AS(net::parse_port_mapping("[::1]:80:80"), doctest::Contains("IPv6"),
+                       util::Error);
+  CHECK_THROWS_AS(net::parse_port_mapping(""), util::Error);
+  CHECK_THROWS_AS(net::parse_port_mapping("8080:"), util::Error);
+}
+
+TEST_CASE("exposed_port_mappings and describe") {
+  std::vector<PortMapping> ports = net::exposed_port_mappings({"80/tcp", "53/udp"});
+  REQUIRE(ports.size() == 2);
+  CHECK(ports[0] == PortMapping{"0.0.0.0", 0, 80, Protocol::tcp});
+  CHECK(ports[1].protocol == Protocol::udp);
+  CHECK(net::describe({"127.0.0.1", 8080, 80, Protocol::udp}) == "127.0.0.1:8080->80/udp");
+}
+
+TEST_CASE("NetworkMode::parse") {
+  CHECK(NetworkMode::parse("none").driver == NetworkDriver::none);
+  CHECK(NetworkMode::parse("host").driver == NetworkDriver::host);
+  NetworkMode slirp = NetworkMode::parse("slirp4netns");
+  CHECK(slirp.driver == NetworkDriver::slirp4netns);
+  CHECK_FALSE(slirp.allow_host_loopback);
+  NetworkMode open = NetworkMode::parse("slirp4netns:allow_host_loopback=true");
+  CHECK(open.allow_host_loopback);
+  CHECK(NetworkMode::parse(open.str()) == open);
+  CHECK(NetworkMode::parse("slirp4netns:allow_host_loopback=false").str() == "slirp4netns");
+  CHECK(open.private_namespace());
+  CHECK_FALSE(NetworkMode::parse("host").private_namespace());
+  CHECK(NetworkMode::parse("none").etc_kind() == net::NetworkKind::none);
+  CHECK(slirp.etc_kind() == net::NetworkKind::private_net);
+  CHECK_THROWS_WITH_AS(NetworkMode::parse("bridge"), doctest::Contains("unsupported network mode"),
+                       util::Error);
+  CHECK_THROWS_WITH_AS(NetworkMode::parse("slirp4netns:mtu=1500"),
+                       doctest::Contains("unknown slirp4netns option"), util::Error);
+  CHECK_THROWS_WITH_AS(NetworkMode::parse("slirp4netns:allow_host_loopback=yes"),
+                       doctest::Contains("not true or false"), util::Error);
+}
+
+TEST_CASE("NetworkOptions: checks, ports, etc files and the stored form") {
+  NetworkMode slirp = NetworkMode::parse("slirp4netns");
+  NetworkMode open = NetworkMode::parse("slirp4netns:allow_host_loopback=true");
+  net::NetworkOptions options;
+  options.publish = {"127.0.0.1:8080:80", "5353:53/udp"};
+  options.publish_all = true;
+  options.dns = {"192.0.2.1"};
+  options.add_hosts = {"db:192.0.2.7", "gw:host-gateway"};
+  CHECK_THROWS_WITH_AS(options.check(slirp), doctest::Contains("host-gateway needs"), util::Error);
+  CHECK_NOTHROW(options.check(open));
+  CHECK_THROWS_WITH_AS(options.check(NetworkMode::parse("none")),
+                       doctest::Contains("cannot publish ports"), util::Error);
+  CHECK(options.port_mappings({"9000/tcp"}).size() == 3);
+
+  net::EtcFilesRequest files = options.etc_files(open, "box");
+  CHECK(files.hostname == "box");
+  CHECK(files.network == net::NetworkKind::private_net);
+  CHECK(files.dns_servers == std::vector<std::string>{"192.0.2.1"});
+  REQUIRE(files.extra_hosts.size() == 3);
+  CHECK(files.extra_hosts[1].second == "10.0.2.2");
+  CHECK(files.extra_hosts[2].first == "host.containers.internal");
+
+  options.add_hosts = {"db:192.0.2.7"};
+  CHECK(options.etc_files(slirp, "box").extra_hosts.size() == 1);
+  CHECK(net::NetworkOptions::from_json(options.to_json()) == options);
+  CHECK(net::NetworkOptions::from_json(nlohmann::json::object()) == net::NetworkOptions{});
+  options.dns = {"dns.example"};
+  CHECK_THROWS_WITH_AS(options.check(slirp), doctest::Contains("invalid --dns"), util::Error);
+}
+
+TEST_CASE("parse_add_host") {
+  NetworkMode slirp = NetworkMode::parse("slirp4netns");
+  CHECK(net::parse_add_host("db:fd00::1", slirp) == std::pair<std::string, std::string>{"db", "fd00::1"});
+  CHECK_THROWS_WITH_AS(net::parse_add_host("db", slirp), doctest::Contains("NAME:IP"), util::Error);
+  CHECK_THROWS_WITH_AS(net::parse_add_host(":1.2.3.4", slirp), doctest::Contains("NAME:IP"),
+                       util::Error);
+}
