@@ -74,7 +74,8 @@ void add_dev(std::vector<MountOp>& ops, const MountInputs& inputs) {
 }
 
 void add_sys(std::vector<MountOp>& ops, const ContainerSpec& spec) {
-  if (spec.network == "none") {
+  // sysfs can only be mounted by the owner of the network namespace: every mode but host.
+  if (spec.network != "host") {
     ops.push_back(fs_mount("sysfs", "/sys", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, ""));
     return;
   }

@@ -1,6 +1,7 @@
 // The `run` use case: image -> rootfs -> namespaces -> exec -> wait -> clean up.
 #pragma once
 
+#include "net/network_options.hpp"
 #include "registry/pull.hpp"
 #include "runtime/rootfs.hpp"
 
@@ -32,7 +33,8 @@ struct RunRequest {
   std::string hostname;                      // --hostname
   std::string name;                          // --name
   std::vector<std::string> volumes;          // -v HOST:CTR[:ro|rw]
-  std::string network;                       // none | host ("" = default for this issue: host-less none? see run.cpp)
+  std::string network;                       // none | host | slirp4netns[:opts] ("" = default)
+  net::NetworkOptions network_options;       // -p, -P, --dns*, --add-host
   registry::PullPolicy pull = registry::PullPolicy::missing;
   registry::PullOptions pull_options;
   bool rm = false;

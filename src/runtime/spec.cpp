@@ -190,10 +190,11 @@ ContainerSpec make_spec(const image::ImageConfig& config, const RunRequest& requ
   spec.cwd = normalize_absolute(cwd);
 
   spec.user = !request.user.empty() ? request.user : config.user;
-  spec.network = request.network.empty() ? "host" : request.network;
-  if (spec.network != "none" && spec.network != "host")
-    throw util::Error(util::cat("unsupported network mode ", util::quote(spec.network),
-                                " (supported: none, host)"));
+  net::NetworkMode network =
+      net::NetworkMode::parse(request.network.empty() ? "host" : request.network);
+  spec.network = network.str();
+  request.network_options.check(network);
+  spec.network_options = request.network_options;
   spec.mounts = make_mounts(request.volumes);
   spec.tty = request.tty;
   spec.stdin_open = request.interactive;
@@ -209,7 +210,7 @@ nlohmann::json ContainerSpec::to_json() const {
   return {{"args", args},          {"env", env},           {"cwd", cwd},
           {"user", user},          {"hostname", hostname}, {"network", network},
           {"mounts", mounts_json}, {"tty", tty},           {"stdin_open", stdin_open},
-          {"read_only", read_only}};
+          {"read_only", read_only}, {"network_options", network_options.to_json()}};
 }
 
 ContainerSpec ContainerSpec::from_json(const nlohmann::json& json) {
@@ -228,6 +229,8 @@ ContainerSpec ContainerSpec::from_json(const nlohmann::json& json) {
     json.at("tty").get_to(spec.tty);
     json.at("stdin_open").get_to(spec.stdin_open);
     json.at("read_only").get_to(spec.read_only);
+    if (json.contains("network_options"))
+      spec.network_options = net::NetworkOptions::from_json(json.at("network_options"));
     return spec;
   } catch (const nlohmann::json::exception& e) {
     throw util::Error(util::cat("parse container spec: ", e.what()));

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "image/config.hpp"
+#include "net/network_options.hpp"
 #include "runtime/run.hpp"
 
 #include <nlohmann/json.hpp>
@@ -33,7 +34,8 @@ struct ContainerSpec {
   std::string cwd = "/";
   std::string user;              // "name|uid[:group|gid]" as requested or from the image; "" = root
   std::string hostname;
-  std::string network;           // "none" or "host"
+  std::string network;           // a net::NetworkMode text: "none", "host", "slirp4netns[:...]"
+  net::NetworkOptions network_options; // -p, -P, --dns*, --add-host
   std::vector<BindMount> mounts;
   bool tty = false;
   bool stdin_open = false;
@@ -56,7 +58,8 @@ using EnvLookup = std::function<std::optional<std::string>(const std::string&)>;
 //  * cwd: -w else image WorkingDir else "/"; must be absolute.
 //  * user: -u else image User.
 //  * hostname: --hostname else the first 12 characters of container_id.
-//  * network: request value, default "host".
+//  * network: request value, default "host" (the CLI resolves the rootless default); options
+//    checked against it.
 ContainerSpec make_spec(const image::ImageConfig& config, const RunRequest& request,
                         const std::string& container_id,
                         const std::vector<std::string>& env_file_contents, const EnvLookup& lookup);
