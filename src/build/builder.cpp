@@ -11,6 +11,8 @@
 #include "util/strings.hpp"
 
 #include <iostream>
+#include <map>
+#include <set>
 
 namespace build {
 namespace {
@@ -53,6 +55,8 @@ Vars global_args(const Dockerfile& df, const BuildRequest& req) {
 
 class Builder {
 public:
+  Builder(const Builder&) = delete;
+  Builder& operator=(const Builder&) = delete;
   Builder(storage::Store& store, const BuildRequest& req, const Dockerfile& df, std::string name, const Context& ctx)
       : m_store(store), m_req(req), m_df(df), m_name(std::move(name)), m_ctx(ctx), m_globals(global_args(df, req)) {}
 
@@ -61,10 +65,16 @@ public:
 
   // Counts the steps of `index` and the stages it is based on, for "STEP n/m".
   void count(std::size_t index) {
+    if (!m_counted.insert(index).second)
+      return;
     const auto& stage = m_df.stages[index];
     auto base = m_df.find_stage(expand_word(stage.from.image, m_globals, m_df.escape));
     if (base && *base < index)
       count(*base);
+    for (const auto& ins : stage.instructions)
+      if (const auto* copy = std::get_if<Copy>(&ins.body); copy && !copy->from.empty())
+        if (auto from = m_df.find_stage(copy->from); from && *from < index)
+          count(*from);
     m_total += 1 + static_cast<int>(stage.instructions.size());
   }
 
@@ -75,6 +85,7 @@ private:
       std::cout << "STEP " << m_step << "/" << m_total << ": " << text << std::endl;
   }
   StageState from(const Stage& stage);
+  std::vector<image::Digest> source_layers(const std::string& name, std::size_t current);
 
   storage::Store& m_store;
   const BuildRequest& m_req;
@@ -82,6 +93,9 @@ private:
   std::string m_name; // the Dockerfile's name in errors
   const Context& m_ctx;
   Vars m_globals;
+  std::map<std::size_t, StageState> m_sources; // stages built for COPY --from, kept leased
+  std::vector<storage::LayerLease> m_image_leases;
+  std::set<std::size_t> m_counted;
   int m_step = 0;
   int m_total = 0;
 };
@@ -117,8 +131,32 @@ StageState Builder::from(const Stage& stage) {
   return state;
 }
 
+std::vector<image::Digest> Builder::source_layers(const std::string& name, std::size_t current) {
+  auto stage = m_df.find_stage(name);
+  if (stage && *stage < current) {
+    auto it = m_sources.find(*stage);
+    if (it == m_sources.end())
+      it = m_sources.emplace(*stage, build_stage(*stage)).first;
+    return it->second.config.diff_ids;
+  }
+  if (stage)
+    throw util::Error(util::cat("--from=", name, ": a stage can only copy from an earlier stage"));
+  registry::PullOptions options;
+  options.tls_verify = m_req.tls_verify;
+  options.quiet = m_req.quiet;
+  auto record = registry::ensure_image(m_store, name, m_req.pull, options);
+  for (const auto& id : record.layers)
+    m_image_leases.push_back(m_store.layers().lease(id));
+  return record.layers;
+}
+
 StageState Builder::build_stage(std::size_t index) {
   const Stage& stage = m_df.stages[index];
+  // Stages this one copies from are built first, so the step output reads in order.
+  for (const auto& ins : stage.instructions)
+    if (const auto* copy = std::get_if<Copy>(&ins.body); copy && !copy->from.empty())
+      if (auto from = m_df.find_stage(copy->from); from && *from < index && !m_sources.count(*from))
+        m_sources.emplace(*from, build_stage(*from));
   StageState state;
   try {
     state = from(stage);
@@ -127,7 +165,8 @@ StageState Builder::build_stage(std::size_t index) {
   }
   step(util::cat("FROM ", stage.from.image, stage.from.name.empty() ? "" : " AS " + stage.from.name));
   StepCache cache(m_store, !m_req.no_cache);
-  detail::StepContext ctx{m_store, m_ctx, m_df, m_req.build_args, m_globals, m_req.runtime, cache};
+  detail::StepContext ctx{m_store, m_ctx,   m_df,  m_req.build_args, m_globals, m_req.runtime,
+                          cache,   [this, index](const std::string& name) { return source_layers(name, index); }};
   for (const auto& ins : stage.instructions) {
     step(ins.original);
     try {

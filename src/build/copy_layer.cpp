@@ -71,7 +71,9 @@ std::vector<Source> resolve(const Context& ctx, const CopyPlan& plan) {
   std::vector<Source> out;
   for (const auto& written : plan.sources) {
     auto rel = clean_path(written);
-    if (!written.empty() && written[0] == '/')
+    if (plan.from_rootfs && rel[0] == '/')
+      rel = rel == "/" ? "." : rel.substr(1);
+    else if (!written.empty() && written[0] == '/')
       throw util::Error(util::cat("COPY ", util::quote(written), ": absolute source paths are not allowed; "
                                   "sources are relative to the build context"));
     if (rel == ".." || rel.compare(0, 3, "../") == 0)

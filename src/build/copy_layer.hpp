@@ -29,6 +29,7 @@ struct CopyPlan {
   std::optional<gid_t> gid;
   std::optional<unsigned> mode;       // --chmod
   std::vector<std::pair<std::string, std::string>> inline_files; // heredoc name -> content
+  bool from_rootfs = false; // COPY --from: sources are absolute paths in another image's tree
   // True when the image below already has this path ("usr/local"): such parent directories are
   // left out of the layer so their mode and owner (e.g. /tmp's 1777) show through.
   std::function<bool(const std::string&)> lower_has;

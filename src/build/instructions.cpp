@@ -2,10 +2,12 @@
 #include "build/stage_state.hpp"
 
 #include "build/run_step.hpp"
+#include "runtime/rootfs.hpp"
 
 #include "image/media_types.hpp"
 #include "storage/store.hpp"
 #include "util/error.hpp"
+#include "util/fs.hpp"
 #include "util/scope_exit.hpp"
 #include "util/strings.hpp"
 
@@ -169,8 +171,6 @@ void Handler::operator()(const Run& r) {
 }
 
 void Handler::operator()(const Copy& c) {
-  if (!c.from.empty())
-    throw util::Error("COPY --from is not available in this build of cove");
   for (const auto& src : c.sources) {
     if (c.add && src.find("://") != std::string::npos)
       throw util::Error(util::cat("ADD ", util::quote(src), ": remote sources are not available in this build of cove"));
@@ -201,15 +201,30 @@ void Handler::operator()(const Copy& c) {
         return true;
     return false;
   };
+  // COPY --from reads a read-only mount of the other stage or image instead of the context.
+  std::optional<storage::TmpEntry> from_dir;
+  std::optional<runtime::MountedRootfs> from_root;
+  Context from_ctx;
+  const Context* source = &ctx.context;
+  if (!c.from.empty()) {
+    auto from_layers = ctx.source_layers(word(c.from));
+    from_dir.emplace(ctx.store.tmp_dir(), "copy-from-");
+    util::make_dirs(from_dir->path(), 0700);
+    from_root.emplace(runtime::MountedRootfs::mount(ctx.store, runtime::choose_driver(ctx.store, ctx.runtime.driver),
+                                                    from_layers, from_dir->path(), runtime::Access::read_only));
+    from_ctx.dir = from_root->path();
+    source = &from_ctx;
+    plan.from_rootfs = true;
+  }
   HashSink inputs;
-  write_copy_layer(ctx.context, plan, inputs);
+  write_copy_layer(*source, plan, inputs);
   s.cache_key = step_key(s.cache_key, ins, s.args, inputs.finish());
   if (auto hit = ctx.cache.find(s.cache_key)) {
     cached = true;
     add_layer(ctx, s, *hit);
   } else {
     TarWriter tar(ctx.store.tmp_dir());
-    write_copy_layer(ctx.context, plan, tar);
+    write_copy_layer(*source, plan, tar);
     auto layer = tar.finish(ctx.store.blobs());
     ctx.cache.put(s.cache_key, layer);
     add_layer(ctx, s, layer);

@@ -10,6 +10,7 @@
 #include "storage/image_index.hpp"
 #include "storage/layer_store.hpp"
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -41,6 +42,8 @@ struct StepContext {
   const Vars& global_args;
   const runtime::RuntimeOptions& runtime;
   const StepCache& cache;
+  // The layers of a stage (by name or index, built on demand) or an image, for COPY --from.
+  std::function<std::vector<image::Digest>(const std::string&)> source_layers;
 };
 
 // Stores the stage's config and manifest as blobs and returns the record for them (not yet in

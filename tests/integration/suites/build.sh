@@ -155,6 +155,27 @@ DF
   expect_success cove build --no-cache -t local/cache:1 "$cachectx"
   expect_not_contains "$OUT" "Using cache" "--no-cache build"
 
+  TEST "multi-stage: COPY --from a build stage into a slim image"
+  local msctx=$WORK/msctx
+  mkdir -p "$msctx"
+  cat >"$msctx/Dockerfile" <<DF
+FROM $IMG AS builder
+RUN mkdir -p /out && printf '#!/bin/sh\\necho built in stage one\\n' >/out/hello && chmod 755 /out/hello && touch /out/junk
+FROM $IMG
+COPY --from=builder /out/hello /usr/local/bin/hello
+COPY --from=0 /out/hello /copy-by-index
+CMD ["hello"]
+DF
+  own_contexts
+  expect_success cove build -t local/multi:1 "$msctx"
+  expect_contains "$OUT" "STEP 1/6: FROM $IMG AS builder" "the needed stage is built first"
+  expect_contains "$OUT" "STEP 6/6: CMD" "steps of both stages counted"
+  expect_success cove run --rm --network none local/multi:1
+  expect_eq "$OUT" "built in stage one" "binary from stage one"
+  expect_success cove run --rm --network none local/multi:1 sh -c 'ls /out 2>&1; stat -c %a /copy-by-index'
+  expect_contains "$OUT" "No such file" "stage one's tree is not in the final image"
+  expect_contains "$OUT" "755" "copied by stage index"
+
   TEST "an unknown instruction names the file and line"
   printf 'FROM %s\n\nRNU make\n' "$IMG" >"$ctx/Bad"
   own_contexts
