@@ -43,6 +43,16 @@ void add_commands(CLI::App& app, Invocation& inv) {
   add_inspect_command(app, inv);
   add_version_command(app, inv);
   add_info_command(app, inv);
+  add_ps_command(app, inv, "ps");
+  add_logs_command(app, inv);
+  add_stop_command(app, inv);
+  add_kill_command(app, inv);
+  add_wait_command(app, inv);
+  add_rm_command(app, inv, "rm");
+  add_exec_command(app, inv);
+  add_create_command(app, inv);
+  add_start_command(app, inv);
+  add_container_command(app, inv);
   CLI::App* image = app.add_subcommand("image", "Manage images");
   add_images_command(*image, inv, "ls")->alias("list");
   add_rmi_command(*image, inv, "rm");

@@ -26,6 +26,11 @@ int inspect(const Invocation& inv, const InspectFlags& flags) {
   nlohmann::ordered_json documents = nlohmann::ordered_json::array();
   std::vector<std::string> missing;
   for (const std::string& name : flags.names) {
+    // Containers first, as Docker does.
+    if (std::optional<nlohmann::ordered_json> container = inspect_container(store->containers(), name)) {
+      documents.push_back(std::move(*container));
+      continue;
+    }
     std::optional<storage::ImageRecord> record = store->images().lookup(name);
     if (!record) {
       missing.push_back(name);

@@ -4,6 +4,7 @@
 
 #include "storage/store.hpp"
 
+#include <iostream>
 #include <memory>
 
 namespace cli {
@@ -16,6 +17,10 @@ int run_container(const Invocation& inv, RunFlags flags) {
   runtime::RunRequest request = to_run_request(flags);
   auto store = open_store(inv);
   runtime::RuntimeOptions options = make_runtime_options(inv.global);
+  if (request.detach) {
+    std::cout << runtime::run_detached(*store, options, request) << '\n';
+    return 0;
+  }
   return runtime::run(*store, options, request);
 }
 

@@ -5,8 +5,13 @@
 #include "cli/context.hpp"
 
 #include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
 
 #include <string>
+
+namespace storage {
+class ContainerStore;
+}
 
 namespace cli {
 
@@ -26,6 +31,30 @@ CLI::App* add_info_command(CLI::App& parent, Invocation& inv);
 CLI::App* add_run_command(CLI::App& parent, Invocation& inv);
 // build [-t NAME]... [-f FILE] [--build-arg K=V]... [--target S] [--no-cache] [-q] CONTEXT
 CLI::App* add_build_command(CLI::App& parent, Invocation& inv);
+
+// ps / container ls: [-a] [-q] [-l] [-n N] [--no-trunc] [--filter F] [--format F]
+CLI::App* add_ps_command(CLI::App& parent, Invocation& inv, const std::string& name);
+// logs [-f] [-t] [--tail N] CONTAINER
+CLI::App* add_logs_command(CLI::App& parent, Invocation& inv);
+// stop [-t SECONDS] CONTAINER...
+CLI::App* add_stop_command(CLI::App& parent, Invocation& inv);
+// kill [-s SIGNAL] CONTAINER...
+CLI::App* add_kill_command(CLI::App& parent, Invocation& inv);
+// wait CONTAINER...
+CLI::App* add_wait_command(CLI::App& parent, Invocation& inv);
+// rm / container rm: [-f] CONTAINER...
+CLI::App* add_rm_command(CLI::App& parent, Invocation& inv, const std::string& name);
+// exec [-i] [-t] [-e K=V] [-w DIR] [-u USER] CONTAINER COMMAND [ARG...]
+CLI::App* add_exec_command(CLI::App& parent, Invocation& inv);
+// create [run flags] IMAGE [CMD ARG...]
+CLI::App* add_create_command(CLI::App& parent, Invocation& inv);
+// start [-a] CONTAINER...
+CLI::App* add_start_command(CLI::App& parent, Invocation& inv);
+// container ls|rm|stop|kill|wait|logs|inspect ...
+CLI::App* add_container_command(CLI::App& parent, Invocation& inv);
+// Docker's inspect document of the container `name` (id, prefix or name), or nullopt.
+std::optional<nlohmann::ordered_json> inspect_container(const storage::ContainerStore& containers,
+                                                        const std::string& name);
 
 // Adds --tls-verify[=false] storing into `into` only when given.
 void add_tls_verify_flag(CLI::App& cmd, std::optional<bool>& into);

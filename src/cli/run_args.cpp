@@ -28,6 +28,7 @@ void add_run_flags(CLI::App& cmd, RunFlags& flags) {
       "--tls-verify", [&flags](std::int64_t count) { flags.tls_verify = count > 0; },
       "Require HTTPS and verify certificates (--tls-verify=false to disable)");
   cmd.add_flag("--rm", flags.rm, "Remove the container when it exits");
+  cmd.add_flag("-d,--detach", flags.detach, "Run in the background and print the container id");
   cmd.add_flag("-i,--interactive", flags.interactive, "Keep stdin open");
   cmd.add_flag("-t,--tty", flags.tty, "Allocate a pseudo-terminal");
   cmd.add_flag("--read-only", flags.read_only, "Mount the root filesystem read-only");
@@ -39,7 +40,7 @@ void add_run_flags(CLI::App& cmd, RunFlags& flags) {
 
 ScanRules run_scan_rules() {
   ScanRules rules;
-  rules.command_takers = {"run"};
+  rules.command_takers = {"run", "create", "exec", "container exec", "container create"};
   rules.optional_values["--pull"] = {"always", {"always", "missing", "never", "newer", "true", "false"}};
   return rules;
 }
@@ -83,6 +84,7 @@ runtime::RunRequest to_run_request(const RunFlags& flags) {
   req.interactive = flags.interactive;
   req.tty = flags.tty;
   req.read_only = flags.read_only;
+  req.detach = flags.detach;
   return req;
 }
 

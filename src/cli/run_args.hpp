@@ -30,6 +30,7 @@ struct RunFlags {
   bool interactive = false;
   bool tty = false;
   bool read_only = false;
+  bool detach = false;                // -d: run in the background, print the id
   bool quiet = false;                 // -q: no pull progress
   std::vector<std::string> image_and_command; // IMAGE [CMD ARG...]
 };

@@ -151,6 +151,10 @@ void setup_stdio(const ChildPlan& plan, int sync_fd) noexcept {
   } else if (plan.stdin_fd >= 0 && ::dup2(plan.stdin_fd, 0) < 0) {
     fail(sync_fd, errno, ChildStage::terminal, "dup2 stdin");
   }
+  if (plan.stdout_fd >= 0 && ::dup2(plan.stdout_fd, 1) < 0)
+    fail(sync_fd, errno, ChildStage::terminal, "dup2 stdout");
+  if (plan.stderr_fd >= 0 && ::dup2(plan.stderr_fd, 2) < 0)
+    fail(sync_fd, errno, ChildStage::terminal, "dup2 stderr");
 }
 
 // Raw syscalls: glibc's set*id wrappers signal every thread the parent had, and after a raw

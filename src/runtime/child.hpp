@@ -26,6 +26,8 @@ struct ChildPlan {
   std::vector<std::string> args; // argv; args[0] is looked up on the container's PATH
   std::vector<std::string> env;  // "K=V"
   int stdin_fd = -1;  // dup'ed onto 0 when >= 0 (/dev/null without -i)
+  int stdout_fd = -1; // dup'ed onto 1 when >= 0 (a detached container's log pipe)
+  int stderr_fd = -1; // dup'ed onto 2 when >= 0
   int tty_fd = -1;    // a pty slave opened by the parent: session, controlling tty, fds 0/1/2
   // -t: the child creates a pty in the container's own devpts instance (so `tty` names
   // /dev/pts/0, as with Docker), makes it its terminal and /dev/console, and passes the master

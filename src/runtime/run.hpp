@@ -12,6 +12,7 @@
 
 namespace storage {
 class Store;
+struct ContainerRecord;
 }
 
 namespace runtime {
@@ -41,11 +42,25 @@ struct RunRequest {
   bool interactive = false;                  // -i: keep stdin open
   bool tty = false;                          // -t: allocate a pseudo-terminal
   bool read_only = false;                    // --read-only
+  bool detach = false;                       // -d: run under a monitor, print the id
 };
 
 // Runs the container in the foreground and returns the exit code for cove's own exit:
 // the container's status, 126/127 when the command cannot be run, 128+N when killed by signal N.
 // Throws util::Error for tool failures (the CLI turns those into exit 125).
 int run(storage::Store& store, const RuntimeOptions& options, const RunRequest& request);
+
+// Pulls the image as the policy says and creates the container record ("created"), with the
+// spec computed from the image config and the request. Throws util::Error.
+storage::ContainerRecord create(storage::Store& store, const RunRequest& request);
+
+// Starts a created container in the foreground and waits for it; returns the exit code as run()
+// does. Removes an auto-remove container afterwards.
+int start_foreground(storage::Store& store, const RuntimeOptions& options,
+                     storage::ContainerRecord& record);
+
+// create() then start_detached(): returns the full id once the container runs under its monitor.
+std::string run_detached(storage::Store& store, const RuntimeOptions& options,
+                         const RunRequest& request);
 
 } // namespace runtime

@@ -1,0 +1,57 @@
+// cove exec: a command in a running container, inside all of its namespaces.
+#include "cli/commands.hpp"
+#include "cli/container_access.hpp"
+#include "cli/arg_scan.hpp"
+
+#include "runtime/exec.hpp"
+#include "util/error.hpp"
+
+#include <memory>
+
+namespace cli {
+
+namespace {
+
+struct ExecFlags {
+  std::vector<std::string> env;
+  std::string workdir;
+  std::string user;
+  bool interactive = false;
+  bool tty = false;
+  std::vector<std::string> container_and_command; // for --help only
+};
+
+int exec(const Invocation& inv, const ExecFlags& flags) {
+  if (inv.command_words.size() < 2)
+    throw util::Error("exec: a container and a command are required: cove exec [OPTIONS] "
+                      "CONTAINER COMMAND [ARG...]");
+  runtime::ExecRequest request;
+  request.command.assign(inv.command_words.begin() + 1, inv.command_words.end());
+  request.env = flags.env;
+  request.workdir = flags.workdir;
+  request.user = flags.user;
+  request.interactive = flags.interactive;
+  request.tty = flags.tty;
+  storage::ContainerStore containers = host_containers(inv);
+  ContainerView view = view_of(containers, find_container(containers, inv.command_words.front()));
+  return runtime::exec_in_container(view.record, view.state, request);
+}
+
+} // namespace
+
+CLI::App* add_exec_command(CLI::App& parent, Invocation& inv) {
+  auto flags = std::make_shared<ExecFlags>();
+  CLI::App* cmd = parent.add_subcommand("exec", "Run a command in a running container");
+  add_list_option(*cmd, "-e,--env", flags->env, "Set an environment variable (K=V, or K to copy it)");
+  cmd->add_option("-w,--workdir", flags->workdir, "Working directory inside the container");
+  cmd->add_option("-u,--user", flags->user, "User (name or uid) and optional group: USER[:GROUP]");
+  cmd->add_flag("-i,--interactive", flags->interactive, "Keep stdin open");
+  cmd->add_flag("-t,--tty", flags->tty, "Allocate a pseudo-terminal");
+  // Only for --help: split_command_args hands CONTAINER and what follows over without CLI11.
+  cmd->add_option("CONTAINER", flags->container_and_command, "Container, then the command")
+      ->type_name("COMMAND [ARG...]");
+  cmd->callback([flags, &inv] { inv.action = [flags, &inv] { return exec(inv, *flags); }; });
+  return cmd;
+}
+
+} // namespace cli

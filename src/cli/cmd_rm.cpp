@@ -1,0 +1,84 @@
+// cove rm: removes containers. Running ones only with -f (killed first, from the host); the
+// files, owned by sub-ids, are then removed from inside a user namespace with cove's mapping.
+#include "cli/commands.hpp"
+#include "cli/container_access.hpp"
+
+#include "runtime/control.hpp"
+#include "util/error.hpp"
+#include "util/strings.hpp"
+
+#include <signal.h>
+
+#include <iostream>
+#include <memory>
+
+namespace cli {
+
+namespace {
+
+struct RmFlags {
+  bool force = false;
+  bool volumes = false;
+  std::vector<std::string> names;
+};
+
+// Stops what must be stopped; the record to remove, or nullopt (-f on a missing container).
+std::optional<storage::ContainerRecord> prepare_removal(const storage::ContainerStore& containers,
+                                                        const std::string& name, bool force) {
+  std::optional<storage::ContainerRecord> found = containers.lookup(name);
+  if (!found && force)
+    return std::nullopt;
+  storage::ContainerRecord record = find_container(containers, name);
+  runtime::ContainerState state = runtime::refresh_state(containers, record);
+  if (state.status == runtime::Status::running) {
+    if (!force)
+      throw util::Error(util::cat("cannot remove container ", record.name,
+                                  ": it is running (stop it first, or use rm -f)"));
+    try {
+      runtime::signal_container(record, state, SIGKILL);
+    } catch (const util::Error&) {
+      // It stopped in between.
+    }
+  }
+  // Its monitor must be gone (it unmounts the rootfs and may still write the record).
+  runtime::wait_stopped(containers, record, std::nullopt);
+  return record;
+}
+
+int rm(const Invocation& inv, const RmFlags& flags) {
+  storage::ContainerStore containers = host_containers(inv);
+  std::vector<std::pair<std::string, storage::ContainerRecord>> doomed;
+  std::optional<std::string> error;
+  try {
+    for_each_name(flags.names, [&](const std::string& name) {
+      if (auto record = prepare_removal(containers, name, flags.force))
+        doomed.emplace_back(name, std::move(*record));
+    });
+  } catch (const util::Error& e) {
+    error = e.what();
+  }
+  if (!doomed.empty()) {
+    enter_userns(inv);
+    for (const auto& [name, record] : doomed) {
+      containers.remove(record);
+      std::cout << name << '\n';
+    }
+  }
+  if (error)
+    throw util::Error(*error);
+  return 0;
+}
+
+} // namespace
+
+CLI::App* add_rm_command(CLI::App& parent, Invocation& inv, const std::string& name) {
+  auto flags = std::make_shared<RmFlags>();
+  CLI::App* cmd = parent.add_subcommand(name, "Remove containers");
+  cmd->add_flag("-f,--force", flags->force, "Kill running containers first");
+  cmd->add_flag("-v,--volumes", flags->volumes, "Accepted for compatibility (no volumes yet)");
+  cmd->add_option("CONTAINER", flags->names, "Container names or ids")->required();
+  cmd->callback([flags, &inv] { inv.action = [flags, &inv] { return rm(inv, *flags); }; });
+  return cmd;
+}
+
+} // namespace cli

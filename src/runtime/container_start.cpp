@@ -1,0 +1,127 @@
+#include "runtime/container_start.hpp"
+
+#include "image/config.hpp"
+#include "net/etc_files.hpp"
+#include "runtime/confined.hpp"
+#include "runtime/mount_plan.hpp"
+#include "runtime/user.hpp"
+#include "storage/store.hpp"
+#include "util/error.hpp"
+#include "util/fs.hpp"
+#include "util/strings.hpp"
+
+#include <algorithm>
+
+namespace runtime {
+
+namespace {
+
+NetworkNamespace network_namespace(const std::string& mode) {
+  bool own = net::NetworkMode::parse(mode.empty() ? "host" : mode).private_namespace();
+  return own ? NetworkNamespace::private_ : NetworkNamespace::shared;
+}
+
+// The user from the image's own passwd/group (read confined to the rootfs), and HOME from passwd
+// when neither the image nor -e sets it (Docker's rule).
+ResolvedUser resolve_in_rootfs(ContainerSpec& spec, const std::filesystem::path& rootfs) {
+  std::string passwd = read_file_in_root(rootfs, "/etc/passwd").value_or("");
+  std::string group = read_file_in_root(rootfs, "/etc/group").value_or("");
+  ResolvedUser user = resolve_user(spec.user, passwd, group);
+  bool has_home = std::any_of(spec.env.begin(), spec.env.end(),
+                              [](const std::string& entry) { return entry.rfind("HOME=", 0) == 0; });
+  if (!has_home)
+    spec.env.push_back("HOME=" + user.home);
+  return user;
+}
+
+// /etc/hosts, /etc/hostname and /etc/resolv.conf for the container, bound over the image's.
+void write_etc_files(const std::filesystem::path& dir, const ContainerSpec& spec) {
+  util::make_dirs(dir, 0755);
+  net::NetworkMode mode = net::NetworkMode::parse(spec.network.empty() ? "host" : spec.network);
+  net::write_etc_files(dir, spec.network_options.etc_files(mode, spec.hostname));
+}
+
+// setgroups(2) is denied in a user namespace with a single-id mapping.
+bool setgroups_allowed() {
+  std::optional<std::string> text = util::read_file_if_exists("/proc/self/setgroups");
+  return !text || util::trim(*text) != "deny";
+}
+
+ChildPlan make_child_plan(const ContainerSpec& spec, const ResolvedUser& user,
+                          const std::filesystem::path& rootfs, MountPlan mounts) {
+  ChildPlan plan;
+  plan.mounts = std::move(mounts);
+  plan.rootfs = rootfs.string();
+  plan.hostname = spec.hostname;
+  plan.cwd = spec.cwd;
+  plan.uid = user.uid;
+  plan.gid = user.gid;
+  plan.groups = user.groups;
+  plan.set_groups = setgroups_allowed();
+  plan.loopback_up = network_namespace(spec.network) == NetworkNamespace::private_;
+  plan.args = spec.args;
+  plan.env = spec.env;
+  return plan;
+}
+
+std::vector<storage::LayerLease> lease_layers(const storage::Store& store,
+                                              const std::vector<image::Digest>& layers) {
+  std::vector<storage::LayerLease> leases;
+  for (const image::Digest& layer : layers)
+    leases.push_back(store.layers().lease(layer));
+  return leases;
+}
+
+} // namespace
+
+PreparedStart prepare_start(storage::Store& store, const RuntimeOptions& options,
+                            const storage::ContainerRecord& record, int terminal_from) {
+  ContainerSpec spec = ContainerSpec::from_json(record.spec);
+  network_namespace(spec.network);
+  image::ImageConfig config = image::ImageConfig::from_json(store.blobs().read(record.image_id));
+  std::vector<storage::LayerLease> leases = lease_layers(store, config.diff_ids);
+  const std::filesystem::path dir = store.containers().dir(record.id);
+  DriverChoice choice = choose_driver(store, options.driver);
+  MountedRootfs rootfs =
+      MountedRootfs::mount(store, choice, config.diff_ids, dir, Access::read_write,
+                           record.auto_remove ? Lifetime::transient : Lifetime::persistent);
+  ResolvedUser user = resolve_in_rootfs(spec, rootfs.path());
+  write_etc_files(dir / "userdata", spec);
+  std::optional<Pty> pty;
+  if (spec.tty)
+    pty.emplace(Pty::for_container(terminal_from));
+  MountInputs inputs{rootfs.path(), dir / "userdata", std::string()};
+  ChildPlan plan = make_child_plan(spec, user, rootfs.path(), make_mount_plan(spec, inputs));
+  net::ContainerNetwork::Request network = net::ContainerNetwork::plan(
+      spec.network.empty() ? "host" : spec.network, spec.network_options, config.exposed_ports,
+      options.runtime_root / util::cat("slirp-", record.id.substr(0, 12), ".sock"),
+      dir / "userdata" / "ports");
+  return PreparedStart{std::move(leases), std::move(rootfs), std::move(spec), std::move(pty),
+                       std::move(plan),   std::move(network), std::nullopt};
+}
+
+ContainerProcess launch(PreparedStart& prepared) {
+  // -t: the container creates its pty in its own devpts and passes the master back.
+  prepared.plan.console = prepared.pty.has_value();
+  if (prepared.pty)
+    prepared.plan.console_size = prepared.pty->initial_size();
+  ContainerProcess process =
+      Launcher::start(prepared.plan, network_namespace(prepared.spec.network), [&](pid_t pid) {
+        prepared.connected.emplace(net::ContainerNetwork::connect(pid, prepared.network));
+      });
+  if (prepared.pty)
+    prepared.pty->attach(process.take_console());
+  return process;
+}
+
+ContainerState state_of(const storage::ContainerRecord& record) {
+  return ContainerState::from_json(record.state);
+}
+
+void save_state(const storage::ContainerStore& containers, storage::ContainerRecord& record,
+                const ContainerState& state) {
+  record.state = state.to_json();
+  containers.save(record);
+}
+
+} // namespace runtime

@@ -1,0 +1,52 @@
+// Starting a created container, shared by the foreground `run` and the detached monitor: the
+// rootfs mounted, the user resolved from the image's own /etc/passwd, the generated etc files,
+// the mount plan and the child plan, then the clone.
+#pragma once
+
+#include "net/container_network.hpp"
+#include "runtime/child.hpp"
+#include "runtime/container_state.hpp"
+#include "runtime/launcher.hpp"
+#include "runtime/rootfs.hpp"
+#include "runtime/run.hpp"
+#include "runtime/spec.hpp"
+#include "runtime/terminal.hpp"
+#include "storage/container_store.hpp"
+#include "storage/layer_store.hpp"
+
+#include <optional>
+#include <vector>
+
+namespace storage {
+class Store;
+}
+
+namespace runtime {
+
+// Everything a start needs that must live as long as the container runs.
+struct PreparedStart {
+  std::vector<storage::LayerLease> leases; // the image's layers cannot be removed meanwhile
+  MountedRootfs rootfs;
+  ContainerSpec spec;
+  std::optional<Pty> pty; // -t
+  ChildPlan plan;
+  net::ContainerNetwork::Request network; // the helper and ports, started by launch()
+  std::optional<net::ContainerNetwork> connected; // set by launch(); stops after the process
+};
+
+// Mounts the rootfs and computes the plan for `record`. `terminal_from` is the terminal whose
+// window size a -t pty copies (-1: none).
+PreparedStart prepare_start(storage::Store& store, const RuntimeOptions& options,
+                            const storage::ContainerRecord& record, int terminal_from);
+
+// Clones the container as planned (stdio as set in the plan or inherited).
+ContainerProcess launch(PreparedStart& prepared);
+
+// The record's state, parsed.
+ContainerState state_of(const storage::ContainerRecord& record);
+
+// Stores `state` in the record and saves it.
+void save_state(const storage::ContainerStore& containers, storage::ContainerRecord& record,
+                const ContainerState& state);
+
+} // namespace runtime

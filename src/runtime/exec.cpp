@@ -1,0 +1,186 @@
+#include "runtime/exec.hpp"
+
+#include "runtime/exit_status.hpp"
+#include "runtime/foreground.hpp"
+#include "runtime/launcher.hpp"
+#include "runtime/signals.hpp"
+#include "runtime/spec.hpp"
+#include "runtime/terminal.hpp"
+#include "runtime/user.hpp"
+#include "util/error.hpp"
+#include "util/fd.hpp"
+#include "util/fs.hpp"
+#include "util/strings.hpp"
+
+#include <fcntl.h>
+#include <grp.h>
+#include <sched.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <iostream>
+
+extern char** environ;
+
+namespace runtime {
+
+namespace {
+
+ino_t namespace_inode(const std::string& path) {
+  struct stat st{};
+  if (::stat(path.c_str(), &st) < 0)
+    util::throw_errno(util::cat("stat ", util::quote(path)));
+  return st.st_ino;
+}
+
+// Joins every namespace of `id` in one setns(2) on its pidfd, the user namespace first as the
+// kernel orders them. The user namespace is left out when it is already ours (real root), as
+// re-entering one's own user namespace is refused.
+void join_namespaces(const ProcessId& id, const std::string& name) {
+  int fd = static_cast<int>(::syscall(SYS_pidfd_open, id.pid, 0));
+  util::UniqueFd pidfd(fd);
+  if (!pidfd || !is_alive(id))
+    throw util::Error(util::cat("container ", name, " is not running"));
+  int flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET;
+  if (namespace_inode(util::cat("/proc/", id.pid, "/ns/user")) != namespace_inode("/proc/self/ns/user"))
+    flags |= CLONE_NEWUSER;
+  if (::setns(pidfd.get(), flags) < 0)
+    util::throw_errno(util::cat("join the namespaces of container ", name));
+}
+
+// The container's environment, then -e entries (later wins), HOME from passwd if unset.
+std::vector<std::string> exec_env(const ContainerSpec& spec, const ExecRequest& request,
+                                  const ResolvedUser& user) {
+  std::vector<std::string> env = spec.env;
+  auto set = [&env](const std::string& entry) {
+    std::string key = entry.substr(0, entry.find('='));
+    std::erase_if(env, [&key](const std::string& e) { return e.substr(0, e.find('=')) == key; });
+    env.push_back(entry);
+  };
+  if (request.tty)
+    set("TERM=xterm");
+  for (const std::string& entry : request.env) {
+    if (entry.find('=') != std::string::npos) {
+      set(entry);
+    } else if (const char* value = std::getenv(entry.c_str())) {
+      set(entry + "=" + value);
+    }
+  }
+  bool has_home = std::any_of(env.begin(), env.end(),
+                              [](const std::string& e) { return e.rfind("HOME=", 0) == 0; });
+  if (!has_home)
+    env.push_back("HOME=" + user.home);
+  return env;
+}
+
+struct ExecPlan {
+  ResolvedUser user;
+  std::string cwd;
+  std::vector<std::string> args;
+  std::vector<std::string> env;
+  bool set_groups = true;
+  int tty_fd = -1;
+  int stdin_fd = -1;
+};
+
+// After fork, in the container's pid namespace: become the user, and execute. Never returns.
+[[noreturn]] void exec_child(const ExecPlan& plan) noexcept {
+  if (plan.tty_fd >= 0) {
+    ::setsid();
+    ::ioctl(plan.tty_fd, TIOCSCTTY, 0);
+    for (int target = 0; target < 3; ++target)
+      ::dup2(plan.tty_fd, target);
+  } else if (plan.stdin_fd >= 0) {
+    ::dup2(plan.stdin_fd, STDIN_FILENO);
+  }
+  if ((plan.set_groups &&
+       ::setgroups(plan.user.groups.size(), plan.user.groups.data()) < 0) ||
+      ::setresgid(plan.user.gid, plan.user.gid, plan.user.gid) < 0 ||
+      ::setresuid(plan.user.uid, plan.user.uid, plan.user.uid) < 0) {
+    std::fprintf(stderr, "cove: error: exec: switch to user %u:%u: %s\n", plan.user.uid,
+                 plan.user.gid, std::strerror(errno));
+    ::_exit(exit_tool_error);
+  }
+  if (::chdir(plan.cwd.c_str()) < 0) {
+    std::fprintf(stderr, "cove: error: exec: working directory \"%s\": %s\n", plan.cwd.c_str(),
+                 std::strerror(errno));
+    ::_exit(exit_tool_error);
+  }
+  std::vector<char*> argv;
+  for (const std::string& a : plan.args)
+    argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  std::vector<char*> envp;
+  for (const std::string& e : plan.env)
+    envp.push_back(const_cast<char*>(e.c_str()));
+  envp.push_back(nullptr);
+  environ = envp.data(); // execvp searches the container's PATH
+  ::execvp(argv[0], argv.data());
+  int err = errno;
+  if (err == ENOENT && plan.args[0].find('/') == std::string::npos)
+    std::fprintf(stderr, "cove: error: executable file `%s` not found in $PATH\n", argv[0]);
+  else
+    std::fprintf(stderr, "cove: error: exec \"%s\": %s\n", argv[0], std::strerror(err));
+  ::_exit(err == ENOENT ? exit_not_found : exit_cannot_invoke);
+}
+
+} // namespace
+
+int exec_in_container(const storage::ContainerRecord& record, const ContainerState& state,
+                      const ExecRequest& request) {
+  if (request.command.empty())
+    throw util::Error("exec: a command is required");
+  if (state.status != Status::running)
+    throw util::Error(util::cat("container ", record.name, " is not running"));
+  ContainerSpec spec = ContainerSpec::from_json(record.spec);
+  join_namespaces(state.process, record.name);
+  ExecPlan plan;
+  plan.user = resolve_user(request.user.empty() ? spec.user : request.user,
+                           util::read_file_if_exists("/etc/passwd").value_or(""),
+                           util::read_file_if_exists("/etc/group").value_or(""));
+  plan.cwd = request.workdir.empty() ? spec.cwd : request.workdir;
+  plan.args = request.command;
+  plan.env = exec_env(spec, request, plan.user);
+  std::optional<std::string> setgroups = util::read_file_if_exists("/proc/self/setgroups");
+  plan.set_groups = !setgroups || util::trim(*setgroups) != "deny";
+  std::optional<Pty> pty;
+  if (request.tty)
+    pty.emplace(Pty::open(own_terminal())); // the container's /dev/ptmx: we are in its mounts
+  util::UniqueFd null_stdin;
+  if (!pty && !request.interactive) {
+    null_stdin.reset(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+    plan.stdin_fd = null_stdin.get();
+  }
+  plan.tty_fd = pty ? pty->slave() : -1;
+  SignalFd signals({SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH});
+  std::cout << std::flush;
+  pid_t pid = ::fork();
+  if (pid < 0)
+    util::throw_errno("fork the exec process");
+  if (pid == 0) {
+    sigset_t none;
+    sigemptyset(&none);
+    ::sigprocmask(SIG_SETMASK, &none, nullptr);
+    exec_child(plan);
+  }
+  ContainerProcess process(pid, util::UniqueFd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0))));
+  null_stdin.reset();
+  ForegroundIo io;
+  io.terminal = own_terminal();
+  std::optional<RawMode> raw;
+  if (pty) {
+    pty->close_slave();
+    io.pty = &*pty;
+    io.forward_stdin = request.interactive;
+    if (request.interactive)
+      raw.emplace(STDIN_FILENO);
+  }
+  return exit_code(wait_foreground(process, signals, io));
+}
+
+} // namespace runtime
