@@ -51,11 +51,24 @@ std::string absolute(const std::string& path, const StageState& s) {
   return out;
 }
 
+// True when some layer of the stage has `rel` ("usr/local"); whiteouts are not consulted, which
+// at worst leaves a directory entry out of a new layer that overlay then creates as needed.
+bool in_layers(const StepContext& ctx, const StageState& s, const std::string& rel) {
+  struct stat st {};
+  for (const auto& id : s.config.diff_ids)
+    if (::lstat((ctx.store.layers().diff_dir(id) / rel).c_str(), &st) == 0)
+      return true;
+  return false;
+}
+
+void add_layer(const StepContext& ctx, StageState& s, const TarResult& result);
+
 struct Handler {
   const StepContext& ctx;
   const Instruction& ins;
   StageState& s;
   bool cached = false;
+  bool made_layer = false; // the step added a layer (and its history entry)
 
   std::string word(const std::string& w) const { return expand_word(w, s.vars(), ctx.dockerfile.escape); }
 
@@ -102,7 +115,7 @@ struct Handler {
       s.config.volumes.push_back(word(p));
   }
   void operator()(const User& u) { s.config.user = word(u.user); }
-  void operator()(const Workdir& w) { s.config.working_dir = clean_path(absolute(word(w.path), s)); }
+  void operator()(const Workdir& w);
   void operator()(const Shell& sh) { s.config.shell = sh.args; }
   void operator()(const Stopsignal& sig) { s.config.stop_signal = word(sig.signal); }
   void operator()(const Maintainer& m) { s.config.author = m.name; }
@@ -135,6 +148,23 @@ void add_layer(const StepContext& ctx, StageState& s, const TarResult& result) {
   s.config.diff_ids.push_back(result.digest);
 }
 
+// WORKDIR creates its directory (root-owned, 0755) when the image lacks it, as Docker does.
+void Handler::operator()(const Workdir& w) {
+  s.config.working_dir = clean_path(absolute(word(w.path), s));
+  if (s.config.working_dir == "/" || in_layers(ctx, s, s.config.working_dir.substr(1)))
+    return;
+  TarWriter tar(ctx.store.tmp_dir());
+  std::string rel;
+  for (const auto& part : util::split(s.config.working_dir.substr(1), '/')) {
+    rel += (rel.empty() ? "" : "/") + part;
+    if (!in_layers(ctx, s, rel))
+      tar.add_dir(rel, EntryMeta{0, 0, 0755, 0});
+  }
+  add_layer(ctx, s, tar.finish(ctx.store.blobs()));
+  history(s, ins, false);
+  made_layer = true;
+}
+
 void Handler::operator()(const Run& r) {
   if (!r.mounts.empty())
     throw util::Error("RUN --mount is not available in this build of cove");
@@ -157,7 +187,7 @@ void Handler::operator()(const Run& r) {
   if (auto hit = ctx.cache.find(key)) {
     add_layer(ctx, s, *hit);
     history(s, ins, false);
-    cached = true;
+    cached = made_layer = true;
     return;
   }
   RunStep step{record.id, to_argv(r.command, s), {}, r.network};
@@ -168,6 +198,7 @@ void Handler::operator()(const Run& r) {
   ctx.cache.put(key, layer);
   add_layer(ctx, s, layer);
   history(s, ins, false);
+  made_layer = true;
 }
 
 void Handler::operator()(const Copy& c) {
@@ -188,19 +219,14 @@ void Handler::operator()(const Copy& c) {
     plan.uid = uid;
     plan.gid = gid;
   }
-  if (!c.chmod.empty())
-    plan.mode = static_cast<unsigned>(std::stoul(c.chmod, nullptr, 8) & 07777);
+  if (!c.chmod.empty()) {
+    if (c.chmod.size() > 4 || c.chmod.find_first_not_of("01234567") != std::string::npos)
+      throw util::Error(util::cat("--chmod=", c.chmod, ": expected an octal mode such as 0644"));
+    plan.mode = static_cast<unsigned>(std::stoul(c.chmod, nullptr, 8));
+  }
   for (const auto& doc : c.heredocs)
     plan.inline_files.emplace_back(doc.name, doc.expand ? word(util::cat("\"", doc.body, "\"")) : doc.body);
-  const auto& layers = ctx.store.layers();
-  const auto& ids = s.config.diff_ids;
-  plan.lower_has = [&layers, &ids](const std::string& rel) {
-    struct stat st {};
-    for (const auto& id : ids)
-      if (::lstat((layers.diff_dir(id) / rel).c_str(), &st) == 0)
-        return true;
-    return false;
-  };
+  plan.lower_has = [this](const std::string& rel) { return in_layers(ctx, s, rel); };
   // COPY --from reads a read-only mount of the other stage or image instead of the context.
   std::optional<storage::TmpEntry> from_dir;
   std::optional<runtime::MountedRootfs> from_root;
@@ -230,6 +256,7 @@ void Handler::operator()(const Copy& c) {
     add_layer(ctx, s, layer);
   }
   history(s, ins, false);
+  made_layer = true;
 }
 
 } // namespace
@@ -246,10 +273,11 @@ Vars StageState::vars() const {
 bool apply(const StepContext& ctx, const Instruction& ins, StageState& state) {
   Handler h{ctx, ins, state};
   std::visit(h, ins.body);
-  if (!std::holds_alternative<Copy>(ins.body) && !std::holds_alternative<Run>(ins.body)) {
+  if (!h.made_layer)
     history(state, ins, true);
+  // RUN and COPY chained their own keys, which also cover what they read.
+  if (!std::holds_alternative<Copy>(ins.body) && !std::holds_alternative<Run>(ins.body))
     state.cache_key = step_key(state.cache_key, ins, state.args, "");
-  }
   return h.cached;
 }
 

@@ -109,6 +109,15 @@ DF
   expect_not_contains "$OUT" "gone" "file deleted by a later RUN"
   expect_not_contains "$OUT" "uid.txt" "file a failed command did not write"
 
+  TEST "WORKDIR creates a missing directory; --chmod must be octal"
+  printf 'FROM %s\nWORKDIR /made/by/workdir\nRUN pwd >here.txt\n' "$IMG" >"$runctx/Workdir"
+  printf 'FROM %s\nCOPY --chmod=rw Workdir /x\n' "$IMG" >"$runctx/Chmod"
+  own_contexts
+  expect_success cove build -f "$runctx/Workdir" -t local/workdir:1 "$runctx"
+  expect_success cove run --rm --network none local/workdir:1 sh -c 'cat here.txt; stat -c "%u %a" /made/by'
+  expect_eq "$OUT" "$(printf '/made/by/workdir\n0 755')" "workdir"
+  expect_cove_error "expected an octal mode" cove build -f "$runctx/Chmod" "$runctx"
+
   TEST "a failing RUN reports its status and leaves no image behind"
   printf 'FROM %s\nRUN echo before; exit 3\n' "$IMG" >"$runctx/Fail"
   own_contexts
