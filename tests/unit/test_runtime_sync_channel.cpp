@@ -87,4 +87,45 @@ TEST_CASE("SyncChannel: an over-long report is truncated, not overflowed") {
   reap(pid);
 }
 
+TEST_CASE("SyncChannel: a console descriptor passed by the child survives its exit") {
+  runtime::SyncChannel channel;
+  int pipe_fds[2];
+  REQUIRE(::pipe2(pipe_fds, O_CLOEXEC) == 0);
+  pid_t pid = fork_child(channel, [&](int fd) {
+    if (!runtime::child_wait_go(fd))
+      ::_exit(2);
+    if (!runtime::child_send_console(fd, pipe_fds[0]))
+      ::_exit(3);
+  });
+  ::close(pipe_fds[0]);
+  channel.send_go();
+  CHECK_FALSE(channel.wait_exec().has_value());
+  util::UniqueFd console = channel.take_console();
+  REQUIRE(console);
+  CHECK((::fcntl(console.get(), F_GETFD) & FD_CLOEXEC) != 0);
+  REQUIRE(::write(pipe_fds[1], "x", 1) == 1);
+  char byte = 0;
+  CHECK(::read(console.get(), &byte, 1) == 1);
+  CHECK(byte == 'x');
+  CHECK_FALSE(channel.take_console());
+  ::close(pipe_fds[1]);
+  CHECK(WEXITSTATUS(reap(pid)) == 0);
+}
+
+TEST_CASE("SyncChannel: a console followed by an error report yields both") {
+  runtime::SyncChannel channel;
+  pid_t pid = fork_child(channel, [](int fd) {
+    runtime::child_wait_go(fd);
+    int null_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+    runtime::child_send_console(fd, null_fd);
+    runtime::child_report(fd, ENOENT, runtime::ChildStage::exec, "nothing");
+  });
+  channel.send_go();
+  std::optional<runtime::ChildReport> report = channel.wait_exec();
+  REQUIRE(report.has_value());
+  CHECK(report->stage == runtime::ChildStage::exec);
+  CHECK(static_cast<bool>(channel.take_console()));
+  reap(pid);
+}
+
 TEST_SUITE_END();
