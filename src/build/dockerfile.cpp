@@ -223,6 +223,9 @@ InstructionBody parse_healthcheck(const Args& a) {
   h.timeout = flags.value("timeout");
   h.start_period = flags.value("start-period");
   h.start_interval = flags.value("start-interval");
+  for (const auto* d : {&h.interval, &h.timeout, &h.start_period, &h.start_interval})
+    if (!d->empty())
+      parse_duration_ns(*d);
   if (auto r = flags.value("retries"); !r.empty())
     h.retries = static_cast<unsigned>(util::parse_unsigned(r, "--retries"));
   return h;
@@ -313,6 +316,40 @@ Instruction parse_line(const detail::LogicalLine& ll, char escape) {
 }
 
 } // namespace
+
+long long parse_duration_ns(std::string_view text) {
+  static const std::pair<std::string_view, double> units[] = {
+      {"ns", 1}, {"us", 1e3}, {"\xC2\xB5s", 1e3}, {"ms", 1e6}, {"s", 1e9}, {"m", 60e9}, {"h", 3600e9}};
+  auto bad = [&] { return util::Error(util::cat("invalid duration ", util::quote(text))); };
+  if (text.empty())
+    throw bad();
+  if (text == "0")
+    return 0; // the one duration Go accepts without a unit
+  double total = 0;
+  std::string_view rest = text;
+  while (!rest.empty()) {
+    std::size_t n = 0;
+    while (n < rest.size() && (std::isdigit(static_cast<unsigned char>(rest[n])) != 0 || rest[n] == '.'))
+      ++n;
+    if (n == 0)
+      throw bad();
+    double value = std::stod(std::string(rest.substr(0, n)));
+    rest.remove_prefix(n);
+    std::size_t u = 0;
+    while (u < rest.size() && std::isdigit(static_cast<unsigned char>(rest[u])) == 0 && rest[u] != '.')
+      ++u;
+    bool known = false;
+    for (const auto& [name, scale] : units)
+      if (rest.substr(0, u) == name) {
+        total += value * scale;
+        known = true;
+      }
+    if (!known)
+      throw bad();
+    rest.remove_prefix(u);
+  }
+  return static_cast<long long>(total);
+}
 
 std::optional<std::size_t> Dockerfile::find_stage(std::string_view name) const {
   auto lower = util::to_lower(name);

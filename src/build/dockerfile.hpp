@@ -146,6 +146,9 @@ struct Dockerfile {
 // Parses Dockerfile text; `file` names it in errors: "Dockerfile:7: unknown instruction \"RNU\"".
 Dockerfile parse_dockerfile(std::string_view text, std::string_view file = "Dockerfile");
 
+// A Go duration ("30s", "1m30s", "1.5h", "500ms") in nanoseconds; throws util::Error if malformed.
+long long parse_duration_ns(std::string_view text);
+
 // Splits on unquoted whitespace, keeping quotes and escapes in the words (Docker's word rules).
 std::vector<std::string> split_words(std::string_view text, char escape);
 

@@ -134,6 +134,12 @@ void Handler::operator()(const Healthcheck& h) {
   } else {
     j["Test"] = {"CMD-SHELL", h.command.shell};
   }
+  const std::pair<const char*, const std::string*> durations[] = {
+      {"Interval", &h.interval}, {"Timeout", &h.timeout}, {"StartPeriod", &h.start_period},
+      {"StartInterval", &h.start_interval}};
+  for (const auto& [key, text] : durations)
+    if (!text->empty())
+      j[key] = parse_duration_ns(*text);
   if (h.retries)
     j["Retries"] = *h.retries;
   s.config.healthcheck = j;

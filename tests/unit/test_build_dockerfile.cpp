@@ -193,6 +193,19 @@ TEST_CASE("dockerfile: errors name the file and line") {
                        util::Error);
 }
 
+TEST_CASE("dockerfile: Go durations for HEALTHCHECK") {
+  CHECK(parse_duration_ns("30s") == 30000000000LL);
+  CHECK(parse_duration_ns("1m30s") == 90000000000LL);
+  CHECK(parse_duration_ns("1.5h") == 5400000000000LL);
+  CHECK(parse_duration_ns("500ms") == 500000000LL);
+  CHECK(parse_duration_ns("0") == 0);
+  CHECK_THROWS_WITH_AS(parse_duration_ns("5 s"), "invalid duration \"5 s\"", util::Error);
+  CHECK_THROWS_AS(parse_duration_ns("s"), util::Error);
+  CHECK_THROWS_AS(parse_duration_ns("5d"), util::Error);
+  CHECK_THROWS_WITH_AS(parse_dockerfile("FROM x\nHEALTHCHECK --interval=soon CMD true"),
+                       "Dockerfile:2: invalid duration \"soon\"", util::Error);
+}
+
 TEST_CASE("dockerfile: split_words keeps quotes") {
   CHECK(split_words("a \"b c\" 'd e'  f\\ g", '\\') == Strings{"a", "\"b c\"", "'d e'", "f\\ g"});
   CHECK(split_words("", '\\').empty());
