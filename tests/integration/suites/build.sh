@@ -185,6 +185,20 @@ DF
   expect_contains "$OUT" "No such file" "stage one's tree is not in the final image"
   expect_contains "$OUT" "755" "copied by stage index"
 
+  TEST "Containerfile is the default name too; -f - reads the Dockerfile from stdin"
+  local cfctx=$WORK/cfctx
+  mkdir -p "$cfctx"
+  printf 'FROM %s\nLABEL from=containerfile\n' "$IMG" >"$cfctx/Containerfile"
+  printf 'FROM %s\nLABEL from=stdin\n' "$IMG" >"$WORK/stdin.Dockerfile"
+  own_contexts
+  expect_success cove build -t local/cf:1 "$cfctx"
+  expect_success cove image inspect --format '{{index .Config.Labels "from"}}' local/cf:1
+  expect_eq "$OUT" containerfile "label"
+  COVE_STDIN=$WORK/stdin.Dockerfile cove build -f - -t local/cf:2 "$cfctx"
+  expect_eq "$RC" 0 "exit status"
+  expect_success cove image inspect --format '{{index .Config.Labels "from"}}' local/cf:2
+  expect_eq "$OUT" stdin "label"
+
   TEST "an unknown instruction names the file and line"
   printf 'FROM %s\n\nRNU make\n' "$IMG" >"$ctx/Bad"
   own_contexts
