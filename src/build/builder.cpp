@@ -85,6 +85,8 @@ private:
       std::cout << "STEP " << m_step << "/" << m_total << ": " << text << std::endl;
   }
   StageState from(const Stage& stage);
+  // The same stage state with leases of its own.
+  StageState copy_of(const StageState& state) const;
   std::vector<image::Digest> source_layers(const std::string& name, std::size_t current);
 
   storage::Store& m_store;
@@ -93,7 +95,7 @@ private:
   std::string m_name; // the Dockerfile's name in errors
   const Context& m_ctx;
   Vars m_globals;
-  std::map<std::size_t, StageState> m_sources; // stages built for COPY --from, kept leased
+  std::map<std::size_t, StageState> m_sources; // every stage built so far, kept leased
   std::vector<storage::LayerLease> m_image_leases;
   std::set<std::size_t> m_counted;
   int m_step = 0;
@@ -134,10 +136,9 @@ StageState Builder::from(const Stage& stage) {
 std::vector<image::Digest> Builder::source_layers(const std::string& name, std::size_t current) {
   auto stage = m_df.find_stage(name);
   if (stage && *stage < current) {
-    auto it = m_sources.find(*stage);
-    if (it == m_sources.end())
-      it = m_sources.emplace(*stage, build_stage(*stage)).first;
-    return it->second.config.diff_ids;
+    if (!m_sources.count(*stage))
+      build_stage(*stage);
+    return m_sources.at(*stage).config.diff_ids;
   }
   if (stage)
     throw util::Error(util::cat("--from=", name, ": a stage can only copy from an earlier stage"));
@@ -151,12 +152,14 @@ std::vector<image::Digest> Builder::source_layers(const std::string& name, std::
 }
 
 StageState Builder::build_stage(std::size_t index) {
+  if (auto done = m_sources.find(index); done != m_sources.end())
+    return copy_of(done->second); // a stage used by FROM and COPY --from is built once
   const Stage& stage = m_df.stages[index];
   // Stages this one copies from are built first, so the step output reads in order.
   for (const auto& ins : stage.instructions)
     if (const auto* copy = std::get_if<Copy>(&ins.body); copy && !copy->from.empty())
       if (auto from = m_df.find_stage(copy->from); from && *from < index && !m_sources.count(*from))
-        m_sources.emplace(*from, build_stage(*from));
+        build_stage(*from);
   StageState state;
   try {
     state = from(stage);
@@ -176,7 +179,20 @@ StageState Builder::build_stage(std::size_t index) {
       util::rethrow_with_context(util::cat(m_name, ":", ins.line, ": ", ins.keyword));
     }
   }
+  m_sources.emplace(index, copy_of(state));
   return state;
+}
+
+StageState Builder::copy_of(const StageState& state) const {
+  StageState copy;
+  copy.config = state.config;
+  copy.layers = state.layers;
+  copy.args = state.args;
+  copy.cmd_set = state.cmd_set;
+  copy.cache_key = state.cache_key;
+  for (const auto& id : state.config.diff_ids)
+    copy.leases.push_back(m_store.layers().lease(id));
+  return copy;
 }
 
 storage::ImageRecord Builder::commit(const StageState& state) {

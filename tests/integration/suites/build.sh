@@ -174,11 +174,17 @@ FROM $IMG
 COPY --from=builder /out/hello /usr/local/bin/hello
 COPY --from=0 /out/hello /copy-by-index
 CMD ["hello"]
+FROM builder AS again
+COPY --from=1 /usr/local/bin/hello /again
 DF
   own_contexts
-  expect_success cove build -t local/multi:1 "$msctx"
+  expect_success cove build --target 1 -t local/multi:1 "$msctx"
   expect_contains "$OUT" "STEP 1/6: FROM $IMG AS builder" "the needed stage is built first"
   expect_contains "$OUT" "STEP 6/6: CMD" "steps of both stages counted"
+  expect_success cove build -t local/multi:again "$msctx"
+  expect_eq "$(grep -c '^STEP' <<<"$OUT")" 8 "each stage built once"
+  expect_success cove run --rm --network none local/multi:again sh -c 'ls /again /out/hello'
+  expect_eq "$OUT" "$(printf '/again\n/out/hello')" "FROM a stage plus COPY --from another"
   expect_success cove run --rm --network none local/multi:1
   expect_eq "$OUT" "built in stage one" "binary from stage one"
   expect_success cove run --rm --network none local/multi:1 sh -c 'ls /out 2>&1; stat -c %a /copy-by-index'
