@@ -138,6 +138,9 @@ int exec_in_container(const storage::ContainerRecord& record, const ContainerSta
   if (state.status != Status::running)
     throw util::Error(util::cat("container ", record.name, " is not running"));
   ContainerSpec spec = ContainerSpec::from_json(record.spec);
+  // Read before joining: the container's /proc does not show this process (not in its pid ns).
+  std::optional<std::string> setgroups =
+      util::read_file_if_exists(util::cat("/proc/", state.process.pid, "/setgroups"));
   join_namespaces(state.process, record.name);
   ExecPlan plan;
   plan.user = resolve_user(request.user.empty() ? spec.user : request.user,
@@ -146,7 +149,6 @@ int exec_in_container(const storage::ContainerRecord& record, const ContainerSta
   plan.cwd = request.workdir.empty() ? spec.cwd : request.workdir;
   plan.args = request.command;
   plan.env = exec_env(spec, request, plan.user);
-  std::optional<std::string> setgroups = util::read_file_if_exists("/proc/self/setgroups");
   plan.set_groups = !setgroups || util::trim(*setgroups) != "deny";
   std::optional<Pty> pty;
   if (request.tty)

@@ -206,6 +206,37 @@ suite_main() {
   expect_eq "$OUT" 127 "exit code"
   expect_contains "$(cat "$STORE/containers/$mid/monitor.log")" "no-such-command" "monitor.log"
 
+  TEST "exec joins the container: its pid namespace, hostname, environment; exit codes"
+  expect_success cove run -d --name box -e FOO=bar "$IMG" sleep 1000
+  local bid=$OUT
+  expect_success cove exec box sh -c 'echo $FOO; hostname; tr "\0" " " </proc/1/cmdline'
+  expect_eq "$OUT" "$(printf 'bar\n%s\nsleep 1000 ' "${bid:0:12}")" "exec output"
+  expect_exit 4 cove exec box sh -c 'exit 4'
+  expect_success cove exec -w /tmp -e X=1 box sh -c 'echo $X $(pwd)'
+  expect_eq "$OUT" "1 /tmp" "-e and -w"
+  expect_exit 127 cove exec box no-such-command
+  if [[ $IDENTITY != nosub ]]; then
+    expect_success cove exec -u 1000:1000 box id -u
+    expect_eq "$OUT" 1000 "exec -u"
+  fi
+  expect_cove_error "not running" cove exec three true
+  expect_success cove rm -f box
+
+  TEST "create, then start -a prints the output and returns the exit code"
+  expect_success cove create --name later "$IMG" sh -c 'echo hello-later; exit 2'
+  expect_match "$OUT" '^[0-9a-f]{64}$' "create output"
+  expect_eq "$(ctr_state later)" created "status after create"
+  expect_success cove ps -a --filter name=later --format '{{.Status}}'
+  expect_eq "$OUT" Created "ps status"
+  expect_exit 2 cove start -a later
+  expect_eq "$OUT" hello-later "start -a output"
+  expect_success cove start later
+  expect_success cove wait later
+  expect_eq "$OUT" 2 "exit code of the second start"
+  expect_success cove logs later
+  expect_eq "$OUT" "$(printf 'hello-later\nhello-later')" "logs of both runs"
+  expect_success cove rm later
+
   TEST "20 containers started in parallel"
   for i in $(seq 1 20); do cove_bg "par$i" run -d --name "par$i" "$IMG" sleep 1000; done
   wait_bg
