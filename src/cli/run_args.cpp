@@ -1,6 +1,7 @@
 #include "cli/run_args.hpp"
 
 #include "image/platform.hpp"
+#include "net/network_mode.hpp"
 #include "registry/pull.hpp"
 #include "util/error.hpp"
 
@@ -21,7 +22,16 @@ void add_run_flags(CLI::App& cmd, RunFlags& flags) {
       "Override the image's entrypoint (\"\" clears it)");
   cmd.add_option("-h,--hostname", flags.hostname, "Container host name");
   cmd.add_option("--name", flags.name, "Assign a name to the container");
-  cmd.add_option("--network,--net", flags.network, "Network mode: none or host");
+  cmd.add_option("--network,--net", flags.network,
+                 "Network mode: slirp4netns[:allow_host_loopback=true] (default), none or host");
+  add_list_option(cmd, "-p,--publish", flags.net.publish,
+                  "Publish a port: [IP:][HOSTPORT:]CONTAINERPORT[/tcp|/udp], ranges allowed");
+  cmd.add_flag("-P,--publish-all", flags.net.publish_all,
+               "Publish the image's exposed ports on free host ports");
+  add_list_option(cmd, "--dns", flags.net.dns, "DNS server for the container");
+  add_list_option(cmd, "--dns-search", flags.net.dns_search, "DNS search domain (\".\" for none)");
+  add_list_option(cmd, "--dns-option", flags.net.dns_options, "resolv.conf option");
+  add_list_option(cmd, "--add-host", flags.net.add_hosts, "Add NAME:IP to /etc/hosts");
   cmd.add_option("--pull", flags.pull, "Pull policy: always, missing, never, newer (bare: always)");
   cmd.add_option("--platform", flags.platform, "Platform to pull: os/arch[/variant]");
   cmd.add_flag_function(
@@ -74,7 +84,9 @@ runtime::RunRequest to_run_request(const RunFlags& flags) {
   req.hostname = flags.hostname;
   req.name = flags.name;
   req.volumes = flags.volumes;
-  req.network = flags.network;
+  // The rootless default is decided here, once, so the record states the mode actually used.
+  req.network = flags.network.empty() ? net::default_network_mode().str() : flags.network;
+  req.network_options = flags.net;
   req.pull = registry::parse_pull_policy(flags.pull);
   if (!flags.platform.empty())
     req.pull_options.platform = image::Platform::parse(flags.platform);

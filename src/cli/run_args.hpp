@@ -23,6 +23,7 @@ struct RunFlags {
   std::string hostname;               // -h/--hostname
   std::string name;                   // --name
   std::string network;                // --network/--net
+  net::NetworkOptions net;            // -p, -P, --dns, --dns-search, --dns-option, --add-host
   std::string pull = "missing";       // --pull[=POLICY]; bare --pull means always
   std::string platform;               // --platform
   std::optional<bool> tls_verify;     // --tls-verify[=false]

@@ -1,0 +1,266 @@
+# Networking: the default slirp4netns network, --network none, published TCP and UDP ports on
+# 127.0.0.1 (content and a 100 MB checksum), host loopback access only when allowed, DNS and
+# hosts flags, clear errors, and no helper left behind after SIGKILL. Only loopback is used.
+
+suite_probe() {
+  command -v slirp4netns >/dev/null || { echo "slirp4netns is not installed"; return 1; }
+  command -v curl >/dev/null || { echo "curl is not installed"; return 1; }
+  [[ -c /dev/net/tun ]] || { echo "/dev/net/tun is missing"; return 1; }
+  as_user test -r /dev/net/tun -a -w /dev/net/tun ||
+    { echo "/dev/net/tun is not usable by the test user (chmod 0666 /dev/net/tun)"; return 1; }
+}
+
+# A free TCP (default) or UDP port on 127.0.0.1.
+free_port() {
+  python3 -c 'import socket,sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM if sys.argv[1] == "udp" else socket.SOCK_STREAM)
+s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])' "${1:-tcp}"
+}
+
+# Waits until URL answers (30 s at most).
+wait_for_url() {
+  for _ in $(seq 1 300); do
+    curl -sf -o /dev/null "$1" && return 0
+    sleep 0.1
+  done
+  return 1
+}
+
+# Pids of the slirp4netns processes started by this suite's cove (other suites may run some).
+slirp_pids() {
+  local pid parent
+  for pid in $(pgrep -u "$RUN_UID" -x slirp4netns); do
+    parent=$(awk '/^PPid:/ { print $2 }' "/proc/$pid/status" 2>/dev/null)
+    [[ $(readlink "/proc/$parent/exe" 2>/dev/null) == "$COVE_BIN" ]] && echo "$pid"
+  done | tr '\n' ' '
+}
+
+# The pids of PID's descendants.
+descendants() {
+  local child
+  for child in $(pgrep -P "$1"); do
+    echo "$child"
+    descendants "$child"
+  done
+}
+
+# Waits up to 10 s for PIDS (a space-separated list) to be gone; fails the test otherwise.
+expect_gone() {
+  local pid left
+  for _ in $(seq 1 100); do
+    left=""
+    for pid in $1; do kill -0 "$pid" 2>/dev/null && left+="$pid "; done
+    [[ -z $left ]] && return 0
+    sleep 0.1
+  done
+  fail "still running after 10 s: $(describe_pids $left)"
+}
+
+test_default_and_none() {
+  TEST "the default network is slirp4netns: tap0 with 10.0.2.100, DNS at 10.0.2.3"
+  expect_success cove run --rm "$IMG" sh -c 'ip -4 addr show tap0; ip route; cat /etc/resolv.conf'
+  expect_contains "$OUT" "inet 10.0.2.100/24" "tap0 address"
+  expect_contains "$OUT" "default via 10.0.2.2" "default route"
+  expect_line "$OUT" "nameserver 10.0.2.3" "resolv.conf"
+  expect_success cove run --rm "$IMG" cat /sys/class/net/tap0/mtu
+  expect_eq "$OUT" 65520 "tap0 MTU (from the container's own sysfs)"
+
+  TEST "--network none has loopback only and no route"
+  expect_success cove run --rm --network none "$IMG" sh -c 'ls /sys/class/net; echo routes:; ip route; ip -6 route'
+  expect_eq "$OUT" $'lo\nroutes:' "interfaces and routes"
+  expect_exit 1 cove run --rm --network none "$IMG" timeout 2 wget -q -O /dev/null http://10.0.2.2:1/
+
+  TEST "--network host shares the host's interfaces"
+  expect_success cove run --rm --network host "$IMG" ls /sys/class/net
+  expect_eq "$OUT" "$(ls /sys/class/net)" "interfaces"
+}
+
+test_publish_tcp() {
+  local www=$WORK/www port
+  mkdir -p "$www"
+  echo "hello from the container" >"$www/index.html"
+  head -c 100M /dev/urandom >"$www/big"
+  chmod -R a+rX "$www"
+  port=$(free_port)
+
+  TEST "-p 127.0.0.1:PORT:80 publishes busybox httpd to the host"
+  cove_bg httpd run --rm -p "127.0.0.1:$port:80" -v "$www:/www:ro" "$IMG" httpd -f -p 80 -h /www
+  if ! wait_for_url "http://127.0.0.1:$port/index.html"; then
+    fail "the published port never answered"
+    diag "$(cat "$T/bg/httpd.err")"
+  fi
+  expect_eq "$(curl -sf "http://127.0.0.1:$port/index.html")" "hello from the container" "page"
+
+  TEST "a 100 MB file through the published port is checksum-equal"
+  local got want
+  want=$(sha256sum <"$www/big" | cut -d' ' -f1)
+  got=$(curl -sf "http://127.0.0.1:$port/big" | sha256sum | cut -d' ' -f1)
+  expect_eq "$got" "$want" "sha256 of the download"
+
+  TEST "the port is bound on 127.0.0.1 only when asked"
+  expect_success ss -Htln "sport = :$port"
+  expect_contains "$OUT" "127.0.0.1:$port" "listening socket"
+
+  TEST "-p HOSTPORT:CTRPORT binds every address, like Docker"
+  local any
+  any=$(free_port)
+  cove_bg anyaddr run --rm -p "$any:80" -v "$www:/www:ro" "$IMG" sh -c 'timeout 15 httpd -f -p 80 -h /www; true'
+  wait_for_url "http://127.0.0.1:$any/index.html" || fail "port $any never answered"
+  expect_success ss -Htln "sport = :$any"
+  expect_contains "$OUT" "0.0.0.0:$any" "listening socket"
+
+  TEST "publishing a port that is in use fails clearly"
+  expect_cove_error "already in use" cove run --rm -p "127.0.0.1:$port:80" "$IMG" true
+
+  TEST "SIGKILL of the cove that owns slirp4netns leaves no helper and frees the port"
+  local owner="" slirp="" pid
+  for pid in $(slirp_pids); do
+    owner=$(awk '/^PPid:/ { print $2 }' "/proc/$pid/status")
+    [[ $(readlink "/proc/$owner/exe") == "$COVE_BIN" ]] && slirp+=" $pid" && break
+  done
+  if [[ -z $slirp ]]; then
+    fail "no slirp4netns found for the running container"
+  else
+    local tree
+    tree=$(descendants "$owner" | tr '\n' ' ')
+    kill -KILL "$owner"
+    expect_gone "$tree"
+    wait_bg
+    expect_exit 7 curl -s -o /dev/null "http://127.0.0.1:$port/index.html"
+  fi
+  rm -f "$www/big"
+}
+
+# Builds a static UDP server (busybox has no UDP listener) into $WORK/udp-echo: it prints the
+# first datagram it receives, echoes it to the sender and exits. False without a static cc.
+build_udp_echo() {
+  cat >"$WORK/udp-echo.c" <<'C'
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <unistd.h>
+int main(int argc, char **argv) {
+  int fd = socket(AF_INET, SOCK_DGRAM, 0);
+  struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(argc > 1 ? atoi(argv[1]) : 0)};
+  if (argc < 2 || bind(fd, (struct sockaddr *)&a, sizeof a) < 0) return 2;
+  char buf[512];
+  struct sockaddr_in from;
+  socklen_t len = sizeof from;
+  ssize_t n = recvfrom(fd, buf, sizeof buf, 0, (struct sockaddr *)&from, &len);
+  if (n <= 0) return 1;
+  write(1, buf, n);
+  write(1, "\n", 1);
+  sendto(fd, buf, n, 0, (struct sockaddr *)&from, len);
+  return 0;
+}
+C
+  [[ -x $WORK/udp-echo ]] ||
+    { cc -static -O2 -o "$WORK/udp-echo" "$WORK/udp-echo.c" 2>/dev/null && chmod 0755 "$WORK/udp-echo"; }
+}
+
+# Sends a datagram to 127.0.0.1:PORT until it comes back (10 s at most); prints the reply.
+udp_roundtrip() {
+  python3 - "$1" <<'PY'
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.settimeout(0.2)
+for _ in range(50):
+    s.sendto(b"datagram", ("127.0.0.1", int(sys.argv[1])))
+    try:
+        print(s.recvfrom(512)[0].decode()); break
+    except socket.timeout:
+        pass
+PY
+}
+
+test_publish_udp() {
+  local port
+  TEST "-p 127.0.0.1:PORT:9999/udp forwards datagrams from the host"
+  if ! build_udp_echo; then
+    skip_test "no C compiler that links statically (for the UDP server)"
+    return
+  fi
+  port=$(free_port udp)
+  cove_bg udp run --rm -p "127.0.0.1:$port:9999/udp" -v "$WORK/udp-echo:/udp-echo:ro" "$IMG" \
+    sh -c 'timeout 20 /udp-echo 9999; true'
+  # slirp4netns drops the replies to a client on the host's loopback unless host loopback is
+  # allowed (its --disable-host-loopback filters them too), so only the way in is checked here.
+  udp_roundtrip "$port" >/dev/null
+  wait_bg
+  expect_eq "$(cat "$T/bg/udp.out")" "datagram" "what the container received"
+
+  TEST "with allow_host_loopback=true UDP replies reach a client on the host's loopback"
+  port=$(free_port udp)
+  cove_bg udp2 run --rm --network slirp4netns:allow_host_loopback=true \
+    -p "127.0.0.1:$port:9999/udp" -v "$WORK/udp-echo:/udp-echo:ro" "$IMG" \
+    sh -c 'timeout 20 /udp-echo 9999; true'
+  expect_eq "$(udp_roundtrip "$port")" "datagram" "echo through the published UDP port"
+  wait_bg
+}
+
+test_host_loopback() {
+  local port dir=$WORK/hostweb
+  mkdir -p "$dir"
+  echo "from the host" >"$dir/index.html"
+  port=$(free_port)
+  busybox httpd -f -p "127.0.0.1:$port" -h "$dir" &
+  local httpd=$!
+  wait_for_url "http://127.0.0.1:$port/index.html" || fail "the host httpd did not start"
+
+  TEST "the host's loopback is not reachable by default"
+  expect_exit 1 cove run --rm "$IMG" timeout 3 wget -q -O - "http://10.0.2.2:$port/index.html"
+  expect_success cove run --rm "$IMG" cat /etc/hosts
+  expect_not_contains "$OUT" "host.containers.internal" "/etc/hosts"
+
+  TEST "allow_host_loopback=true reaches the host as host.containers.internal"
+  expect_success cove run --rm --network slirp4netns:allow_host_loopback=true "$IMG" \
+    timeout 5 wget -q -O - "http://host.containers.internal:$port/index.html"
+  expect_eq "$OUT" "from the host" "page from the host"
+  kill "$httpd"
+  wait "$httpd" 2>/dev/null
+}
+
+test_dns_and_hosts() {
+  TEST "--dns, --dns-search, --dns-option and --add-host are written to /etc"
+  expect_success cove run --rm --dns 192.0.2.53 --dns-search example.test --dns-option ndots:2 \
+    --add-host db.local:192.0.2.7 "$IMG" sh -c 'cat /etc/resolv.conf /etc/hosts'
+  expect_line "$OUT" "nameserver 192.0.2.53" "nameserver"
+  expect_not_contains "$OUT" "nameserver 10.0.2.3" "resolv.conf"
+  expect_line "$OUT" "search example.test" "search"
+  expect_line "$OUT" "options ndots:2" "options"
+  expect_match "$OUT" $'192.0.2.7[ \t]+db.local' "/etc/hosts entry"
+}
+
+test_errors() {
+  TEST "bad network values are refused before anything runs"
+  local before
+  before=$(container_count)
+  expect_cove_error "unsupported network mode" cove run --rm --network bogus "$IMG" true
+  expect_cove_error "allow_host_loopback" cove run --rm --network slirp4netns:mtu=1 "$IMG" true
+  expect_cove_error "out of range" cove run --rm -p 70000:80 "$IMG" true
+  expect_cove_error "no network to forward" cove run --rm --network none -p 8080:80 "$IMG" true
+  expect_cove_error "not an IP address" cove run --rm --add-host db:nowhere "$IMG" true
+  expect_eq "$(container_count)" "$before" "containers left"
+
+  TEST "a privileged host port is refused with the sysctl named"
+  local start
+  start=$(cat /proc/sys/net/ipv4/ip_unprivileged_port_start)
+  if [[ $IDENTITY == root ]]; then
+    skip_test "root may bind privileged ports"
+  elif ((start <= 80)); then
+    skip_test "net.ipv4.ip_unprivileged_port_start is $start"
+  else
+    expect_cove_error "ip_unprivileged_port_start" cove run --rm -p 127.0.0.1:80:80 "$IMG" true
+  fi
+}
+
+suite_main() {
+  test_default_and_none
+  test_publish_tcp
+  test_publish_udp
+  test_host_loopback
+  test_dns_and_hosts
+  test_errors
+  TEST "no slirp4netns is left behind"
+  expect_gone "$(slirp_pids)"
+}
