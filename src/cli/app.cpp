@@ -52,6 +52,7 @@ void add_commands(CLI::App& app, Invocation& inv) {
   add_exec_command(app, inv);
   add_create_command(app, inv);
   add_start_command(app, inv);
+  add_restart_command(app, inv);
   add_container_command(app, inv);
   CLI::App* image = app.add_subcommand("image", "Manage images");
   add_images_command(*image, inv, "ls")->alias("list");

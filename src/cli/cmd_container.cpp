@@ -72,6 +72,8 @@ CLI::App* add_container_command(CLI::App& parent, Invocation& inv) {
   add_exec_command(*group, inv);
   add_create_command(*group, inv);
   add_start_command(*group, inv);
+  add_restart_command(*group, inv);
+  add_prune_command(*group, inv);
   add_container_inspect_command(*group, inv);
   return group;
 }

@@ -69,7 +69,36 @@ int rm(const Invocation& inv, const RmFlags& flags) {
   return 0;
 }
 
+// Removes every container that is not running (their monitors gone), printing the ids.
+int prune(const Invocation& inv) {
+  storage::ContainerStore containers = host_containers(inv);
+  std::vector<storage::ContainerRecord> doomed;
+  for (storage::ContainerRecord& record : containers.list()) {
+    if (runtime::refresh_state(containers, record).status == runtime::Status::running)
+      continue;
+    runtime::wait_stopped(containers, record, std::chrono::seconds(10));
+    doomed.push_back(std::move(record));
+  }
+  if (doomed.empty())
+    return 0;
+  enter_userns(inv);
+  for (const storage::ContainerRecord& record : doomed) {
+    containers.remove(record);
+    std::cout << record.id << '\n';
+  }
+  return 0;
+}
+
 } // namespace
+
+CLI::App* add_prune_command(CLI::App& parent, Invocation& inv) {
+  auto force = std::make_shared<bool>(false);
+  CLI::App* cmd = parent.add_subcommand("prune", "Remove all stopped containers");
+  cmd->add_flag("-f,--force", *force, "Do not ask for confirmation (cove never asks)");
+  // The callback owns the flag storage so CLI11 never writes to a freed bool.
+  cmd->callback([force, &inv] { inv.action = [&inv] { return prune(inv); }; });
+  return cmd;
+}
 
 CLI::App* add_rm_command(CLI::App& parent, Invocation& inv, const std::string& name) {
   auto flags = std::make_shared<RmFlags>();

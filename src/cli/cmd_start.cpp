@@ -60,7 +60,41 @@ int start(const Invocation& inv, const StartFlags& flags) {
   return runtime::ContainerState::from_json(last->state).exit_code;
 }
 
+struct RestartFlags {
+  int timeout = 10;
+  std::vector<std::string> names;
+};
+
+// stop (from the host, which can signal any uid of the container), then start under a new monitor.
+int restart(const Invocation& inv, const RestartFlags& flags) {
+  if (flags.timeout < 0)
+    throw util::Error("restart: the timeout must not be negative");
+  storage::ContainerStore host = host_containers(inv);
+  std::vector<storage::ContainerRecord> records;
+  for (const std::string& name : flags.names) {
+    records.push_back(find_container(host, name));
+    runtime::stop_container(host, records.back(), std::chrono::seconds(flags.timeout));
+  }
+  auto store = open_store(inv);
+  runtime::RuntimeOptions options = make_runtime_options(inv.global);
+  for (size_t i = 0; i < records.size(); ++i) {
+    runtime::start_detached(*store, options, records[i]);
+    std::cout << flags.names[i] << '\n' << std::flush;
+  }
+  return 0;
+}
+
 } // namespace
+
+CLI::App* add_restart_command(CLI::App& parent, Invocation& inv) {
+  auto flags = std::make_shared<RestartFlags>();
+  CLI::App* cmd = parent.add_subcommand("restart", "Stop, then start containers");
+  cmd->add_option("-t,--time,--timeout", flags->timeout,
+                  "Seconds to wait for the stop signal before SIGKILL (default 10)");
+  cmd->add_option("CONTAINER", flags->names, "Container names or ids")->required();
+  cmd->callback([flags, &inv] { inv.action = [flags, &inv] { return restart(inv, *flags); }; });
+  return cmd;
+}
 
 CLI::App* add_create_command(CLI::App& parent, Invocation& inv) {
   auto flags = std::make_shared<RunFlags>();

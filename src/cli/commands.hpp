@@ -50,6 +50,10 @@ CLI::App* add_exec_command(CLI::App& parent, Invocation& inv);
 CLI::App* add_create_command(CLI::App& parent, Invocation& inv);
 // start [-a] CONTAINER...
 CLI::App* add_start_command(CLI::App& parent, Invocation& inv);
+// restart [-t SECONDS] CONTAINER...
+CLI::App* add_restart_command(CLI::App& parent, Invocation& inv);
+// container prune [-f]
+CLI::App* add_prune_command(CLI::App& parent, Invocation& inv);
 // container ls|rm|stop|kill|wait|logs|inspect ...
 CLI::App* add_container_command(CLI::App& parent, Invocation& inv);
 // Docker's inspect document of the container `name` (id, prefix or name), or nullopt.

@@ -237,6 +237,25 @@ suite_main() {
   expect_eq "$OUT" "$(printf 'hello-later\nhello-later')" "logs of both runs"
   expect_success cove rm later
 
+  TEST "restart stops and starts again; container prune removes what is stopped"
+  expect_success cove run -d --name again "$IMG" sh -c "trap 'exit 0' TERM; echo run; while :; do sleep 0.1; done"
+  local pid1 pid2
+  pid1=$(cove inspect --format '{{.State.Pid}}' again; echo "$OUT")
+  expect_success cove restart again
+  expect_eq "$OUT" again "restart output"
+  pid2=$(cove inspect --format '{{.State.Pid}}' again; echo "$OUT")
+  expect_eq "$(ctr_state again)" running "status after restart"
+  expect_ne "$pid2" "$pid1" "pid after restart"
+  expect_success cove run -d --name stopped-one "$IMG" true
+  expect_success cove wait stopped-one
+  local three_id
+  three_id=$(cove inspect --format '{{.Id}}' three; echo "$OUT")
+  expect_success cove container prune -f
+  expect_contains "$OUT" "$three_id" "pruned ids"
+  expect_success cove ps -a --format '{{.Names}}'
+  expect_eq "$OUT" again "what prune left"
+  expect_success cove rm -f again
+
   TEST "20 containers started in parallel"
   for i in $(seq 1 20); do cove_bg "par$i" run -d --name "par$i" "$IMG" sleep 1000; done
   wait_bg
