@@ -27,8 +27,4 @@ struct RunStep {
 // of what it changed, already stored as a blob.
 TarResult run_step(storage::Store& store, const runtime::RuntimeOptions& options, const RunStep& step);
 
-// Writes an overlay upper dir as a layer: 0/0 char devices become `.wh.<name>` entries and
-// opaque directories get a `.wh..wh..opq` entry. Mount points the runtime made are left out.
-void write_upper_layer(const std::filesystem::path& upper, TarWriter& tar);
-
 } // namespace build::detail

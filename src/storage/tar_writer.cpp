@@ -1,4 +1,4 @@
-#include "build/tar_writer.hpp"
+#include "storage/tar_writer.hpp"
 
 #include "storage/blob_store.hpp"
 #include "util/dynlib.hpp"
@@ -13,7 +13,7 @@
 
 #include <vector>
 
-namespace build {
+namespace storage {
 namespace {
 
 // The libarchive write functions this module uses, resolved on first use.
@@ -28,6 +28,8 @@ struct WriteApi {
   decltype(&::archive_entry_set_size) entry_set_size;
   decltype(&::archive_entry_set_mtime) entry_set_mtime;
   decltype(&::archive_entry_set_symlink) entry_set_symlink;
+  decltype(&::archive_entry_set_hardlink) entry_set_hardlink;
+  decltype(&::archive_entry_set_rdev) entry_set_rdev;
   decltype(&::archive_write_new) write_new;
   decltype(&::archive_write_set_format_pax_restricted) set_format_pax_restricted;
   decltype(&::archive_write_set_bytes_in_last_block) set_bytes_in_last_block;
@@ -55,6 +57,8 @@ const WriteApi& write_api() {
     COVE_RESOLVE(entry_set_size, archive_entry_set_size);
     COVE_RESOLVE(entry_set_mtime, archive_entry_set_mtime);
     COVE_RESOLVE(entry_set_symlink, archive_entry_set_symlink);
+    COVE_RESOLVE(entry_set_hardlink, archive_entry_set_hardlink);
+    COVE_RESOLVE(entry_set_rdev, archive_entry_set_rdev);
     COVE_RESOLVE(write_new, archive_write_new);
     COVE_RESOLVE(set_format_pax_restricted, archive_write_set_format_pax_restricted);
     COVE_RESOLVE(set_bytes_in_last_block, archive_write_set_bytes_in_last_block);
@@ -82,10 +86,19 @@ la_ssize_t write_callback(::archive*, void* self, const void* data, std::size_t 
 
 } // namespace
 
-TarWriter::TarWriter(const std::filesystem::path& tmp_dir) : m_tmp(tmp_dir, "layer-") {
-  m_fd = util::UniqueFd(::open(m_tmp.path().c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
+TarWriter::TarWriter(const std::filesystem::path& tmp_dir) {
+  m_tmp.emplace(tmp_dir, "layer-");
+  m_name = m_tmp->path().string();
+  m_fd = util::UniqueFd(::open(m_tmp->path().c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
   if (!m_fd)
-    util::throw_errno(util::cat("create ", util::quote(m_tmp.path().string())));
+    util::throw_errno(util::cat("create ", util::quote(m_name)));
+  m_out = m_fd.get();
+  open_archive();
+}
+
+TarWriter::TarWriter(Stream out) : m_out(out.fd), m_name("the tar stream") { open_archive(); }
+
+void TarWriter::open_archive() {
   const auto& api = write_api();
   m_archive = api.write_new();
   if (m_archive == nullptr)
@@ -93,7 +106,7 @@ TarWriter::TarWriter(const std::filesystem::path& tmp_dir) : m_tmp(tmp_dir, "lay
   api.set_format_pax_restricted(m_archive);
   api.set_bytes_in_last_block(m_archive, 1);
   if (api.write_open(m_archive, this, nullptr, write_callback, nullptr) != ARCHIVE_OK)
-    throw util::Error(util::cat("open layer tar: ", api.error_string(m_archive)));
+    throw util::Error(util::cat("open tar: ", api.error_string(m_archive)));
 }
 
 TarWriter::~TarWriter() {
@@ -105,11 +118,11 @@ void TarWriter::append(const void* data, std::size_t size) {
   m_hash.update(data, size);
   const char* p = static_cast<const char*>(data);
   while (size > 0) {
-    ssize_t n = ::write(m_fd.get(), p, size);
+    ssize_t n = ::write(m_out, p, size);
     if (n < 0 && errno == EINTR)
       continue;
     if (n < 0)
-      util::throw_errno(util::cat("write ", util::quote(m_tmp.path().string())));
+      util::throw_errno(util::cat("write ", m_tmp ? util::quote(m_name) : m_name));
     p += n;
     size -= static_cast<std::size_t>(n);
     m_size += n;
@@ -117,7 +130,7 @@ void TarWriter::append(const void* data, std::size_t size) {
 }
 
 void TarWriter::header(const std::string& path, unsigned type, std::int64_t size, const EntryMeta& meta,
-                       const std::string& link) {
+                       const std::string& link, bool hardlink, dev_t rdev) {
   const auto& api = write_api();
   ::archive_entry* e = api.entry_new();
   api.entry_set_pathname(e, path.c_str());
@@ -127,8 +140,12 @@ void TarWriter::header(const std::string& path, unsigned type, std::int64_t size
   api.entry_set_gid(e, meta.gid);
   api.entry_set_size(e, size);
   api.entry_set_mtime(e, meta.mtime, 0);
-  if (!link.empty())
+  if (hardlink)
+    api.entry_set_hardlink(e, link.c_str());
+  else if (!link.empty())
     api.entry_set_symlink(e, link.c_str());
+  if (rdev != 0)
+    api.entry_set_rdev(e, rdev);
   int rc = api.write_header(m_archive, e);
   api.entry_free(e);
   if (rc != ARCHIVE_OK)
@@ -137,13 +154,21 @@ void TarWriter::header(const std::string& path, unsigned type, std::int64_t size
 
 void TarWriter::data(const void* bytes, std::size_t size) {
   if (size > 0 && write_api().write_data(m_archive, bytes, size) < 0)
-    throw util::Error(util::cat("write layer tar: ", write_api().error_string(m_archive)));
+    throw util::Error(util::cat("write tar: ", write_api().error_string(m_archive)));
 }
 
 void TarWriter::add_dir(const std::string& path, const EntryMeta& meta) { header(path + "/", AE_IFDIR, 0, meta); }
 
 void TarWriter::add_symlink(const std::string& path, const std::string& target, const EntryMeta& meta) {
   header(path, AE_IFLNK, 0, meta, target);
+}
+
+void TarWriter::add_hardlink(const std::string& path, const std::string& target, const EntryMeta& meta) {
+  header(path, AE_IFREG, 0, meta, target, true);
+}
+
+void TarWriter::add_node(const std::string& path, unsigned type, dev_t rdev, const EntryMeta& meta) {
+  header(path, type, 0, meta, {}, false, rdev);
 }
 
 void TarWriter::add_bytes(const std::string& path, std::string_view bytes, const EntryMeta& meta) {
@@ -200,19 +225,25 @@ void HashSink::add_file(const std::string& path, int source, std::int64_t size, 
   }
 }
 
-TarResult TarWriter::finish(const storage::BlobStore& blobs) {
+TarResult TarWriter::close() {
   const auto& api = write_api();
   if (api.write_close(m_archive) != ARCHIVE_OK)
-    throw util::Error(util::cat("close layer tar: ", api.error_string(m_archive)));
+    throw util::Error(util::cat("close tar: ", api.error_string(m_archive)));
   api.write_free(m_archive);
   m_archive = nullptr;
-  TarResult result{image::Digest::from_hex(m_hash.finish_hex()), m_size};
+  return TarResult{image::Digest::from_hex(m_hash.finish_hex()), m_size};
+}
+
+TarResult TarWriter::finish(const BlobStore& blobs) {
+  if (!m_tmp)
+    throw util::Error("finish: a tar stream is not a layer (use close)");
+  TarResult result = close();
   if (blobs.has(result.digest))
     return result;
   // Stream the finished file into the blob store, which verifies and renames it into place.
-  util::UniqueFd in(::open(m_tmp.path().c_str(), O_RDONLY | O_CLOEXEC));
+  util::UniqueFd in(::open(m_name.c_str(), O_RDONLY | O_CLOEXEC));
   if (!in)
-    util::throw_errno(util::cat("open ", util::quote(m_tmp.path().string())));
+    util::throw_errno(util::cat("open ", util::quote(m_name)));
   auto writer = blobs.begin(result.digest, result.size);
   std::vector<char> buf(256 * 1024);
   while (true) {
@@ -220,7 +251,7 @@ TarResult TarWriter::finish(const storage::BlobStore& blobs) {
     if (n < 0 && errno == EINTR)
       continue;
     if (n < 0)
-      util::throw_errno(util::cat("read ", util::quote(m_tmp.path().string())));
+      util::throw_errno(util::cat("read ", util::quote(m_name)));
     if (n == 0)
       break;
     writer.write(buf.data(), static_cast<std::size_t>(n));
@@ -229,4 +260,4 @@ TarResult TarWriter::finish(const storage::BlobStore& blobs) {
   return result;
 }
 
-} // namespace build
+} // namespace storage
