@@ -1,0 +1,56 @@
+// Attaching a container to user-defined networks: for each network a bridge in the shared
+// network namespace (created on first use, isolated from the other bridges by unreachable
+// rules), a veth pair with one end in the container (eth0, eth1, ...), an address from the
+// network's subnet recorded as an endpoint, the default route via the first network's gateway,
+// published ports forwarded to the container's address, and the peers' names in /etc/hosts.
+#pragma once
+
+#include "net/ipam.hpp"
+#include "net/port_mapping.hpp"
+
+#include <sys/types.h>
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace net {
+
+class NetnsLease;
+
+struct BridgeRequest {
+  std::vector<std::string> networks; // names or ids, in order (eth0 is the first)
+  std::vector<std::string> aliases;  // --network-alias, on every network
+  std::string container_id;
+  std::string container_name;
+  std::filesystem::path storage_root;
+  std::filesystem::path hosts_file; // the container's generated /etc/hosts
+  std::filesystem::path ports_file; // where published ports are recorded; empty = nowhere
+  std::vector<PortMapping> ports;   // -p / -P
+};
+
+class BridgeAttachment {
+public:
+  // Attaches the network namespace of `pid` (a container that has not started its command) as
+  // requested, under the network lock. Throws util::Error; what was set up is released.
+  static BridgeAttachment attach(pid_t pid, const BridgeRequest& request, const NetnsLease& lease);
+
+  BridgeAttachment(BridgeAttachment&& other) noexcept;
+  BridgeAttachment& operator=(BridgeAttachment&&) = delete;
+  BridgeAttachment(const BridgeAttachment&) = delete;
+  BridgeAttachment& operator=(const BridgeAttachment&) = delete;
+  // Releases the container's endpoints once it has exited (addresses, ports, hosts entries).
+  ~BridgeAttachment();
+
+  // The ports as published.
+  const std::vector<PortMapping>& ports() const noexcept { return m_ports; }
+
+private:
+  BridgeAttachment() = default;
+  std::filesystem::path m_storage_root;
+  std::filesystem::path m_api;
+  std::vector<PortMapping> m_ports;
+  bool m_active = false;
+};
+
+} // namespace net
