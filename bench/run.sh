@@ -1,6 +1,6 @@
 #!/bin/bash
 # cove vs podman, in one run, on the same storage filesystem. As root:
-#   bench/run.sh [startup|pull|memory|all]
+#   bench/run.sh [startup|pull|memory|lifecycle|all]
 # Environment: COVE (binary; default the newest build*/src/cove that answers `version`),
 # BENCH_USERS (default covebench; "covebench root" adds root), BENCH_FS (ext4|tmpfs), RUNS,
 # WARMUP, PULL_RUNS, MEM_RUNS. Raw results land in $BENCH_STATE/results-<time>/.
@@ -17,8 +17,8 @@ fi
 
 what=${1:-all}
 case "$what" in
-startup | pull | memory | all) ;;
-*) die "usage: bench/run.sh [startup|pull|memory|all]" ;;
+startup | pull | memory | lifecycle | all) ;;
+*) die "usage: bench/run.sh [startup|pull|memory|lifecycle|all]" ;;
 esac
 require_root run.sh
 
@@ -208,6 +208,69 @@ bench_memory() {
     done
 }
 
+# Removes every container of both tools for USER (lifecycle benchmark set-up and clean-up).
+remove_all_containers() {
+    local u=$1 ids
+    as_user "$u" podman $(podman_flags "$u") rm -af >/dev/null 2>&1 || true
+    [ -n "$COVE_BIN" ] || return 0
+    ids=$(as_user "$u" "$COVE_BIN" $(cove_flags "$u") ps -aq --no-trunc 2>/dev/null || true)
+    # shellcheck disable=SC2086 # one word per id
+    [ -z "$ids" ] || as_user "$u" "$COVE_BIN" $(cove_flags "$u") rm -f $ids >/dev/null
+}
+
+# Issue 3's targets: `ps -a` over 100 containers, `exec CTR true` (reference: nsenter into the
+# same container), `run -d IMAGE sleep 1000` until the id is printed, and `version`; plus the
+# resident size of what supervises one detached container (cove's monitor, podman's conmon).
+bench_lifecycle() {
+    local u=$1 json=$OUT/lifecycle-$1.json have_cove="" i
+    ensure_small "$u" && [ -n "$COVE_BIN" ] && have_cove=1
+    remove_all_containers "$u"
+    note "creating 100 containers for each tool as $u"
+    for i in $(seq 100); do
+        as_user "$u" podman $(podman_flags "$u") create "$SMALL_IMAGE" true >/dev/null
+        [ -z "$have_cove" ] || as_user "$u" "$COVE_BIN" $(cove_flags "$u") create "$SMALL_IMAGE" true >/dev/null
+    done
+    # The exec target: one running container each (counted among the 100 for ps: 99 + 1).
+    as_user "$u" podman $(podman_flags "$u") rm -f "$(as_user "$u" podman $(podman_flags "$u") ps -aq | head -1)" >/dev/null
+    as_user "$u" podman $(podman_flags "$u") run -d --name benchexec "$SMALL_IMAGE" sleep 100000 >/dev/null
+    local nsenter_pid="" args=()
+    local P="podman $(podman_flags "$u")" C="$COVE_BIN $(cove_flags "$u")"
+    if [ -n "$have_cove" ]; then
+        as_user "$u" $C rm -f "$(as_user "$u" $C ps -aq | head -1)" >/dev/null
+        as_user "$u" $C run -d --name benchexec "$SMALL_IMAGE" sleep 100000 >/dev/null
+        nsenter_pid=$(as_user "$u" $C inspect --format '{{.State.Pid}}' benchexec)
+        args+=(-n "cove ps" "$C ps -a" -n "cove exec" "$C exec benchexec true"
+               -n "cove run -d" "$C run -d $SMALL_IMAGE sleep 1000" -n "cove version" "$C version"
+               -n "nsenter" "nsenter -U -m -p -t $nsenter_pid true")
+    fi
+    args+=(-n "podman ps" "$P ps -a" -n "podman exec" "$P exec benchexec true"
+           -n "podman run -d" "$P run -d $SMALL_IMAGE sleep 1000" -n "podman version" "$P version")
+    as_user "$u" hyperfine -N --style basic --warmup "$WARMUP" --runs "$RUNS" \
+        --export-json "$json" "${args[@]}" >"$OUT/lifecycle-$u.log"
+    local what c p
+    for what in ps exec "run -d" version; do
+        p=$(mean "$json" "podman $what")
+        c=$([ -n "$have_cove" ] && mean "$json" "cove $what" || true)
+        local extra="podman/cove $(ratio "$p" "$c")"
+        case $what in
+        ps) extra+=" (100 containers; target >= 10x)" ;;
+        exec) extra+=" (target >= 10x); cove/nsenter $(ratio "$c" "$(mean "$json" nsenter)") (target <= 3x)" ;;
+        "run -d") extra+=" (target >= 10x)" ;;
+        esac
+        row "$what ($u) ms" "$([ -n "$c" ] && ms "$json" "cove $what" || echo -)" \
+            "$(ms "$json" "podman $what")" \
+            "$([ "$what" = exec ] && [ -n "$have_cove" ] && ms "$json" nsenter || echo -)" "$extra"
+    done
+    # The supervisor of one detached container: cove's monitor is its init's parent.
+    local cmon="" pmon=""
+    [ -z "$nsenter_pid" ] || cmon=$(awk '/^PPid:/ { print $2 }' "/proc/$nsenter_pid/status")
+    pmon=$(pgrep -u "$u" -x conmon | head -1)
+    kib() { [ -n "$1" ] && awk '/^VmRSS:/ { printf "%.1f", $2 / 1024 }' "/proc/$1/status" || echo -; }
+    row "supervisor RSS ($u) MiB" "$(kib "$cmon")" "$(kib "$pmon")" "-" \
+        "cove's monitor vs podman's conmon (target: < 2 MB)"
+    remove_all_containers "$u"
+}
+
 {
     echo "cove vs podman, $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
     echo "storage: $BENCH_MNT ($(findmnt -n -o FSTYPE,SOURCE "$BENCH_MNT" | tr -s ' ')), podman $(podman --version | cut -d' ' -f3) + runc, overlay"
@@ -217,5 +280,6 @@ for u in $BENCH_USERS; do
     case "$what" in startup | all) bench_startup "$u" ;; esac
     case "$what" in pull | all) bench_pull "$u" ;; esac
     case "$what" in memory | all) bench_memory "$u" ;; esac
+    case "$what" in lifecycle | all) bench_lifecycle "$u" ;; esac
 done
 note "raw results: $OUT"
