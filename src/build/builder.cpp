@@ -2,6 +2,7 @@
 // and commits the target stage as an OCI image (config, manifest, layers) in local storage.
 #include "build/builder.hpp"
 
+#include "build/run_mounts.hpp"
 #include "build/stage_state.hpp"
 #include "image/media_types.hpp"
 #include "image/platform.hpp"
@@ -53,6 +54,15 @@ Vars global_args(const Dockerfile& df, const BuildRequest& req) {
   return vars;
 }
 
+// The other stages or images an instruction reads: COPY --from, RUN --mount=...,from=.
+std::vector<std::string> stages_read(const Instruction& ins) {
+  if (const auto* copy = std::get_if<Copy>(&ins.body); copy && !copy->from.empty())
+    return {copy->from};
+  if (const auto* run = std::get_if<Run>(&ins.body))
+    return mount_from_names(run->mounts);
+  return {};
+}
+
 class Builder {
 public:
   Builder(const Builder&) = delete;
@@ -72,8 +82,8 @@ public:
     if (base && *base < index)
       count(*base);
     for (const auto& ins : stage.instructions)
-      if (const auto* copy = std::get_if<Copy>(&ins.body); copy && !copy->from.empty())
-        if (auto from = m_df.find_stage(copy->from); from && *from < index)
+      for (const auto& name : stages_read(ins))
+        if (auto from = m_df.find_stage(name); from && *from < index)
           count(*from);
     m_total += 1 + static_cast<int>(stage.instructions.size());
   }
@@ -157,8 +167,8 @@ StageState Builder::build_stage(std::size_t index) {
   const Stage& stage = m_df.stages[index];
   // Stages this one copies from are built first, so the step output reads in order.
   for (const auto& ins : stage.instructions)
-    if (const auto* copy = std::get_if<Copy>(&ins.body); copy && !copy->from.empty())
-      if (auto from = m_df.find_stage(copy->from); from && *from < index && !m_sources.count(*from))
+    for (const auto& name : stages_read(ins))
+      if (auto from = m_df.find_stage(name); from && *from < index && !m_sources.count(*from))
         build_stage(*from);
   StageState state;
   try {
@@ -169,7 +179,8 @@ StageState Builder::build_stage(std::size_t index) {
   step(util::cat("FROM ", stage.from.image, stage.from.name.empty() ? "" : " AS " + stage.from.name));
   StepCache cache(m_store, !m_req.no_cache);
   detail::StepContext ctx{m_store, m_ctx,   m_df,  m_req.build_args, m_globals, m_req.runtime,
-                          cache,   [this, index](const std::string& name) { return source_layers(name, index); }};
+                          cache,   [this, index](const std::string& name) { return source_layers(name, index); },
+                          m_req.network, m_req.secrets};
   for (const auto& ins : stage.instructions) {
     step(ins.original);
     try {

@@ -1,5 +1,6 @@
 // `cove build`: Dockerfile -> image in local storage. See DESIGN.md §3.8.
 #pragma once
+#include "build/secrets.hpp"
 #include "registry/pull.hpp"
 #include "runtime/run.hpp"
 #include "storage/image_index.hpp"
@@ -29,6 +30,8 @@ struct BuildRequest {
   bool quiet = false;                           // -q: no step output, only the id
   bool no_cache = false;                        // --no-cache: rebuild every step
   runtime::RuntimeOptions runtime;              // where RUN steps keep their runtime state
+  std::string network;                          // --network: RUN steps' default ("" = host)
+  std::vector<SecretSource> secrets;            // --secret id=ID,src=PATH|env=VAR
 };
 
 // Builds the image and records it under the tags; returns its record. Step progress goes to

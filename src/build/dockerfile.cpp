@@ -4,6 +4,7 @@
 
 #include "build/dockerfile_lines.hpp"
 #include "build/dockerfile_words.hpp"
+#include "build/run_mounts.hpp"
 #include "util/error.hpp"
 #include "util/strings.hpp"
 
@@ -145,6 +146,7 @@ InstructionBody parse_run(const Args& a) {
     r.command.shell = run_script(a);
   r.mounts = flags.values("mount");
   r.network = flags.value("network");
+  check_run_network(r.network);
   r.security = flags.value("security");
   r.heredocs = a.heredocs;
   return r;

@@ -1,6 +1,7 @@
 // Instruction handlers: each turns one typed instruction into config changes or a layer.
 #include "build/stage_state.hpp"
 
+#include "build/run_mount_setup.hpp"
 #include "build/run_step.hpp"
 #include "runtime/rootfs.hpp"
 
@@ -172,8 +173,13 @@ void Handler::operator()(const Workdir& w) {
 }
 
 void Handler::operator()(const Run& r) {
-  if (!r.mounts.empty())
-    throw util::Error("RUN --mount is not available in this build of cove");
+  std::vector<RunMount> mounts;
+  for (const auto& text : r.mounts)
+    mounts.push_back(parse_run_mount(word(text), s.config.working_dir.empty() ? "/" : s.config.working_dir));
+  check_run_mounts(mounts);
+  check_required_secrets(mounts, ctx.secrets);
+  auto network = run_network(r.network, ctx.network);
+  MountSources sources{ctx.store, ctx.context, ctx.runtime.driver, ctx.source_layers, ctx.secrets, process_env};
   // The step runs on the stage as it stands, recorded as an unnamed image only for its duration.
   auto record = save_image(ctx.store, s);
   auto& images = ctx.store.images();
@@ -188,7 +194,7 @@ void Handler::operator()(const Run& r) {
         // a stale unnamed record is harmless and `cove rmi` removes it
       }
   });
-  auto key = step_key(s.cache_key, ins, s.args, "");
+  auto key = step_key(s.cache_key, ins, s.args, mount_inputs(sources, mounts));
   s.cache_key = key;
   if (auto hit = ctx.cache.find(key)) {
     add_layer(ctx, s, *hit);
@@ -196,7 +202,9 @@ void Handler::operator()(const Run& r) {
     cached = made_layer = true;
     return;
   }
-  RunStep step{record.id, to_argv(r.command, s), {}, r.network};
+  PreparedMounts prepared(sources, mounts);
+  RunStep step{record.id, to_argv(r.command, s), {}, network, prepared.mounts(),
+               [this](const std::string& rel) { return in_layers(ctx, s, rel); }};
   for (const auto& [k, v] : s.args)
     if (!s.config.env_value(k))
       step.env.push_back(util::cat(k, "=", v));

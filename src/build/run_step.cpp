@@ -7,10 +7,35 @@
 #include "util/scope_exit.hpp"
 #include "util/strings.hpp"
 
-
+#include <sys/stat.h>
+#include <unistd.h>
 
 namespace build::detail {
 namespace fs = std::filesystem;
+namespace {
+
+// The runtime creates a missing mount point (and its parents) in the upper dir; those stubs are
+// not the step's work. Walks up from each mount target removing what is still an empty file or
+// directory the stage below did not have.
+void prune_mount_points(const fs::path& upper, const RunStep& step) {
+  for (const auto& m : step.mounts) {
+    std::string rel = m.destination.substr(1);
+    while (!rel.empty() && !(step.lower_has && step.lower_has(rel))) {
+      auto path = upper / rel;
+      struct stat st {};
+      if (::lstat(path.c_str(), &st) < 0)
+        break;
+      bool removed = S_ISDIR(st.st_mode) ? ::rmdir(path.c_str()) == 0
+                                         : S_ISREG(st.st_mode) && st.st_size == 0 && ::unlink(path.c_str()) == 0;
+      if (!removed)
+        break; // the step put something there
+      auto slash = rel.rfind('/');
+      rel = slash == std::string::npos ? std::string() : rel.substr(0, slash);
+    }
+  }
+}
+
+} // namespace
 
 TarResult run_step(storage::Store& store, const runtime::RuntimeOptions& options, const RunStep& step) {
   runtime::RunRequest req;
@@ -21,6 +46,7 @@ TarResult run_step(storage::Store& store, const runtime::RuntimeOptions& options
   req.name = "cove-build-" + util::random_hex(6);
   req.network = step.network.empty() ? "host" : step.network;
   req.pull = registry::PullPolicy::never;
+  req.mounts = step.mounts;
   util::ScopeExit remove([&] {
     try {
       if (auto record = store.containers().lookup(req.name))
@@ -38,6 +64,7 @@ TarResult run_step(storage::Store& store, const runtime::RuntimeOptions& options
   auto upper = store.containers().dir(record->id) / "upper";
   if (!fs::is_directory(upper))
     throw util::Error("RUN needs the overlay or fuse-overlayfs storage driver (the copy driver keeps no upper dir)");
+  prune_mount_points(upper, step);
   TarWriter tar(store.tmp_dir());
   storage::write_upper_layer(upper, tar);
   return tar.finish(store.blobs());

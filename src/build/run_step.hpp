@@ -6,6 +6,7 @@
 #include "runtime/run.hpp"
 
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -21,6 +22,10 @@ struct RunStep {
   std::vector<std::string> argv;       // shell-wrapped or exec form
   std::vector<std::string> env;        // build ARGs as "K=V" (the image's ENV is already in it)
   std::string network;                 // "" = host
+  std::vector<runtime::Mount> mounts;  // RUN --mount, prepared on the host
+  // True when the stage below has this path ("run/secrets"): mount points the runtime made for
+  // `mounts` where the image had nothing are left out of the layer.
+  std::function<bool(const std::string&)> lower_has;
 };
 
 // Runs the step; throws util::Error("exited with status N") on failure. Returns the layer tar

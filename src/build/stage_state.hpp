@@ -3,6 +3,7 @@
 #include "build/cache.hpp"
 #include "build/copy_layer.hpp"
 #include "build/dockerfile.hpp"
+#include "build/secrets.hpp"
 #include "build/substitute.hpp"
 #include "image/config.hpp"
 #include "image/manifest.hpp"
@@ -44,6 +45,8 @@ struct StepContext {
   const StepCache& cache;
   // The layers of a stage (by name or index, built on demand) or an image, for COPY --from.
   std::function<std::vector<image::Digest>(const std::string&)> source_layers;
+  const std::string& network;               // RUN's default network mode (the build's --network)
+  const std::vector<SecretSource>& secrets; // --secret, for RUN --mount=type=secret
 };
 
 // Stores the stage's config and manifest as blobs and returns the record for them (not yet in

@@ -2,6 +2,7 @@
 #include "cli/commands.hpp"
 
 #include "build/builder.hpp"
+#include "net/network_mode.hpp"
 #include "storage/store.hpp"
 #include "util/error.hpp"
 #include "util/strings.hpp"
@@ -25,8 +26,34 @@ struct BuildFlags {
   std::optional<bool> tls_verify;
   bool no_cache = false;
   bool quiet = false;
+  std::string network;
+  std::vector<std::string> secrets;
   std::string context;
 };
+
+// --network for RUN steps: podman's default (a private network, as `cove run` gets) unless given.
+std::string build_network(const std::string& flag) {
+  if (flag.empty() || flag == "default" || flag == "private")
+    return net::default_network_mode().str();
+  return net::NetworkMode::parse(flag).str();
+}
+
+// --secret values, with a file source checked now and made absolute, as Docker does.
+std::vector<build::SecretSource> build_secrets(const std::vector<std::string>& flags) {
+  std::vector<build::SecretSource> secrets;
+  for (const auto& text : flags) {
+    auto secret = build::parse_secret_flag(text, build::process_env);
+    if (secret.kind == build::SecretSource::Kind::file) {
+      std::error_code ec;
+      if (!std::filesystem::is_regular_file(secret.location, ec))
+        throw util::Error(util::cat("--secret ", util::quote(text), ": ", util::quote(secret.location),
+                                    " is not a readable file"));
+      secret.location = std::filesystem::absolute(secret.location).string();
+    }
+    secrets.push_back(std::move(secret));
+  }
+  return secrets;
+}
 
 build::BuildRequest to_request(const BuildFlags& flags) {
   build::BuildRequest req;
@@ -57,6 +84,8 @@ build::BuildRequest to_request(const BuildFlags& flags) {
   req.tls_verify = flags.tls_verify;
   req.quiet = flags.quiet;
   req.no_cache = flags.no_cache;
+  req.network = build_network(flags.network);
+  req.secrets = build_secrets(flags.secrets);
   return req;
 }
 
@@ -90,6 +119,9 @@ CLI::App* add_build_command(CLI::App& parent, Invocation& inv) {
   add_tls_verify_flag(*cmd, flags->tls_verify);
   cmd->add_flag("--no-cache", flags->no_cache, "Do not reuse cached steps");
   cmd->add_flag("-q,--quiet", flags->quiet, "Print only the image id");
+  cmd->add_option("--network", flags->network, "Network for RUN steps: none, host, slirp4netns[:OPTIONS] (default: as cove run)");
+  cmd->add_option("--secret", flags->secrets, "Secret for RUN --mount=type=secret: id=ID,src=PATH or id=ID,env=VAR (repeatable)")
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   cmd->add_option("CONTEXT", flags->context, "Build context directory")->required();
   cmd->callback([flags, &inv] { inv.action = [flags, &inv] { return build_image(inv, *flags); }; });
   return cmd;
