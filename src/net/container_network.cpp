@@ -7,17 +7,36 @@
 
 namespace net {
 
+namespace {
+
+Pasta start_pasta(pid_t pid, const ContainerNetwork::Request& request) {
+  Pasta::Options options;
+  options.map_host_loopback = request.mode.allow_host_loopback;
+  options.extra_args = request.mode.pasta_args;
+  options.ports = request.ports;
+  if (!request.ports_file.empty())
+    options.log_file = request.ports_file.parent_path() / "pasta.log";
+  return Pasta::start(pid, options);
+}
+
+} // namespace
+
 ContainerNetwork ContainerNetwork::connect(pid_t pid, const Request& request) {
   ContainerNetwork network;
-  if (request.mode.driver != NetworkDriver::slirp4netns)
+  if (request.mode.driver == NetworkDriver::pasta) {
+    network.m_pasta.emplace(start_pasta(pid, request));
+    network.m_ports = network.m_pasta->ports();
+  } else if (request.mode.driver == NetworkDriver::slirp4netns) {
+    Slirp4netns::Options options;
+    options.allow_host_loopback = request.mode.allow_host_loopback;
+    if (!request.ports.empty())
+      options.api_socket = request.api_socket;
+    network.m_slirp.emplace(Slirp4netns::start(pid, options));
+    for (const PortMapping& port : request.ports)
+      network.m_ports.push_back(network.m_slirp->publish(port));
+  } else {
     return network;
-  Slirp4netns::Options options;
-  options.allow_host_loopback = request.mode.allow_host_loopback;
-  if (!request.ports.empty())
-    options.api_socket = request.api_socket;
-  network.m_slirp.emplace(Slirp4netns::start(pid, options));
-  for (const PortMapping& port : request.ports)
-    network.m_ports.push_back(network.m_slirp->publish(port));
+  }
   if (!request.ports_file.empty()) {
     std::string text;
     for (const PortMapping& port : network.m_ports)

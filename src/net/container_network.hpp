@@ -1,9 +1,10 @@
 // ContainerNetwork: connects one container's private network namespace to the outside (the
-// slirp4netns helper) and publishes its ports; owns the helper for the container's life.
+// slirp4netns or pasta helper) and publishes its ports; owns the helper for the container's life.
 #pragma once
 
 #include "net/network_mode.hpp"
 #include "net/network_options.hpp"
+#include "net/pasta.hpp"
 #include "net/port_mapping.hpp"
 #include "net/slirp4netns.hpp"
 
@@ -24,6 +25,7 @@ public:
     // Where slirp4netns' API socket goes when ports are published: a private, short path.
     std::filesystem::path api_socket;
     // Where the published ports are recorded ("0.0.0.0:8080->80/tcp" lines); empty = nowhere.
+    // pasta's log goes beside it (pasta.log).
     std::filesystem::path ports_file;
   };
 
@@ -42,6 +44,7 @@ public:
 
 private:
   std::optional<Slirp4netns> m_slirp;
+  std::optional<Pasta> m_pasta;
   std::vector<PortMapping> m_ports;
 };
 

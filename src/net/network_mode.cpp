@@ -5,12 +5,23 @@
 #include "util/strings.hpp"
 #include "util/subprocess.hpp"
 
+#include <cctype>
+
 namespace net {
 
 namespace {
 
 constexpr std::string_view accepted =
-    "use none, host or slirp4netns[:allow_host_loopback=true]";
+    "use none, host, slirp4netns[:allow_host_loopback=true], pasta[:OPTIONS], container:NAME "
+    "or the name of a network (network create)";
+
+// pasta options cove sets itself (how pasta is run, which namespace, published ports, the host
+// loopback policy): passing them again would conflict or break the container's lifecycle.
+constexpr std::string_view pasta_managed[] = {
+    "-f", "--foreground", "-P", "--pid", "--netns", "--userns", "--netns-only", "--runas",
+    "-l", "--log-file", "--config-net", "-t", "--tcp-ports", "-u", "--udp-ports", "-T",
+    "--tcp-ns", "-U", "--udp-ns", "-q", "--quiet", "-h", "--help", "--version", "--no-map-gw",
+    "--no-netns-quit"};
 
 bool parse_bool(std::string_view text, std::string_view value) {
   if (value == "true")
@@ -34,6 +45,55 @@ void parse_slirp_options(std::string_view text, std::string_view options, Networ
   }
 }
 
+// "OPT,OPT" after "pasta:": pasta's own options, except --map-gw (podman's spelling of "the
+// host's loopback is reachable") and the ones cove manages.
+void parse_pasta_options(std::string_view text, std::string_view options, NetworkMode& mode) {
+  for (const std::string& option : util::split(options, ',')) {
+    std::string_view name = std::string_view(option).substr(0, option.find('='));
+    if (option == "--map-gw") {
+      mode.allow_host_loopback = true;
+      continue;
+    }
+    for (std::string_view managed : pasta_managed)
+      if (name == managed)
+        throw util::Error(util::cat("invalid network mode ", util::quote(text), ": pasta option ",
+                                    util::quote(option), " is set by cove",
+                                    name == "-t" || name == "-u" || name == "--tcp-ports" ||
+                                            name == "--udp-ports"
+                                        ? " (publish ports with -p)"
+                                        : ""));
+    if (option.empty())
+      throw util::Error(util::cat("invalid network mode ", util::quote(text),
+                                  ": empty pasta option"));
+    mode.pasta_args.push_back(option);
+  }
+}
+
+// "NAME[:alias=A,alias=B]": a user-defined network (podman's form); whether it exists is checked
+// when the container is created.
+void parse_user_network(std::string_view text, NetworkMode& mode) {
+  size_t colon = text.find(':');
+  mode.driver = NetworkDriver::bridge;
+  mode.network = std::string(text.substr(0, colon));
+  if (colon == std::string_view::npos)
+    return;
+  for (const std::string& option : util::split(text.substr(colon + 1), ',')) {
+    if (option.rfind("alias=", 0) != 0 || option.size() == 6)
+      throw util::Error(util::cat("invalid network mode ", util::quote(text), ": unknown option ",
+                                  util::quote(option), " (supported: alias=NAME)"));
+    mode.aliases.push_back(option.substr(6));
+  }
+}
+
+bool looks_like_network_name(std::string_view text) {
+  std::string_view name = text.substr(0, text.find(':'));
+  if (name == "bridge" || name == "private" || name == "default")
+    return false; // Docker's and podman's default network, which cove does not have
+  return !name.empty() && std::isalnum(static_cast<unsigned char>(name[0])) &&
+         name.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") ==
+             std::string_view::npos;
+}
+
 } // namespace
 
 NetworkMode NetworkMode::parse(std::string_view text) {
@@ -46,6 +106,18 @@ NetworkMode NetworkMode::parse(std::string_view text) {
     mode.driver = NetworkDriver::slirp4netns;
     if (text.size() > 12)
       parse_slirp_options(text, text.substr(12), mode);
+  } else if (text == "pasta" || text.rfind("pasta:", 0) == 0) {
+    mode.driver = NetworkDriver::pasta;
+    if (text.size() > 6)
+      parse_pasta_options(text, text.substr(6), mode);
+  } else if (text.rfind("container:", 0) == 0) {
+    mode.driver = NetworkDriver::container;
+    mode.container = std::string(text.substr(10));
+    if (mode.container.empty() || mode.container.find_first_of(":/ ") != std::string::npos)
+      throw util::Error(util::cat("invalid network mode ", util::quote(text),
+                                  ": use container:NAME or container:ID"));
+  } else if (looks_like_network_name(text)) {
+    parse_user_network(text, mode);
   } else {
     throw util::Error(util::cat("unsupported network mode ", util::quote(text), ": ", accepted));
   }
@@ -60,6 +132,21 @@ std::string NetworkMode::str() const {
     return "host";
   case NetworkDriver::slirp4netns:
     return allow_host_loopback ? "slirp4netns:allow_host_loopback=true" : "slirp4netns";
+  case NetworkDriver::pasta: {
+    std::vector<std::string> options;
+    if (allow_host_loopback)
+      options.emplace_back("--map-gw");
+    options.insert(options.end(), pasta_args.begin(), pasta_args.end());
+    return options.empty() ? "pasta" : "pasta:" + util::join(options, ",");
+  }
+  case NetworkDriver::container:
+    return "container:" + container;
+  case NetworkDriver::bridge: {
+    std::vector<std::string> options;
+    for (const std::string& alias : aliases)
+      options.push_back("alias=" + alias);
+    return options.empty() ? network : network + ":" + util::join(options, ",");
+  }
   }
   return "none";
 }
@@ -72,6 +159,17 @@ NetworkKind NetworkMode::etc_kind() const {
     return NetworkKind::host;
   case NetworkDriver::slirp4netns:
     return NetworkKind::private_net;
+  case NetworkDriver::pasta:
+    // pasta copies the host's addresses, so the slirp4netns ones do not apply; the name server
+    // is pasta's DNS forwarder, set by NetworkOptions::etc_files.
+    return NetworkKind::none;
+  case NetworkDriver::container:
+    return NetworkKind::none; // the other container's files are used instead
+  case NetworkDriver::bridge:
+    // The container's address is on its bridge: its name resolves through the peers section
+    // the network adds to /etc/hosts, and the host's non-loopback name servers are reachable
+    // through the shared namespace's slirp4netns.
+    return NetworkKind::none;
   }
   return NetworkKind::none;
 }
@@ -80,11 +178,13 @@ NetworkMode default_network_mode() {
   NetworkMode mode;
   if (util::find_program("slirp4netns")) {
     mode.driver = NetworkDriver::slirp4netns;
+  } else if (util::find_program("pasta")) {
+    mode.driver = NetworkDriver::pasta;
   } else {
     // Failing every run because an optional package is missing would be worse than running
     // with the host's network, which is what cove did before it had private networks.
-    util::log::warning("slirp4netns is not installed: the container uses the host's network "
-                       "(install slirp4netns for an isolated network)");
+    util::log::warning("neither slirp4netns nor pasta is installed: the container uses the "
+                       "host's network (install slirp4netns or passt for an isolated network)");
     mode.driver = NetworkDriver::host;
   }
   LOG_DEBUG("default network: ", mode.str());

@@ -5,6 +5,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace net {
 
@@ -13,6 +14,9 @@ enum class NetworkDriver {
   none,        // own namespace, loopback only
   host,        // the host's namespace
   slirp4netns, // own namespace, user-mode stack by slirp4netns
+  pasta,       // own namespace, connected by pasta (package passt)
+  container,   // the network namespace of another running container
+  bridge,      // a user-defined network (`network create`): a bridge in the shared namespace
 };
 
 // A parsed --network value.
@@ -20,25 +24,40 @@ struct NetworkMode {
   NetworkDriver driver = NetworkDriver::none;
   // slirp4netns:allow_host_loopback=true: the host's 127.0.0.1 is reachable at the gateway
   // address 10.0.2.2, and host.containers.internal resolves to it.
+  // With pasta the same is spelled pasta:--map-gw (podman's form): the host's loopback is
+  // reachable at the host's default gateway address.
   bool allow_host_loopback = false;
+  // pasta:OPT,OPT...: further pasta(1) options, passed through in order.
+  std::vector<std::string> pasta_args;
+  // container:NAME|ID: the container whose network namespace is joined, as given.
+  std::string container;
+  // NAME[:alias=A,alias=B]: the user-defined network and the container's aliases on it.
+  std::string network;
+  std::vector<std::string> aliases;
 
-  // Parses "none", "host", "slirp4netns[:allow_host_loopback=true|false]". Throws
-  // util::Error quoting the value and listing the accepted ones.
+  // Parses "none", "host", "slirp4netns[:allow_host_loopback=true|false]",
+  // "pasta[:OPT,OPT...]", "container:NAME|ID" and a network name "NAME[:alias=A,...]". Throws util::Error quoting the value and
+  // listing the accepted ones.
   static NetworkMode parse(std::string_view text);
   // The canonical text form; parse(str()) == *this.
   std::string str() const;
   // True when the container gets a network namespace of its own.
-  bool private_namespace() const { return driver != NetworkDriver::host; }
+  bool private_namespace() const {
+    return driver != NetworkDriver::host && driver != NetworkDriver::container;
+  }
   // True when a helper process connects the namespace to the outside.
-  bool has_helper() const { return driver == NetworkDriver::slirp4netns; }
+  bool has_helper() const {
+    return driver == NetworkDriver::slirp4netns || driver == NetworkDriver::pasta ||
+           driver == NetworkDriver::bridge;
+  }
   // What the generated /etc files must assume.
   NetworkKind etc_kind() const;
   friend bool operator==(const NetworkMode&, const NetworkMode&) = default;
 };
 
-// The mode for an empty --network: slirp4netns when installed, else the host's network (with a
-// warning, since the container is then not isolated). Root gets the same choice: cove has no
-// bridge of its own yet.
+// The mode for an empty --network: slirp4netns when installed, else pasta when installed, else
+// the host's network (with a warning, since the container is then not isolated). Root gets the
+// same choice: cove has no bridge of its own yet.
 NetworkMode default_network_mode();
 
 } // namespace net

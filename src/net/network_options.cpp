@@ -1,5 +1,6 @@
 #include "net/network_options.hpp"
 
+#include "net/pasta_args.hpp"
 #include "net/slirp4netns.hpp"
 #include "util/error.hpp"
 #include "util/strings.hpp"
@@ -16,7 +17,20 @@ bool is_ip_address(const std::string& text) {
 }
 
 bool host_reachable(const NetworkMode& mode) {
-  return mode.driver == NetworkDriver::slirp4netns && mode.allow_host_loopback;
+  return (mode.driver == NetworkDriver::slirp4netns || mode.driver == NetworkDriver::pasta) &&
+         mode.allow_host_loopback;
+}
+
+// The host's address as seen from the container when host_reachable(mode): slirp4netns' gateway,
+// or for pasta the host's own default gateway, which pasta --map-gw maps to the host.
+std::string host_address(const NetworkMode& mode) {
+  if (mode.driver != NetworkDriver::pasta)
+    return std::string(slirp_gateway_ip);
+  std::optional<std::string> gateway = host_default_gateway();
+  if (!gateway)
+    throw util::Error("pasta: the host has no IPv4 default route, so the container cannot reach "
+                      "the host through its gateway address");
+  return *gateway;
 }
 
 std::vector<std::string> strings_at(const nlohmann::json& json, const char* key) {
@@ -37,8 +51,8 @@ std::pair<std::string, std::string> parse_add_host(std::string_view text, const 
     if (!host_reachable(mode))
       throw util::Error(util::cat("invalid --add-host ", util::quote(text),
                                   ": host-gateway needs --network "
-                                  "slirp4netns:allow_host_loopback=true"));
-    ip = std::string(slirp_gateway_ip);
+                                  "slirp4netns:allow_host_loopback=true or pasta:--map-gw"));
+    ip = host_address(mode);
   }
   if (!is_ip_address(ip))
     throw util::Error(util::cat("invalid --add-host ", util::quote(text), ": ", util::quote(ip),
@@ -83,8 +97,11 @@ EtcFilesRequest NetworkOptions::etc_files(const NetworkMode& mode,
   for (const std::string& entry : add_hosts)
     request.extra_hosts.push_back(parse_add_host(entry, mode));
   if (host_reachable(mode))
-    request.extra_hosts.emplace_back(std::string(host_alias), std::string(slirp_gateway_ip));
+    request.extra_hosts.emplace_back(std::string(host_alias), host_address(mode));
   request.dns_servers = dns;
+  // pasta answers DNS at its forwarder address and relays to the host's resolver.
+  if (mode.driver == NetworkDriver::pasta && dns.empty())
+    request.dns_servers = {std::string(pasta_dns_ip)};
   request.dns_search = dns_search;
   request.dns_options = dns_options;
   return request;
