@@ -10,7 +10,7 @@ require_root setup.sh
 
 PKGS="podman runc conmon catatonit golang-github-containers-common uidmap slirp4netns
       fuse-overlayfs docker-registry busybox-static curl gzip zstd jq e2fsprogs
-      util-linux python3 bpftrace gcc libc6-dev hyperfine"
+      util-linux python3 bpftrace gcc libc6-dev hyperfine passt iperf3"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing="$missing $p"

@@ -1,0 +1,171 @@
+#!/bin/bash
+# Network throughput, cove vs podman, in one run. As root:
+#   bench/net.sh
+# 1. Published port: a 100 MB file served by busybox httpd in a container, published on
+#    127.0.0.1, downloaded with curl (best of $NET_RUNS) through cove with slirp4netns, cove with
+#    pasta, podman (its default rootless network and port forwarder) and, as the reference, the
+#    same httpd on the host's loopback.
+# 2. Container -> host TCP: iperf3 in the container (the host's binary, run through the host's
+#    dynamic loader) against an iperf3 server on the host's 127.0.0.1, with the host's loopback
+#    allowed (slirp4netns:allow_host_loopback=true, pasta:--map-gw). Skipped without iperf3.
+# Only 127.0.0.1 traffic: the container reaches the host through its network helper's mapping of
+# the host's loopback. Environment: COVE, BENCH_USERS (default covebench), NET_RUNS (default 5),
+# IPERF_SECONDS (default 5). Results are printed and written to $BENCH_STATE/results-<time>/.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+require_root net.sh
+
+NET_RUNS=${NET_RUNS:-5}
+IPERF_SECONDS=${IPERF_SECONDS:-5}
+BENCH_USERS=${BENCH_USERS:-$BENCH_USER}
+
+"$BENCH_DIR/setup.sh"
+trap 'cleanup' EXIT
+"$BENCH_DIR/make-big-image.sh"
+
+OUT=$BENCH_STATE/results-net-$(date -u +%Y%m%dT%H%M%SZ)
+mkdir -p "$OUT"
+TABLE=$OUT/table.txt
+WWW=$BENCH_STATE/net-www
+mkdir -p "$WWW"
+[ -s "$WWW/big" ] || head -c 100M /dev/urandom >"$WWW/big"
+chmod -R a+rX "$WWW"
+
+COVE_BIN=""
+if src=$(find_cove); then
+    install -D -m 0755 "$src" "$BENCH_STATE/bin/cove"
+    COVE_BIN=$BENCH_STATE/bin/cove
+    note "cove: $src"
+else
+    note "no working cove binary: podman and the references only"
+fi
+
+BG=()
+cleanup() {
+    local pid
+    for pid in "${BG[@]}"; do kill "$pid" 2>/dev/null || true; done
+    registry_stop
+}
+
+row() { printf '%-34s %14s %12s\n' "$@" | tee -a "$TABLE"; }
+ratio() { # A/B with two decimals, "-" when either is missing
+    if [ -n "$1" ] && [ -n "$2" ]; then awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2fx", a / b }'; else echo -; fi
+}
+free_port() {
+    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+wait_url() {
+    local i
+    for i in $(seq 300); do
+        curl -sf -o /dev/null "$1" && return 0
+        sleep 0.1
+    done
+    return 1
+}
+
+# Best download rate of URL over NET_RUNS runs, in MB/s (1 MB = 10^6 bytes).
+best_rate() {
+    local best=0 rate i
+    for i in $(seq "$NET_RUNS"); do
+        rate=$(curl -sf -o /dev/null -w '%{speed_download}' "$1") || return 1
+        best=$(awk -v a="$rate" -v b="$best" 'BEGIN { print (a > b ? a : b) }')
+    done
+    awk -v r="$best" 'BEGIN { printf "%.0f", r / 1e6 }'
+}
+
+# measure_publish USER LABEL TOOL ARGS...: starts TOOL run -d ... httpd published on a free port,
+# prints the best rate (empty on failure) and removes the container.
+measure_publish() {
+    local u=$1 label=$2 port name=netbench-$$ rate=""
+    shift 2
+    port=$(free_port)
+    if as_user "$u" "$@" run -d --rm --name "$name" -p "127.0.0.1:$port:80" -v "$WWW:/www:ro" \
+        "$SMALL_IMAGE" httpd -f -p 80 -h /www >"$OUT/$label.log" 2>&1 &&
+        wait_url "http://127.0.0.1:$port/big"; then
+        rate=$(best_rate "http://127.0.0.1:$port/big") || rate=""
+    else
+        note "$label: could not start: $(tail -2 "$OUT/$label.log" | tr '\n' ' ')"
+    fi
+    as_user "$u" "$@" rm -f "$name" >/dev/null 2>&1 || true
+    echo "$rate"
+}
+
+# The host's iperf3 run inside a container: /usr bind-mounted at /host/usr and started through
+# the host's loader, so the busybox image needs nothing of its own.
+IPERF_IN_CONTAINER=(-v /usr:/host/usr:ro "$SMALL_IMAGE" /host/usr/lib64/ld-linux-x86-64.so.2
+    --library-path /host/usr/lib/x86_64-linux-gnu /host/usr/bin/iperf3)
+
+# measure_iperf USER LABEL HOST_ADDRESS TOOL ARGS...: Gbit/s from the container to the host.
+measure_iperf() {
+    local u=$1 label=$2 addr=$3 port json
+    shift 3
+    port=$(free_port)
+    iperf3 -s -1 -B 127.0.0.1 -p "$port" >/dev/null 2>&1 &
+    BG+=($!)
+    sleep 0.3
+    json=$OUT/$label.iperf.json
+    if as_user "$u" "$@" run --rm "${IPERF_IN_CONTAINER[@]}" -c "$addr" -p "$port" \
+        -t "$IPERF_SECONDS" -J >"$json" 2>"$OUT/$label.iperf.err"; then
+        jq -r '.end.sum_received.bits_per_second / 1e9 * 100 | round / 100' "$json"
+    else
+        note "$label: iperf3 failed: $(tail -2 "$OUT/$label.iperf.err" | tr '\n' ' ')"
+        echo ""
+    fi
+    kill "${BG[-1]}" 2>/dev/null || true
+}
+
+# pasta gives the container the host's default gateway, and --map-gw makes it the host.
+gateway=$(ip -4 route show default | awk '{ print $3; exit }')
+
+for u in $BENCH_USERS; do
+    note "as $u"
+    as_user "$u" podman $(podman_flags "$u") pull -q --tls-verify=false "$SMALL_IMAGE" >/dev/null
+    [ -z "$COVE_BIN" ] || as_user "$u" "$COVE_BIN" $(cove_flags "$u") pull -q --tls-verify=false \
+        "$SMALL_IMAGE" >/dev/null
+    cove=("$COVE_BIN" $(cove_flags "$u"))
+    podman=(podman $(podman_flags "$u"))
+
+    port=$(free_port)
+    busybox httpd -f -p "127.0.0.1:$port" -h "$WWW" &
+    BG+=($!)
+    wait_url "http://127.0.0.1:$port/big" || die "the host httpd did not start"
+    host=$(best_rate "http://127.0.0.1:$port/big")
+    kill "${BG[-1]}"
+
+    slirp="" pasta=""
+    if [ -n "$COVE_BIN" ]; then
+        slirp=$(measure_publish "$u" cove-slirp4netns "${cove[@]}" --network slirp4netns)
+        pasta=$(measure_publish "$u" cove-pasta "${cove[@]}" --network pasta)
+    fi
+    pod=$(measure_publish "$u" podman "${podman[@]}")
+
+    echo | tee -a "$TABLE"
+    echo "== $u: published port, 100 MB over curl (best of $NET_RUNS) ==" | tee -a "$TABLE"
+    row "path" "MB/s" "vs host"
+    row "host loopback (busybox httpd)" "$host" "1.00x"
+    row "cove --network slirp4netns" "${slirp:--}" "$(ratio "$slirp" "$host")"
+    row "cove --network pasta" "${pasta:--}" "$(ratio "$pasta" "$host")"
+    row "podman (default network)" "${pod:--}" "$(ratio "$pod" "$host")"
+    row "cove pasta / podman" "" "$(ratio "$pasta" "$pod")"
+    row "cove slirp4netns / podman" "" "$(ratio "$slirp" "$pod")"
+
+    if ! command -v iperf3 >/dev/null; then
+        note "iperf3 is not installed: container->host throughput skipped"
+        continue
+    fi
+    islirp="" ipasta=""
+    if [ -n "$COVE_BIN" ]; then
+        islirp=$(measure_iperf "$u" cove-slirp4netns 10.0.2.2 "${cove[@]}" \
+            --network slirp4netns:allow_host_loopback=true)
+        [ -z "$gateway" ] || ipasta=$(measure_iperf "$u" cove-pasta "$gateway" "${cove[@]}" \
+            --network pasta:--map-gw)
+    fi
+    ipod=$(measure_iperf "$u" podman 10.0.2.2 "${podman[@]}" \
+        --network slirp4netns:allow_host_loopback=true)
+    echo "== $u: container -> host TCP, iperf3 -t $IPERF_SECONDS ==" | tee -a "$TABLE"
+    row "path" "Gbit/s" "vs podman"
+    row "cove slirp4netns" "${islirp:--}" "$(ratio "$islirp" "$ipod")"
+    row "cove pasta" "${ipasta:--}" "$(ratio "$ipasta" "$ipod")"
+    row "podman slirp4netns" "${ipod:--}" "1.00x"
+done
+note "results in $OUT"
