@@ -13,7 +13,8 @@ build_pkgs=(cmake g++ make pkg-config
 runtime_pkgs=(uidmap slirp4netns fuse-overlayfs fuse3 passt)
 # What the integration harness and the scripts under scripts/ use.
 test_pkgs=(docker-registry busybox-static curl ca-certificates python3 zstd gzip tar jq
-  util-linux bsdutils passwd procps coreutils apache2-utils)
+  util-linux bsdutils passwd procps coreutils apache2-utils
+  skopeo umoci bzip2 xz-utils)
 
 log() { printf 'install-deps: %s\n' "$*"; }
 

@@ -2,14 +2,18 @@
 // and commits the target stage as an OCI image (config, manifest, layers) in local storage.
 #include "build/builder.hpp"
 
+#include "build/onbuild.hpp"
 #include "build/run_mounts.hpp"
 #include "build/stage_state.hpp"
+#include "build/stdin_context.hpp"
 #include "image/media_types.hpp"
 #include "image/platform.hpp"
 #include "storage/store.hpp"
 #include "util/error.hpp"
 #include "util/fs.hpp"
 #include "util/strings.hpp"
+
+#include <unistd.h>
 
 #include <iostream>
 #include <map>
@@ -41,8 +45,9 @@ std::string dockerfile_text(const BuildRequest& req, std::string& name) {
 // ARGs declared before the first FROM, with --build-arg overrides, plus the predefined ones.
 Vars global_args(const Dockerfile& df, const BuildRequest& req) {
   auto host = image::Platform::host();
-  Vars vars{{"TARGETPLATFORM", host.str()}, {"TARGETOS", host.os}, {"TARGETARCH", host.architecture},
-            {"TARGETVARIANT", host.variant}, {"BUILDPLATFORM", host.str()}, {"BUILDOS", host.os},
+  auto target = req.platform.value_or(host);
+  Vars vars{{"TARGETPLATFORM", target.str()}, {"TARGETOS", target.os}, {"TARGETARCH", target.architecture},
+            {"TARGETVARIANT", target.variant}, {"BUILDPLATFORM", host.str()}, {"BUILDOS", host.os},
             {"BUILDARCH", host.architecture}, {"BUILDVARIANT", host.variant}};
   for (const auto& arg : df.global_args)
     for (const auto& d : arg.decls) {
@@ -71,7 +76,7 @@ public:
       : m_store(store), m_req(req), m_df(df), m_name(std::move(name)), m_ctx(ctx), m_globals(global_args(df, req)) {}
 
   StageState build_stage(std::size_t index);
-  storage::ImageRecord commit(const StageState& state);
+  storage::ImageRecord commit(StageState& state);
 
   // Counts the steps of `index` and the stages it is based on, for "STEP n/m".
   void count(std::size_t index) {
@@ -94,7 +99,8 @@ private:
     if (!m_req.quiet)
       std::cout << "STEP " << m_step << "/" << m_total << ": " << text << std::endl;
   }
-  StageState from(const Stage& stage);
+  // The stage's base; an image's ONBUILD triggers are moved to `triggers`.
+  StageState from(const Stage& stage, std::vector<std::string>& triggers);
   // The same stage state with leases of its own.
   StageState copy_of(const StageState& state) const;
   std::vector<image::Digest> source_layers(const std::string& name, std::size_t current);
@@ -112,14 +118,14 @@ private:
   int m_total = 0;
 };
 
-StageState Builder::from(const Stage& stage) {
+StageState Builder::from(const Stage& stage, std::vector<std::string>& triggers) {
   std::string base = expand_word(stage.from.image, m_globals, m_df.escape);
   auto earlier = m_df.find_stage(base);
   if (earlier && *earlier < static_cast<std::size_t>(stage.index))
     return build_stage(*earlier);
   StageState state;
   if (util::to_lower(base) == "scratch") {
-    auto host = image::Platform::host();
+    auto host = m_req.platform.value_or(image::Platform::host());
     state.config.os = host.os;
     state.config.architecture = host.architecture;
     state.config.variant = host.variant;
@@ -131,6 +137,8 @@ StageState Builder::from(const Stage& stage) {
   options.quiet = m_req.quiet;
   if (!stage.from.platform.empty())
     options.platform = image::Platform::parse(expand_word(stage.from.platform, m_globals, m_df.escape));
+  else
+    options.platform = m_req.platform;
   auto record = registry::ensure_image(m_store, base, m_req.pull, options);
   auto manifest = std::get<image::Manifest>(
       image::parse_manifest(m_store.blobs().read(record.manifest_digest), image::media::oci_manifest));
@@ -138,7 +146,9 @@ StageState Builder::from(const Stage& stage) {
   state.layers = manifest.layers;
   for (const auto& id : state.config.diff_ids)
     state.leases.push_back(m_store.layers().lease(id));
-  state.config.on_build.clear(); // triggers apply to images built FROM this one, not to it
+  // Triggers run now, in the stage built FROM this image, and are not inherited further.
+  triggers = std::move(state.config.on_build);
+  state.config.on_build.clear();
   state.cache_key = record.id.str();
   return state;
 }
@@ -171,16 +181,29 @@ StageState Builder::build_stage(std::size_t index) {
       if (auto from = m_df.find_stage(name); from && *from < index && !m_sources.count(*from))
         build_stage(*from);
   StageState state;
+  std::vector<Instruction> triggers;
   try {
-    state = from(stage);
+    std::vector<std::string> texts;
+    state = from(stage, texts);
+    triggers = onbuild_instructions(texts);
   } catch (const util::Error&) {
     util::rethrow_with_context(util::cat(m_name, ":", stage.line, ": FROM"));
   }
+  m_total += static_cast<int>(triggers.size());
   step(util::cat("FROM ", stage.from.image, stage.from.name.empty() ? "" : " AS " + stage.from.name));
   StepCache cache(m_store, !m_req.no_cache);
   detail::StepContext ctx{m_store, m_ctx,   m_df,  m_req.build_args, m_globals, m_req.runtime,
                           cache,   [this, index](const std::string& name) { return source_layers(name, index); },
                           m_req.network, m_req.secrets};
+  for (const auto& ins : triggers) {
+    step(util::cat("ONBUILD ", ins.original));
+    try {
+      if (detail::apply(ctx, ins, state) && !m_req.quiet)
+        std::cout << "--> Using cache " << state.cache_key.substr(0, 12) << std::endl;
+    } catch (const util::Error&) {
+      util::rethrow_with_context(util::cat(m_name, ":", stage.line, ": ONBUILD ", ins.keyword, " from ", stage.from.image));
+    }
+  }
   for (const auto& ins : stage.instructions) {
     step(ins.original);
     try {
@@ -206,7 +229,9 @@ StageState Builder::copy_of(const StageState& state) const {
   return copy;
 }
 
-storage::ImageRecord Builder::commit(const StageState& state) {
+storage::ImageRecord Builder::commit(StageState& state) {
+  for (const auto& [key, value] : m_req.labels)
+    state.config.labels[key] = value;
   auto record = detail::save_image(m_store, state);
   std::vector<image::ImageRef> refs;
   for (const auto& tag : m_req.tags)
@@ -240,7 +265,22 @@ storage::ImageRecord detail::save_image(storage::Store& store, const StageState&
   return record;
 }
 
-storage::ImageRecord build(storage::Store& store, const BuildRequest& req) {
+storage::ImageRecord build(storage::Store& store, const BuildRequest& request) {
+  BuildRequest req = request;
+  std::optional<StdinContext> in;
+  if (req.context_from_stdin) {
+    if (req.dockerfile_text)
+      throw util::Error("build: -f - and a context of - cannot both read stdin");
+    in.emplace(read_stdin_context(store.tmp_dir(), STDIN_FILENO));
+    if (in->dir) {
+      req.context = in->dir->path();
+      if (!req.dockerfile.empty() && req.dockerfile.is_relative())
+        req.dockerfile = req.context / req.dockerfile; // -f names a file inside the stdin archive
+    } else {
+      req.dockerfile_text = std::move(in->dockerfile);
+      req.context.clear();
+    }
+  }
   std::string name;
   auto text = dockerfile_text(req, name);
   Dockerfile df = parse_dockerfile(text, name);

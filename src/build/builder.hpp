@@ -1,6 +1,7 @@
 // `cove build`: Dockerfile -> image in local storage. See DESIGN.md §3.8.
 #pragma once
 #include "build/secrets.hpp"
+#include "image/platform.hpp"
 #include "registry/pull.hpp"
 #include "runtime/run.hpp"
 #include "storage/image_index.hpp"
@@ -20,11 +21,14 @@ namespace build {
 // What the user asked for.
 struct BuildRequest {
   std::filesystem::path context;
+  bool context_from_stdin = false;              // `build -`: a tar (maybe compressed) or a Dockerfile on stdin
   std::filesystem::path dockerfile;             // empty: <context>/Dockerfile, then Containerfile
   std::optional<std::string> dockerfile_text;   // `-f -`: the Dockerfile came on stdin
   std::vector<std::string> tags;                // "-t" names
   std::map<std::string, std::string> build_args; // --build-arg K=V
   std::string target;                           // --target: build up to this stage
+  std::optional<image::Platform> platform;      // --platform: base images and TARGET* args
+  std::map<std::string, std::string> labels;    // --label K=V, set on the final image
   registry::PullPolicy pull = registry::PullPolicy::missing;
   std::optional<bool> tls_verify;
   bool quiet = false;                           // -q: no step output, only the id

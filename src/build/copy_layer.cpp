@@ -1,5 +1,8 @@
 #include "build/copy_layer.hpp"
 
+#include "build/add_source.hpp"
+#include "runtime/user.hpp"
+#include "storage/tmp_entry.hpp"
 #include "util/error.hpp"
 #include "util/fd.hpp"
 #include "util/fs.hpp"
@@ -94,8 +97,8 @@ std::vector<Source> resolve(const Context& ctx, const CopyPlan& plan) {
 
 EntryMeta meta_for(const CopyPlan& plan, const struct stat& st) {
   EntryMeta m;
-  m.uid = plan.uid.value_or(0);
-  m.gid = plan.gid.value_or(0);
+  m.uid = plan.uid.value_or(plan.keep_owners ? st.st_uid : 0);
+  m.gid = plan.gid.value_or(plan.keep_owners ? st.st_gid : 0);
   m.mode = plan.mode.value_or(st.st_mode & 07777);
   m.mtime = st.st_mtime;
   return m;
@@ -156,6 +159,35 @@ void write_entry(const Context& ctx, const CopyPlan& plan, const fs::path& from,
   tar.add_file(to, fd.get(), st.st_size, meta_for(plan, st));
 }
 
+// ADD of a local archive: unpacked (confined) into a scratch directory, whose tree goes into the
+// layer under `dest` with the owners, modes and times the archive gave. For a cache key, the
+// archive's own content stands for what it holds.
+void write_archive(const CopyPlan& plan, const Source& s, const std::string& dest, LayerSink& tar) {
+  if (dynamic_cast<HashSink*>(&tar)) {
+    util::UniqueFd fd(::open(s.path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!fd)
+      util::throw_errno(util::cat("open ", util::quote(s.path.string())));
+    return tar.add_file(util::cat(dest, "/<unpacked ", s.rel, ">"), fd.get(), s.st.st_size, meta_for(plan, s.st));
+  }
+  storage::TmpEntry scratch(plan.tmp_dir, "add-tar-");
+  util::make_dirs(scratch.path(), 0700);
+  extract_archive(s.path, scratch.path());
+  CopyPlan unpacked = plan;
+  unpacked.keep_owners = true;
+  write_tree(Context{scratch.path(), {}}, unpacked, scratch.path(), "", dest, tar);
+}
+
+void write_fetched(const CopyPlan& plan, const CopyPlan::Fetched& f, const std::string& to, LayerSink& tar) {
+  util::UniqueFd fd(::open(f.path.c_str(), O_RDONLY | O_CLOEXEC));
+  struct stat st {};
+  if (!fd || ::fstat(fd.get(), &st) < 0)
+    util::throw_errno(util::cat("open ", util::quote(f.path.string())));
+  EntryMeta m = meta_for(plan, st);
+  m.mode = plan.mode.value_or(0600);
+  m.mtime = f.mtime;
+  tar.add_file(to, fd.get(), st.st_size, m);
+}
+
 } // namespace
 
 Context Context::open(const fs::path& dir) {
@@ -176,17 +208,27 @@ void write_copy_layer(const Context& ctx, const CopyPlan& plan, LayerSink& tar) 
   auto sources = resolve(ctx, plan);
   std::string dest = clean_path(plan.dest);
   dest = dest == "/" ? "" : dest.substr(1);
-  bool into_dir = plan.dest.back() == '/' || sources.size() + plan.inline_files.size() > 1 ||
-                  (sources.size() == 1 && S_ISDIR(sources[0].st.st_mode));
+  std::vector<bool> archive(sources.size());
+  for (std::size_t i = 0; i < sources.size(); ++i)
+    archive[i] = plan.extract_archives && S_ISREG(sources[i].st.st_mode) && is_tar_archive(sources[i].path);
+  bool into_dir = plan.dest.back() == '/' ||
+                  sources.size() + plan.inline_files.size() + plan.fetched.size() > 1 ||
+                  (sources.size() == 1 && S_ISDIR(sources[0].st.st_mode)) ||
+                  std::find(archive.begin(), archive.end(), true) != archive.end();
   std::set<std::string> done;
   if (into_dir && !dest.empty()) {
     write_parents(plan, dest + "/x", tar, done);
     if (!(plan.lower_has && plan.lower_has(dest)))
       tar.add_dir(dest, EntryMeta{plan.uid.value_or(0), plan.gid.value_or(0), 0755, 0});
   }
-  for (const auto& s : sources) {
+  for (std::size_t i = 0; i < sources.size(); ++i) {
+    const auto& s = sources[i];
     if (S_ISDIR(s.st.st_mode)) {
       write_tree(ctx, plan, s.path, s.rel, dest, tar);
+      continue;
+    }
+    if (archive[i]) {
+      write_archive(plan, s, dest, tar);
       continue;
     }
     auto to = into_dir ? join_rel(dest, s.path.filename().string()) : dest;
@@ -203,18 +245,48 @@ void write_copy_layer(const Context& ctx, const CopyPlan& plan, LayerSink& tar) 
     st.st_mode = 0644;
     tar.add_bytes(to, content, meta_for(plan, st));
   }
+  for (const auto& f : plan.fetched) {
+    if (into_dir && f.name.empty())
+      throw util::Error(util::cat("ADD to ", plan.dest, ": cannot determine a file name from the URL"));
+    auto to = into_dir ? join_rel(dest, f.name) : dest;
+    write_parents(plan, to, tar, done);
+    write_fetched(plan, f, to, tar);
+  }
 }
 
-std::pair<uid_t, gid_t> parse_chown(std::string_view text) {
+bool chown_has_names(std::string_view text) {
+  for (const auto& part : util::split(text, ':'))
+    if (!part.empty() && part.find_first_not_of("0123456789") != std::string::npos)
+      return true;
+  return false;
+}
+
+std::pair<uid_t, gid_t> parse_chown(std::string_view text, std::string_view passwd, std::string_view group) {
   auto colon = text.find(':');
   auto user = text.substr(0, colon);
-  auto group = colon == std::string_view::npos ? user : text.substr(colon + 1);
-  auto number = [&](std::string_view part) {
-    if (part.empty() || part.find_first_not_of("0123456789") != std::string_view::npos)
-      throw util::Error(util::cat("--chown=", text, ": only numeric uid[:gid] is supported"));
-    return util::parse_unsigned(part, "--chown id");
-  };
-  return {static_cast<uid_t>(number(user)), static_cast<gid_t>(number(group))};
+  auto numeric = [](std::string_view part) { return part.find_first_not_of("0123456789") == std::string_view::npos; };
+  if (user.empty() || (colon != std::string_view::npos && text.size() == colon + 1))
+    throw util::Error(util::cat("--chown=", text, ": expected user[:group]"));
+  try {
+    uid_t uid = 0;
+    gid_t gid = 0;
+    if (numeric(user)) {
+      uid = static_cast<uid_t>(util::parse_unsigned(user, "--chown uid"));
+      gid = static_cast<gid_t>(uid); // Docker: a uid without a group is also the gid
+    } else {
+      auto resolved = runtime::resolve_user(user, passwd, group);
+      uid = resolved.uid;
+      gid = resolved.gid;
+    }
+    if (colon != std::string_view::npos) {
+      auto name = text.substr(colon + 1);
+      gid = numeric(name) ? static_cast<gid_t>(util::parse_unsigned(name, "--chown gid"))
+                          : runtime::resolve_user(util::cat("0:", name), passwd, group).gid;
+    }
+    return {uid, gid};
+  } catch (const util::Error&) {
+    util::rethrow_with_context(util::cat("--chown=", text));
+  }
 }
 
 } // namespace build

@@ -29,6 +29,16 @@ struct CopyPlan {
   std::optional<gid_t> gid;
   std::optional<unsigned> mode;       // --chmod
   std::vector<std::pair<std::string, std::string>> inline_files; // heredoc name -> content
+  // ADD URL sources, already downloaded: name in the destination, file, mtime (mode 0600).
+  struct Fetched {
+    std::string name;
+    std::filesystem::path path;
+    std::int64_t mtime = 0;
+  };
+  std::vector<Fetched> fetched;
+  bool extract_archives = false;  // ADD: local tar archives are unpacked into the destination
+  std::filesystem::path tmp_dir;  // where archives are unpacked (the store's tmp/)
+  bool keep_owners = false;       // entries keep their owner on disk (an unpacked archive)
   bool from_rootfs = false; // COPY --from: sources are absolute paths in another image's tree
   // True when the image below already has this path ("usr/local"): such parent directories are
   // left out of the layer so their mode and owner (e.g. /tmp's 1777) show through.
@@ -38,7 +48,12 @@ struct CopyPlan {
 // Writes the layer for `plan` into `tar` (a TarWriter, or a HashSink for the cache key).
 void write_copy_layer(const Context& ctx, const CopyPlan& plan, LayerSink& tar);
 
-// Parses --chown "uid[:gid]" (numeric); names are refused with a clear error.
-std::pair<uid_t, gid_t> parse_chown(std::string_view text);
+// Resolves --chown "user[:group]" with Docker's rules: a numeric user alone is also the group, a
+// user name gives its passwd uid and primary gid, a group name is looked up in /etc/group.
+// `passwd` and `group` are the stage's files (empty when it has none).
+std::pair<uid_t, gid_t> parse_chown(std::string_view text, std::string_view passwd = {}, std::string_view group = {});
+
+// True when --chown names a user or group (so the stage's /etc/passwd and /etc/group are needed).
+bool chown_has_names(std::string_view text);
 
 } // namespace build

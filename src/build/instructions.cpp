@@ -1,6 +1,7 @@
 // Instruction handlers: each turns one typed instruction into config changes or a layer.
 #include "build/stage_state.hpp"
 
+#include "build/add_source.hpp"
 #include "build/run_mount_setup.hpp"
 #include "build/run_step.hpp"
 #include "runtime/rootfs.hpp"
@@ -215,21 +216,50 @@ void Handler::operator()(const Run& r) {
   made_layer = true;
 }
 
-void Handler::operator()(const Copy& c) {
-  for (const auto& src : c.sources) {
-    if (c.add && src.find("://") != std::string::npos)
-      throw util::Error(util::cat("ADD ", util::quote(src), ": remote sources are not available in this build of cove"));
-    for (std::string_view ext : {".tar", ".tar.gz", ".tgz", ".tar.xz", ".tar.bz2", ".tar.zst"})
-      if (c.add && src.size() > ext.size() && src.compare(src.size() - ext.size(), ext.size(), ext) == 0)
-        throw util::Error(util::cat("ADD ", util::quote(src), ": archive extraction is not available in this build "
-                                    "of cove; use COPY for the file itself"));
+// A file of the stage as its layers stand ("etc/passwd"), from the topmost layer that has it;
+// nullopt when absent, deleted or not a plain file in a plain directory of that layer.
+std::optional<std::string> stage_file(const StepContext& ctx, const StageState& s, const std::string& rel) {
+  for (auto it = s.config.diff_ids.rbegin(); it != s.config.diff_ids.rend(); ++it) {
+    auto dir = ctx.store.layers().diff_dir(*it);
+    struct stat st {}, parent {};
+    if (::lstat((dir / rel).c_str(), &st) < 0)
+      continue;
+    if (!S_ISREG(st.st_mode) || ::lstat((dir / rel).parent_path().c_str(), &parent) < 0 || !S_ISDIR(parent.st_mode))
+      return std::nullopt;
+    return util::read_file(dir / rel);
   }
+  return std::nullopt;
+}
+
+void Handler::operator()(const Copy& c) {
   CopyPlan plan;
-  for (const auto& src : c.sources)
-    plan.sources.push_back(word(src));
+  std::vector<std::string> urls;
+  for (const auto& src : c.sources) {
+    auto expanded = word(src);
+    if (c.add && is_url_source(expanded))
+      urls.push_back(expanded);
+    else if (c.add && expanded.find("://") != std::string::npos)
+      throw util::Error(util::cat("ADD ", util::quote(expanded), ": only http:// and https:// URLs can be added"));
+    else
+      plan.sources.push_back(expanded);
+  }
+  std::optional<std::string> checksum;
+  if (!c.checksum.empty()) {
+    if (urls.size() != 1 || !plan.sources.empty())
+      throw util::Error("ADD --checksum needs exactly one http(s) source");
+    checksum = parse_checksum(word(c.checksum));
+  }
   plan.dest = absolute(word(c.dest), s);
+  plan.extract_archives = c.add;
+  plan.tmp_dir = ctx.store.tmp_dir();
   if (!c.chown.empty()) {
-    auto [uid, gid] = parse_chown(word(c.chown));
+    auto spec = word(c.chown);
+    std::string passwd, group;
+    if (chown_has_names(spec)) {
+      passwd = stage_file(ctx, s, "etc/passwd").value_or("");
+      group = stage_file(ctx, s, "etc/group").value_or("");
+    }
+    auto [uid, gid] = parse_chown(spec, passwd, group);
     plan.uid = uid;
     plan.gid = gid;
   }
@@ -256,13 +286,34 @@ void Handler::operator()(const Copy& c) {
     source = &from_ctx;
     plan.from_rootfs = true;
   }
+  // ADD URL sources: downloaded now, except one with --checksum, whose digest stands for its
+  // content in the cache key, so a cache hit needs no network.
+  std::vector<Download> downloads;
+  auto fetch = [&](const std::string& url) {
+    std::string name;
+    try {
+      name = url_file_name(url);
+    } catch (const util::Error&) {
+      // only needed when the destination is a directory; write_copy_layer says so then
+    }
+    downloads.push_back(download(url, ctx.store.tmp_dir(), checksum, true));
+    plan.fetched.push_back(CopyPlan::Fetched{name, downloads.back().file.path(), downloads.back().mtime});
+  };
+  if (!checksum)
+    for (const auto& url : urls)
+      fetch(url);
   HashSink inputs;
   write_copy_layer(*source, plan, inputs);
-  s.cache_key = step_key(s.cache_key, ins, s.args, inputs.finish());
+  auto input_key = inputs.finish();
+  if (checksum)
+    input_key += util::cat(" url ", urls[0], " sha256:", *checksum);
+  s.cache_key = step_key(s.cache_key, ins, s.args, input_key);
   if (auto hit = ctx.cache.find(s.cache_key)) {
     cached = true;
     add_layer(ctx, s, *hit);
   } else {
+    if (checksum)
+      fetch(urls[0]);
     TarWriter tar(ctx.store.tmp_dir());
     write_copy_layer(*source, plan, tar);
     auto layer = tar.finish(ctx.store.blobs());

@@ -26,6 +26,9 @@ struct BuildFlags {
   std::optional<bool> tls_verify;
   bool no_cache = false;
   bool quiet = false;
+  bool layers = true;
+  std::string platform;
+  std::vector<std::string> labels;
   std::string network;
   std::vector<std::string> secrets;
   std::string context;
@@ -57,13 +60,28 @@ std::vector<build::SecretSource> build_secrets(const std::vector<std::string>& f
 
 build::BuildRequest to_request(const BuildFlags& flags) {
   build::BuildRequest req;
-  req.context = flags.context;
+  if (flags.context == "-") {
+    if (flags.file == "-")
+      throw util::Error("build: -f - and a context of - cannot both read stdin");
+    req.context_from_stdin = true; // a tar (the context) or a Dockerfile (no context)
+  } else {
+    req.context = flags.context;
+  }
   if (flags.file == "-")
     req.dockerfile_text = std::string(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
   else
     req.dockerfile = flags.file;
-  if (flags.context == "-")
-    throw util::Error("build: a context on stdin is not supported; pass a directory");
+  if (!flags.platform.empty()) {
+    if (flags.platform.find(',') != std::string::npos)
+      throw util::Error(util::cat("--platform ", util::quote(flags.platform), ": building for several platforms at once is not supported"));
+    req.platform = image::Platform::parse(flags.platform);
+  }
+  for (const auto& label : flags.labels) {
+    auto eq = label.find('=');
+    if (eq == 0)
+      throw util::Error(util::cat("--label ", util::quote(label), ": expected KEY=VALUE"));
+    req.labels[label.substr(0, eq)] = eq == std::string::npos ? "" : label.substr(eq + 1);
+  }
   req.tags = flags.tags;
   for (const auto& arg : flags.build_args) {
     auto eq = arg.find('=');
@@ -83,7 +101,7 @@ build::BuildRequest to_request(const BuildFlags& flags) {
   req.pull = registry::parse_pull_policy(flags.pull);
   req.tls_verify = flags.tls_verify;
   req.quiet = flags.quiet;
-  req.no_cache = flags.no_cache;
+  req.no_cache = flags.no_cache || !flags.layers; // --layers=false: no cached steps, as podman
   req.network = build_network(flags.network);
   req.secrets = build_secrets(flags.secrets);
   return req;
@@ -119,10 +137,14 @@ CLI::App* add_build_command(CLI::App& parent, Invocation& inv) {
   add_tls_verify_flag(*cmd, flags->tls_verify);
   cmd->add_flag("--no-cache", flags->no_cache, "Do not reuse cached steps");
   cmd->add_flag("-q,--quiet", flags->quiet, "Print only the image id");
+  cmd->add_flag("--layers", flags->layers, "Use and keep the step cache (--layers=false rebuilds every step)");
+  cmd->add_option("--platform", flags->platform, "Target platform OS/ARCH[/VARIANT] for base images and TARGET* args");
+  cmd->add_option("--label", flags->labels, "Set an image label: KEY=VALUE (repeatable)")
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   cmd->add_option("--network", flags->network, "Network for RUN steps: none, host, slirp4netns[:OPTIONS] (default: as cove run)");
   cmd->add_option("--secret", flags->secrets, "Secret for RUN --mount=type=secret: id=ID,src=PATH or id=ID,env=VAR (repeatable)")
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
-  cmd->add_option("CONTEXT", flags->context, "Build context directory")->required();
+  cmd->add_option("CONTEXT", flags->context, "Build context directory, or - for a tar or a Dockerfile on stdin")->required();
   cmd->callback([flags, &inv] { inv.action = [flags, &inv] { return build_image(inv, *flags); }; });
   return cmd;
 }

@@ -29,7 +29,8 @@ CLI::App* add_version_command(CLI::App& parent, Invocation& inv);
 CLI::App* add_info_command(CLI::App& parent, Invocation& inv);
 // run [flags] IMAGE [CMD ARG...]
 CLI::App* add_run_command(CLI::App& parent, Invocation& inv);
-// build [-t NAME]... [-f FILE] [--build-arg K=V]... [--target S] [--no-cache] [-q] CONTEXT
+// build [-t NAME]... [-f FILE|-] [--build-arg K=V]... [--target S] [--no-cache] [--platform P]
+// [--label K=V]... [--layers[=false]] [--pull P] [--iidfile F] [-q] CONTEXT|-
 CLI::App* add_build_command(CLI::App& parent, Invocation& inv);
 
 // ps / container ls: [-a] [-q] [-l] [-n N] [--no-trunc] [--filter F] [--format F]
@@ -52,6 +53,8 @@ CLI::App* add_create_command(CLI::App& parent, Invocation& inv);
 CLI::App* add_start_command(CLI::App& parent, Invocation& inv);
 // restart [-t SECONDS] CONTAINER...
 CLI::App* add_restart_command(CLI::App& parent, Invocation& inv);
+// save / image save: [-o FILE|DIR] [--format docker-archive|oci-archive|oci-dir] IMAGE...
+CLI::App* add_save_command(CLI::App& parent, Invocation& inv);
 // container prune [-f]
 CLI::App* add_prune_command(CLI::App& parent, Invocation& inv);
 // container ls|rm|stop|kill|wait|logs|inspect ...
