@@ -53,6 +53,10 @@ void add_commands(CLI::App& app, Invocation& inv) {
   add_create_command(app, inv);
   add_start_command(app, inv);
   add_restart_command(app, inv);
+  add_attach_command(app, inv);
+  add_rename_command(app, inv);
+  add_top_command(app, inv);
+  add_port_command(app, inv);
   add_save_command(app, inv);
   add_container_command(app, inv);
   CLI::App* image = app.add_subcommand("image", "Manage images");

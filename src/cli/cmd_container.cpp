@@ -73,6 +73,10 @@ CLI::App* add_container_command(CLI::App& parent, Invocation& inv) {
   add_create_command(*group, inv);
   add_start_command(*group, inv);
   add_restart_command(*group, inv);
+  add_attach_command(*group, inv);
+  add_rename_command(*group, inv);
+  add_top_command(*group, inv);
+  add_port_command(*group, inv);
   add_prune_command(*group, inv);
   add_container_inspect_command(*group, inv);
   return group;

@@ -1,5 +1,5 @@
 // cove logs: a detached container's stdout and stderr from its log file, kept apart; -f follows
-// until the container stops.
+// until the container stops; --since/--until keep the records timed in a window.
 #include "cli/commands.hpp"
 #include "cli/container_access.hpp"
 
@@ -25,15 +25,23 @@ struct LogsFlags {
   bool follow = false;
   bool timestamps = false;
   std::string tail = "all";
+  std::string since;
+  std::string until;
   std::string name;
 };
 
 // Prints records to stdout or stderr; remembers whether the last one ended its line.
 struct Printer {
   bool timestamps = false;
+  TimeWindow window;
   bool at_line_start[2] = {true, true};
 
   void print(const runtime::LogRecord& record) {
+    if (window.since || window.until) {
+      std::optional<UnixNanos> time = parse_rfc3339(record.time);
+      if (time && !window.contains(*time))
+        return;
+    }
     int index = record.stream == runtime::LogStream::out ? 0 : 1;
     std::ostream& out = index == 0 ? std::cout : std::cerr;
     if (timestamps && at_line_start[index])
@@ -80,7 +88,12 @@ bool running(const storage::ContainerStore& containers, storage::ContainerRecord
 }
 
 int logs(const Invocation& inv, const LogsFlags& flags) {
-  LogOptions options{flags.follow, flags.timestamps, parse_tail(flags.tail), 0};
+  LogOptions options{flags.follow, flags.timestamps, parse_tail(flags.tail), 0, {}};
+  UnixNanos now = unix_nanos_now();
+  if (!flags.since.empty())
+    options.window.since = parse_time_argument(flags.since, now, "--since");
+  if (!flags.until.empty())
+    options.window.until = parse_time_argument(flags.until, now, "--until");
   storage::ContainerStore containers = host_containers(inv);
   storage::ContainerRecord record = find_container(containers, flags.name);
   print_logs(containers, record, options);
@@ -95,7 +108,7 @@ void print_logs(const storage::ContainerStore& containers, storage::ContainerRec
   util::UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (!fd && errno != ENOENT)
     util::throw_errno(util::cat("open ", util::quote(path.string())));
-  Printer printer{options.timestamps, {true, true}};
+  Printer printer{options.timestamps, options.window, {true, true}};
   off_t offset = options.from;
   if (fd) {
     std::vector<runtime::LogRecord> records = read_new(fd.get(), offset);
@@ -110,7 +123,7 @@ void print_logs(const storage::ContainerStore& containers, storage::ContainerRec
     for (const runtime::LogRecord& r : read_new(fd.get(), offset))
       printer.print(r);
     std::cout << std::flush;
-    if (!still_running)
+    if (!still_running || (options.window.until && unix_nanos_now() > *options.window.until))
       break;
     ::usleep(50000);
   }
@@ -129,6 +142,10 @@ CLI::App* add_logs_command(CLI::App& parent, Invocation& inv) {
   cmd->add_flag("-f,--follow", flags->follow, "Follow the output until the container stops");
   cmd->add_flag("-t,--timestamps", flags->timestamps, "Prefix each line with its time");
   cmd->add_option("-n,--tail", flags->tail, "Number of lines from the end (default all)");
+  cmd->add_option("--since", flags->since,
+                  "Only records since a time: RFC 3339, Unix timestamp, or a duration ago (10m)");
+  cmd->add_option("--until", flags->until,
+                  "Only records until a time: RFC 3339, Unix timestamp, or a duration ago (10m)");
   cmd->add_option("CONTAINER", flags->name, "Container name or id")->required();
   cmd->callback([flags, &inv] { inv.action = [flags, &inv] { return logs(inv, *flags); }; });
   return cmd;

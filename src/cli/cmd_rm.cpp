@@ -4,6 +4,7 @@
 #include "cli/container_access.hpp"
 
 #include "runtime/control.hpp"
+#include "runtime/volumes.hpp"
 #include "util/error.hpp"
 #include "util/strings.hpp"
 
@@ -59,8 +60,11 @@ int rm(const Invocation& inv, const RmFlags& flags) {
   }
   if (!doomed.empty()) {
     enter_userns(inv);
+    storage::VolumeStore volumes(storage_root(inv.global));
     for (const auto& [name, record] : doomed) {
       containers.remove(record);
+      if (flags.volumes) // named volumes always stay
+        runtime::remove_anonymous_volumes(volumes, containers, record);
       std::cout << name << '\n';
     }
   }
@@ -104,7 +108,7 @@ CLI::App* add_rm_command(CLI::App& parent, Invocation& inv, const std::string& n
   auto flags = std::make_shared<RmFlags>();
   CLI::App* cmd = parent.add_subcommand(name, "Remove containers");
   cmd->add_flag("-f,--force", flags->force, "Kill running containers first");
-  cmd->add_flag("-v,--volumes", flags->volumes, "Accepted for compatibility (no volumes yet)");
+  cmd->add_flag("-v,--volumes", flags->volumes, "Also remove the containers' anonymous volumes");
   cmd->add_option("CONTAINER", flags->names, "Container names or ids")->required();
   cmd->callback([flags, &inv] { inv.action = [flags, &inv] { return rm(inv, *flags); }; });
   return cmd;

@@ -55,7 +55,7 @@ int start(const Invocation& inv, const StartFlags& flags) {
   });
   if (!flags.attach || !last)
     return 0;
-  print_logs(containers, *last, {true, false, std::nullopt, log_offset});
+  print_logs(containers, *last, {true, false, std::nullopt, log_offset, {}});
   runtime::wait_stopped(containers, *last, std::nullopt);
   return runtime::ContainerState::from_json(last->state).exit_code;
 }

@@ -35,7 +35,7 @@ CLI::App* add_build_command(CLI::App& parent, Invocation& inv);
 
 // ps / container ls: [-a] [-q] [-l] [-n N] [--no-trunc] [--filter F] [--format F]
 CLI::App* add_ps_command(CLI::App& parent, Invocation& inv, const std::string& name);
-// logs [-f] [-t] [--tail N] CONTAINER
+// logs [-f] [-t] [--tail N] [--since T] [--until T] CONTAINER
 CLI::App* add_logs_command(CLI::App& parent, Invocation& inv);
 // stop [-t SECONDS] CONTAINER...
 CLI::App* add_stop_command(CLI::App& parent, Invocation& inv);
@@ -45,7 +45,7 @@ CLI::App* add_kill_command(CLI::App& parent, Invocation& inv);
 CLI::App* add_wait_command(CLI::App& parent, Invocation& inv);
 // rm / container rm: [-f] CONTAINER...
 CLI::App* add_rm_command(CLI::App& parent, Invocation& inv, const std::string& name);
-// exec [-i] [-t] [-e K=V] [-w DIR] [-u USER] CONTAINER COMMAND [ARG...]
+// exec [-i] [-t] [-d] [-e K=V] [--env-file F] [-w DIR] [-u USER] CONTAINER COMMAND [ARG...]
 CLI::App* add_exec_command(CLI::App& parent, Invocation& inv);
 // create [run flags] IMAGE [CMD ARG...]
 CLI::App* add_create_command(CLI::App& parent, Invocation& inv);
@@ -55,6 +55,14 @@ CLI::App* add_start_command(CLI::App& parent, Invocation& inv);
 CLI::App* add_restart_command(CLI::App& parent, Invocation& inv);
 // save / image save: [-o FILE|DIR] [--format docker-archive|oci-archive|oci-dir] IMAGE...
 CLI::App* add_save_command(CLI::App& parent, Invocation& inv);
+// attach [--no-stdin] [--sig-proxy[=false]] CONTAINER
+CLI::App* add_attach_command(CLI::App& parent, Invocation& inv);
+// rename CONTAINER NEW_NAME
+CLI::App* add_rename_command(CLI::App& parent, Invocation& inv);
+// top CONTAINER [ps OPTIONS]
+CLI::App* add_top_command(CLI::App& parent, Invocation& inv);
+// port CONTAINER [PRIVATE_PORT[/PROTO]]
+CLI::App* add_port_command(CLI::App& parent, Invocation& inv);
 // container prune [-f]
 CLI::App* add_prune_command(CLI::App& parent, Invocation& inv);
 // container ls|rm|stop|kill|wait|logs|inspect ...

@@ -7,6 +7,7 @@
 
 #include "cli/container_views.hpp"
 #include "cli/context.hpp"
+#include "cli/time_filter.hpp"
 #include "storage/container_store.hpp"
 
 #include <sys/types.h>
@@ -33,6 +34,7 @@ struct LogOptions {
   bool timestamps = false;     // prefix records with their time
   std::optional<size_t> tail;  // only the last N records
   off_t from = 0;              // start at this offset of the log file
+  TimeWindow window;           // --since/--until: only records timed inside
 };
 
 // Prints the container's log: stdout records to stdout, stderr records to stderr.

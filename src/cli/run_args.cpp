@@ -50,7 +50,8 @@ void add_run_flags(CLI::App& cmd, RunFlags& flags) {
 
 ScanRules run_scan_rules() {
   ScanRules rules;
-  rules.command_takers = {"run", "create", "exec", "container exec", "container create"};
+  rules.command_takers = {"run", "create", "exec", "container exec", "container create", "top",
+                          "container top"};
   rules.optional_values["--pull"] = {"always", {"always", "missing", "never", "newer", "true", "false"}};
   return rules;
 }

@@ -17,6 +17,8 @@ struct RunFlags {
   std::vector<std::string> env;       // -e/--env K=V or K (repeatable)
   std::vector<std::string> env_files; // --env-file
   std::vector<std::string> volumes;   // -v/--volume
+  std::vector<std::string> mounts;    // --mount
+  std::vector<std::string> tmpfs;     // --tmpfs
   std::string workdir;                // -w/--workdir
   std::string user;                   // -u/--user
   std::optional<std::string> entrypoint;

@@ -5,6 +5,7 @@
 #include "runtime/confined.hpp"
 #include "runtime/mount_plan.hpp"
 #include "runtime/user.hpp"
+#include "runtime/volumes.hpp"
 #include "storage/store.hpp"
 #include "util/error.hpp"
 #include "util/fs.hpp"
@@ -86,6 +87,8 @@ PreparedStart prepare_start(storage::Store& store, const RuntimeOptions& options
       MountedRootfs::mount(store, choice, config.diff_ids, dir, Access::read_write,
                            record.auto_remove ? Lifetime::transient : Lifetime::persistent);
   ResolvedUser user = resolve_in_rootfs(spec, rootfs.path());
+  storage::VolumeStore volumes(store.root());
+  prepare_mount_sources(volumes, spec, rootfs.path(), user.uid, user.gid);
   write_etc_files(dir / "userdata", spec);
   std::optional<Pty> pty;
   if (spec.tty)

@@ -18,9 +18,11 @@
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <iostream>
@@ -64,6 +66,13 @@ std::vector<std::string> exec_env(const ContainerSpec& spec, const ExecRequest& 
   };
   if (request.tty)
     set("TERM=xterm");
+  auto lookup = [](const std::string& name) -> std::optional<std::string> {
+    const char* value = std::getenv(name.c_str());
+    return value ? std::optional<std::string>(value) : std::nullopt;
+  };
+  for (size_t i = 0; i < request.env_files.size(); ++i)
+    for (const std::string& entry : env_file_entries(request.env_files[i], lookup, i))
+      set(entry);
   for (const std::string& entry : request.env) {
     if (entry.find('=') != std::string::npos) {
       set(entry);
@@ -86,7 +95,19 @@ struct ExecPlan {
   bool set_groups = true;
   int tty_fd = -1;
   int stdin_fd = -1;
+  int null_fd = -1;              // -d: stdio on this, in a session of its own
+  int error_fd = STDERR_FILENO;  // where the child reports why it could not execute
+  int report_fd = -1;            // -d: gets a byte when the child fails before execve
 };
+
+// Reports a failure before execve to a waiting `exec -d` and exits.
+[[noreturn]] void fail_exec(const ExecPlan& plan, int code) noexcept {
+  if (plan.report_fd >= 0) {
+    ssize_t ignored = ::write(plan.report_fd, "x", 1);
+    (void)ignored;
+  }
+  ::_exit(code);
+}
 
 // After fork, in the container's pid namespace: become the user, and execute. Never returns.
 [[noreturn]] void exec_child(const ExecPlan& plan) noexcept {
@@ -95,6 +116,10 @@ struct ExecPlan {
     ::ioctl(plan.tty_fd, TIOCSCTTY, 0);
     for (int target = 0; target < 3; ++target)
       ::dup2(plan.tty_fd, target);
+  } else if (plan.null_fd >= 0) {
+    ::setsid();
+    for (int target = 0; target < 3; ++target)
+      ::dup2(plan.null_fd, target);
   } else if (plan.stdin_fd >= 0) {
     ::dup2(plan.stdin_fd, STDIN_FILENO);
   }
@@ -102,14 +127,14 @@ struct ExecPlan {
        ::setgroups(plan.user.groups.size(), plan.user.groups.data()) < 0) ||
       ::setresgid(plan.user.gid, plan.user.gid, plan.user.gid) < 0 ||
       ::setresuid(plan.user.uid, plan.user.uid, plan.user.uid) < 0) {
-    std::fprintf(stderr, "cove: error: exec: switch to user %u:%u: %s\n", plan.user.uid,
-                 plan.user.gid, std::strerror(errno));
-    ::_exit(exit_tool_error);
+    ::dprintf(plan.error_fd, "cove: error: exec: switch to user %u:%u: %s\n", plan.user.uid,
+              plan.user.gid, std::strerror(errno));
+    fail_exec(plan, exit_tool_error);
   }
   if (::chdir(plan.cwd.c_str()) < 0) {
-    std::fprintf(stderr, "cove: error: exec: working directory \"%s\": %s\n", plan.cwd.c_str(),
-                 std::strerror(errno));
-    ::_exit(exit_tool_error);
+    ::dprintf(plan.error_fd, "cove: error: exec: working directory \"%s\": %s\n",
+              plan.cwd.c_str(), std::strerror(errno));
+    fail_exec(plan, exit_tool_error);
   }
   std::vector<char*> argv;
   for (const std::string& a : plan.args)
@@ -123,10 +148,41 @@ struct ExecPlan {
   ::execvp(argv[0], argv.data());
   int err = errno;
   if (err == ENOENT && plan.args[0].find('/') == std::string::npos)
-    std::fprintf(stderr, "cove: error: executable file `%s` not found in $PATH\n", argv[0]);
+    ::dprintf(plan.error_fd, "cove: error: executable file `%s` not found in $PATH\n", argv[0]);
   else
-    std::fprintf(stderr, "cove: error: exec \"%s\": %s\n", argv[0], std::strerror(err));
-  ::_exit(err == ENOENT ? exit_not_found : exit_cannot_invoke);
+    ::dprintf(plan.error_fd, "cove: error: exec \"%s\": %s\n", argv[0], std::strerror(err));
+  fail_exec(plan, err == ENOENT ? exit_not_found : exit_cannot_invoke);
+}
+
+// exec -d: starts the command with its stdio on /dev/null and returns once it executes (0) or
+// failed to (its exit code, after the child printed why on cove's stderr).
+int start_detached(ExecPlan& plan) {
+  util::UniqueFd null_fd(::open("/dev/null", O_RDWR | O_CLOEXEC));
+  util::UniqueFd error_fd(::fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3));
+  int fds[2];
+  if (!null_fd || !error_fd || ::pipe2(fds, O_CLOEXEC) < 0)
+    util::throw_errno("exec -d: prepare the command's stdio");
+  util::UniqueFd report_read(fds[0]), report_write(fds[1]);
+  plan.null_fd = null_fd.get();
+  plan.error_fd = error_fd.get();
+  plan.report_fd = report_write.get();
+  std::cout << std::flush;
+  pid_t pid = ::fork();
+  if (pid < 0)
+    util::throw_errno("fork the exec process");
+  if (pid == 0)
+    exec_child(plan);
+  report_write.reset();
+  char byte;
+  ssize_t n;
+  while ((n = ::read(report_read.get(), &byte, 1)) < 0 && errno == EINTR) {
+  }
+  if (n <= 0)
+    return 0; // closed by execve: the command runs; the container's init inherits it
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  return exit_code(status);
 }
 
 } // namespace
@@ -135,6 +191,8 @@ int exec_in_container(const storage::ContainerRecord& record, const ContainerSta
                       const ExecRequest& request) {
   if (request.command.empty())
     throw util::Error("exec: a command is required");
+  if (request.detach && (request.tty || request.interactive))
+    throw util::Error("exec: -d cannot be combined with -i or -t");
   if (state.status != Status::running)
     throw util::Error(util::cat("container ", record.name, " is not running"));
   ContainerSpec spec = ContainerSpec::from_json(record.spec);
@@ -150,6 +208,8 @@ int exec_in_container(const storage::ContainerRecord& record, const ContainerSta
   plan.args = request.command;
   plan.env = exec_env(spec, request, plan.user);
   plan.set_groups = !setgroups || util::trim(*setgroups) != "deny";
+  if (request.detach)
+    return start_detached(plan);
   std::optional<Pty> pty;
   if (request.tty)
     pty.emplace(Pty::open(own_terminal())); // the container's /dev/ptmx: we are in its mounts

@@ -1,6 +1,7 @@
 #include "runtime/monitor.hpp"
 
 #include "image/config.hpp"
+#include "runtime/attach_server.hpp"
 #include "runtime/container_log.hpp"
 #include "runtime/container_start.hpp"
 #include "runtime/exit_status.hpp"
@@ -71,14 +72,15 @@ struct Source {
   LogStream stream;
 };
 
-// Reads what a source has now into the log; false once it is at its end (EOF, or EIO for a
-// pty master whose slave is gone).
-bool drain(Source& source, LogWriter& log) {
+// Reads what a source has now into the log and to attached clients; false once it is at its
+// end (EOF, or EIO for a pty master whose slave is gone).
+bool drain(Source& source, LogWriter& log, AttachServer& attach) {
   char buffer[16384];
   for (;;) {
     ssize_t n = ::read(source.fd.get(), buffer, sizeof buffer);
     if (n > 0) {
       log.append(source.stream, std::string_view(buffer, static_cast<size_t>(n)));
+      attach.broadcast(source.stream, std::string_view(buffer, static_cast<size_t>(n)));
       continue;
     }
     if (n < 0 && errno == EINTR)
@@ -92,7 +94,8 @@ bool drain(Source& source, LogWriter& log) {
 
 // Copies the sources into the log until the container has exited and its output is read.
 // The pidfd ends the loop even if some process outside the container kept a pipe open.
-void relay_until_exit(std::vector<Source>& sources, LogWriter& log, int pidfd) {
+void relay_until_exit(std::vector<Source>& sources, LogWriter& log, int pidfd,
+                      AttachServer& attach) {
   for (Source& s : sources)
     ::fcntl(s.fd.get(), F_SETFL, ::fcntl(s.fd.get(), F_GETFL) | O_NONBLOCK);
   for (;;) {
@@ -100,15 +103,17 @@ void relay_until_exit(std::vector<Source>& sources, LogWriter& log, int pidfd) {
     for (const Source& s : sources)
       if (s.fd)
         fds.push_back({s.fd.get(), POLLIN, 0});
+    attach.add_poll_fds(fds);
     if (::poll(fds.data(), fds.size(), -1) < 0) {
       if (errno == EINTR)
         continue;
       util::throw_errno("poll the container's output");
     }
     bool exited = (fds[0].revents & POLLIN) != 0;
+    attach.handle(fds);
     for (Source& s : sources)
       if (s.fd)
-        drain(s, log);
+        drain(s, log, attach);
     if (exited)
       return;
   }
@@ -122,9 +127,11 @@ int supervise(storage::Store& store, const RuntimeOptions& options,
   PreparedStart prepared = prepare_start(store, options, record, -1);
   record.driver = std::string(to_string(prepared.rootfs.driver()));
   LogWriter log(dir / "ctr.log");
+  AttachServer attach(dir); // listening before the CLI is told the container runs
   util::UniqueFd null_in = open_checked("/dev/null", O_RDONLY);
   std::vector<Source> sources;
   std::optional<ContainerProcess> process;
+  util::UniqueFd input; // -d -i: the write end of the container's stdin, kept open for `attach`
   if (prepared.pty) {
     process.emplace(launch(prepared)); // the master exists once the container made its pty
     int master = ::dup(prepared.pty->master());
@@ -132,6 +139,12 @@ int supervise(storage::Store& store, const RuntimeOptions& options,
   } else {
     auto [out_read, out_write] = make_pipe();
     auto [err_read, err_write] = make_pipe();
+    if (prepared.spec.stdin_open) {
+      auto [in_read, in_write] = make_pipe();
+      null_in = std::move(in_read);
+      input = std::move(in_write);
+      ::fcntl(input.get(), F_SETFL, O_NONBLOCK);
+    }
     prepared.plan.stdin_fd = null_in.get();
     prepared.plan.stdout_fd = out_write.get();
     prepared.plan.stderr_fd = err_write.get();
@@ -151,9 +164,12 @@ int supervise(storage::Store& store, const RuntimeOptions& options,
   write_message(report.get(), started_message);
   report.reset();
   ::malloc_trim(0); // the monitor stays resident for the container's life: give back the heap
-  relay_until_exit(sources, log, process->pidfd());
+  int tty = prepared.pty ? prepared.pty->master() : -1;
+  attach.begin_run(tty >= 0 && prepared.spec.stdin_open ? tty : input.get(), tty);
+  relay_until_exit(sources, log, process->pidfd(), attach);
   int status = process->wait();
   log.flush();
+  attach.end_run(exit_code(status));
   return status;
 }
 

@@ -1,5 +1,7 @@
 #include "runtime/mount_plan.hpp"
 
+#include "runtime/tmpfs_options.hpp"
+
 #include <sys/mount.h>
 
 namespace runtime {
@@ -83,6 +85,22 @@ void add_sys(std::vector<MountOp>& ops, const ContainerSpec& spec) {
   ops.push_back(read_only_op("/sys", true));
 }
 
+// A -v, --mount, --tmpfs or image VOLUME mount.
+void add_container_mount(std::vector<MountOp>& ops, const Mount& mount) {
+  if (mount.type == MountType::tmpfs) {
+    TmpfsOptions tmpfs = parse_tmpfs_options(mount.options);
+    ops.push_back(fs_mount("tmpfs", mount.destination,
+                           tmpfs.flags | (mount.read_only ? MS_RDONLY : 0), tmpfs.data));
+    return;
+  }
+  if (mount.type == MountType::volume)
+    ops.push_back(bind_op(mount.host_path, mount.destination, MountPoint::dir, true));
+  else
+    ops.push_back(bind_op(mount.source, mount.destination, MountPoint::like_source, true));
+  if (mount.read_only)
+    ops.push_back(read_only_op(mount.destination, true));
+}
+
 } // namespace
 
 MountPlan make_mount_plan(const ContainerSpec& spec, const MountInputs& inputs) {
@@ -102,11 +120,8 @@ MountPlan make_mount_plan(const ContainerSpec& spec, const MountInputs& inputs) 
   for (const char* name : {"hosts", "hostname", "resolv.conf"})
     ops.push_back(bind_op((inputs.etc_dir / name).string(), std::string("/etc/") + name,
                        MountPoint::file, false));
-  for (const BindMount& volume : spec.mounts) {
-    ops.push_back(bind_op(volume.source, volume.destination, MountPoint::like_source, true));
-    if (volume.read_only)
-      ops.push_back(read_only_op(volume.destination, true));
-  }
+  for (const Mount& mount : spec.mounts)
+    add_container_mount(ops, mount);
   // Only the rootfs mount itself: /dev, /proc, /sys, /dev/shm, the etc files and volumes keep
   // their own modes, as with Docker's --read-only.
   if (spec.read_only)

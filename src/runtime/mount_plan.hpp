@@ -50,7 +50,8 @@ struct MountInputs {
 // The order: rootfs self-bind, /proc, /dev (tmpfs with host device binds, devpts, ptmx and fd
 // links, shm, mqueue), /sys (read-only sysfs with a private network namespace, else a recursive
 // read-only bind of the host's /sys, since sysfs cannot be mounted without owning the netns),
-// /dev/console, /etc/{hosts,hostname,resolv.conf}, -v volumes, then the read-only rootfs remount.
+// /dev/console, /etc/{hosts,hostname,resolv.conf}, the spec's mounts (binds, volumes, tmpfs),
+// then the read-only rootfs remount.
 MountPlan make_mount_plan(const ContainerSpec& spec, const MountInputs& inputs);
 
 } // namespace runtime

@@ -3,6 +3,7 @@
 
 #include "net/network_options.hpp"
 #include "registry/pull.hpp"
+#include "runtime/mount.hpp"
 #include "runtime/rootfs.hpp"
 
 #include <filesystem>
@@ -33,7 +34,7 @@ struct RunRequest {
   std::optional<std::string> entrypoint;     // --entrypoint ("" clears the image's)
   std::string hostname;                      // --hostname
   std::string name;                          // --name
-  std::vector<std::string> volumes;          // -v HOST:CTR[:ro|rw]
+  std::vector<Mount> mounts;                 // -v, --mount, --tmpfs (parsed by the CLI)
   std::string network;                       // none | host | slirp4netns[:opts] ("" = default)
   net::NetworkOptions network_options;       // -p, -P, --dns*, --add-host
   registry::PullPolicy pull = registry::PullPolicy::missing;

@@ -158,6 +158,13 @@ BindMount parse_volume(std::string_view text) {
   return mount;
 }
 
+std::vector<std::string> env_file_entries(std::string_view content, const EnvLookup& lookup,
+                                          size_t index) {
+  EnvList env;
+  add_env_file(env, content, lookup, index);
+  return env.take();
+}
+
 ContainerSpec make_spec(const image::ImageConfig& config, const RunRequest& request,
                         const std::string& container_id,
                         const std::vector<std::string>& env_file_contents,

@@ -64,4 +64,9 @@ ContainerSpec make_spec(const image::ImageConfig& config, const RunRequest& requ
                         const std::string& container_id,
                         const std::vector<std::string>& env_file_contents, const EnvLookup& lookup);
 
+// The entries of env file number `index` (0-based, for messages) in the format above, for
+// `exec --env-file`: "K=V" as written, "K" from `lookup` (dropped when unset there).
+std::vector<std::string> env_file_entries(std::string_view content, const EnvLookup& lookup,
+                                          size_t index);
+
 } // namespace runtime

@@ -147,4 +147,29 @@ TEST_CASE("make_mount_plan: --read-only remounts only the rootfs, last") {
   CHECK_FALSE(last.recursive);
 }
 
+TEST_CASE("make_mount_plan: volumes bind their data directory, tmpfs mounts are filesystems") {
+  runtime::ContainerSpec spec = spec_with("none");
+  runtime::Mount volume;
+  volume.type = runtime::MountType::volume;
+  volume.source = "data";
+  volume.destination = "/data";
+  volume.host_path = "/store/volumes/data/_data";
+  volume.read_only = true;
+  runtime::Mount tmpfs;
+  tmpfs.type = runtime::MountType::tmpfs;
+  tmpfs.destination = "/run";
+  tmpfs.options = "size=1m,exec";
+  spec.mounts = {volume, tmpfs};
+  runtime::MountPlan plan = runtime::make_mount_plan(spec, inputs());
+  const MountOp& bind = op_at(plan, find(plan, MountKind::bind, "/data"));
+  CHECK(bind.source == "/store/volumes/data/_data");
+  CHECK(bind.create == MountPoint::dir);
+  CHECK(find(plan, MountKind::read_only, "/data") == find(plan, MountKind::bind, "/data") + 1);
+  const MountOp& run = op_at(plan, find(plan, MountKind::mount, "/run"));
+  CHECK(run.fstype == "tmpfs");
+  CHECK(run.data == "size=1m");
+  CHECK(run.flags == (MS_NOSUID | MS_NODEV));
+  CHECK(run.create == MountPoint::dir);
+}
+
 TEST_SUITE_END();

@@ -152,33 +152,13 @@ TEST_CASE("spec: working directory, user, hostname, network") {
   CHECK_THROWS_AS(spec_for(config, req), util::Error);
 }
 
-TEST_CASE("spec: parse_volume") {
-  using runtime::BindMount;
-  CHECK(runtime::parse_volume("/host:/ctr") == BindMount{"/host", "/ctr", false});
-  CHECK(runtime::parse_volume("/host/:/ctr/:ro") == BindMount{"/host", "/ctr", true});
-  CHECK(runtime::parse_volume("/h:/c:rw") == BindMount{"/h", "/c", false});
-  CHECK(runtime::parse_volume("/h:/c:ro,Z") == BindMount{"/h", "/c", true});
-  CHECK(runtime::parse_volume("/h:/c:z") == BindMount{"/h", "/c", false});
-  CHECK(runtime::parse_volume("/h:/a/../b") == BindMount{"/h", "/b", false});
-  CHECK(runtime::parse_volume("/:/mnt") == BindMount{"/", "/mnt", false});
-  const char* bad[] = {"/h",     "/h:",      ":/c",         "named:/c",   "/h:rel", "/h:/",
-                       "/h:/c:", "/h:/c:xx", "/h:/c:ro,rw", "/h:/c:ro:x", "/h:/..", "./h:/c"};
-  for (const char* text : bad) {
-    CAPTURE(text);
-    CHECK_THROWS_WITH_AS(runtime::parse_volume(text), doctest::Contains("invalid volume"),
-                         util::Error);
-  }
-  CHECK_THROWS_WITH_AS(runtime::parse_volume("vol:/data"), doctest::Contains("named volumes"),
-                       util::Error);
-}
-
 TEST_CASE("spec: volumes in the spec, duplicates rejected") {
   runtime::RunRequest req;
-  req.volumes = {"/a:/x", "/b:/y:ro"};
+  req.mounts = {{"/a", "/x", false}, {"/b", "/y", true}};
   auto spec = spec_for(config_with(std::nullopt, Strings{"sh"}), req);
   REQUIRE(spec.mounts.size() == 2);
   CHECK(spec.mounts[1].read_only);
-  req.volumes = {"/a:/x", "/b:/x/"};
+  req.mounts = {{"/a", "/x", false}, {"/b", "/x", false}};
   CHECK_THROWS_WITH_AS(spec_for(config_with(std::nullopt, Strings{"sh"}), req),
                        doctest::Contains("duplicate mount point"), util::Error);
 }
@@ -186,7 +166,9 @@ TEST_CASE("spec: volumes in the spec, duplicates rejected") {
 TEST_CASE("spec: JSON round-trip") {
   image::ImageConfig config = config_with(Strings{"/init"}, Strings{"a", "b"});
   runtime::RunRequest req;
-  req.volumes = {"/a:/x:ro"};
+  req.mounts = {{"/a", "/x", true}};
+  req.mounts.push_back({"vol", "/v", false, runtime::MountType::volume, "", "/s/vol/_data"});
+  req.mounts.push_back({"", "/t", false, runtime::MountType::tmpfs, "size=1m"});
   req.tty = true;
   req.user = "app";
   auto spec = spec_for(config, req);

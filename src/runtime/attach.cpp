@@ -1,0 +1,198 @@
+#include "runtime/attach.hpp"
+
+#include "runtime/attach_socket.hpp"
+#include "runtime/control.hpp"
+#include "runtime/detach_keys.hpp"
+#include "runtime/signals.hpp"
+#include "runtime/spec.hpp"
+#include "runtime/terminal.hpp"
+#include "util/error.hpp"
+#include "util/log.hpp"
+#include "util/strings.hpp"
+
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <functional>
+#include <optional>
+
+namespace runtime {
+
+namespace {
+
+void write_all(int fd, std::string_view data) {
+  while (!data.empty()) {
+    ssize_t n = ::write(fd, data.data(), data.size());
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0)
+      util::throw_errno("write the container's output");
+    data.remove_prefix(static_cast<size_t>(n));
+  }
+}
+
+// Sends one packet; false when the monitor is gone.
+bool send_packet(int socket, AttachMessage type, std::string_view payload) {
+  std::string packet = attach_packet(type, payload);
+  for (;;) {
+    if (::send(socket, packet.data(), packet.size(), MSG_NOSIGNAL) >= 0)
+      return true;
+    if (errno != EINTR)
+      return false;
+  }
+}
+
+void send_window_size(int socket, int terminal) {
+  winsize size{};
+  if (terminal >= 0 && ::ioctl(terminal, TIOCGWINSZ, &size) == 0)
+    send_packet(socket, AttachMessage::resize, encode_window_size(size));
+}
+
+// One attachment: the socket, what to relay, and how it ended.
+class Session {
+public:
+  Session(util::UniqueFd socket, bool send_stdin, bool tty)
+      : m_socket(std::move(socket)), m_send_stdin(send_stdin), m_tty(tty) {}
+
+  // Relays until the run ends (its exit code), the user detaches or the monitor goes (nullopt,
+  // with detached() telling which).
+  std::optional<int> run(SignalFd& signals, const std::function<void(int)>& forward) {
+    int terminal = own_terminal();
+    if (m_tty)
+      send_window_size(m_socket.get(), terminal);
+    for (;;) {
+      std::vector<pollfd> fds{{m_socket.get(), POLLIN, 0}, {signals.fd(), POLLIN, 0}};
+      if (m_send_stdin)
+        fds.push_back({STDIN_FILENO, POLLIN, 0});
+      if (::poll(fds.data(), fds.size(), -1) < 0) {
+        if (errno == EINTR)
+          continue;
+        util::throw_errno("poll the attach socket");
+      }
+      if (fds[1].revents != 0)
+        while (std::optional<int> sig = signals.read()) {
+          if (*sig == SIGWINCH)
+            send_window_size(m_socket.get(), terminal);
+          else
+            forward(*sig);
+        }
+      if (fds.size() > 2 && fds[2].revents != 0 && !pass_input())
+        return std::nullopt;
+      if (fds[0].revents != 0)
+        if (std::optional<std::optional<int>> end = receive())
+          return *end;
+    }
+  }
+
+  bool detached() const noexcept { return m_keys.detached(); }
+
+private:
+  // Reads cove's stdin into the container; false when the user detached or the monitor is gone.
+  bool pass_input() {
+    char buffer[attach_packet_max - 1];
+    ssize_t n = ::read(STDIN_FILENO, buffer, sizeof buffer);
+    if (n < 0 && (errno == EINTR || errno == EAGAIN))
+      return true;
+    if (n <= 0) { // end of input: the container keeps its stdin (Docker without stdin-once)
+      m_send_stdin = false;
+      return true;
+    }
+    std::string input = m_keys.feed(std::string_view(buffer, static_cast<size_t>(n)));
+    if (!input.empty() && !send_packet(m_socket.get(), AttachMessage::input, input))
+      return true; // the monitor is gone: receive() sees the end
+    return !m_keys.detached();
+  }
+
+  // Handles the monitor's packets; a value when the attachment is over (the exit code, or
+  // nullopt when the monitor closed without one).
+  std::optional<std::optional<int>> receive() {
+    char packet[attach_packet_max];
+    for (;;) {
+      ssize_t n = ::recv(m_socket.get(), packet, sizeof packet, MSG_DONTWAIT);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0 && errno == EAGAIN)
+        return std::nullopt;
+      if (n <= 0)
+        return std::optional<int>();
+      std::string_view payload(packet + 1, static_cast<size_t>(n) - 1);
+      switch (static_cast<AttachMessage>(packet[0])) {
+      case AttachMessage::out:
+        write_all(STDOUT_FILENO, payload);
+        break;
+      case AttachMessage::err:
+        write_all(STDERR_FILENO, payload);
+        break;
+      case AttachMessage::exit:
+        return decode_exit_code(payload);
+      default:
+        break;
+      }
+    }
+  }
+
+  util::UniqueFd m_socket;
+  bool m_send_stdin;
+  bool m_tty;
+  DetachKeys m_keys;
+};
+
+// The exit code recorded for a run whose monitor closed the connection without saying it (the
+// monitor was killed, or dropped this client).
+int recorded_exit_code(const storage::ContainerStore& containers,
+                       storage::ContainerRecord& record) {
+  if (!wait_stopped(containers, record, std::chrono::seconds(10)))
+    throw util::Error(util::cat("attach to container ", record.name,
+                                ": the monitor closed the connection while the container runs "
+                                "(this client did not keep up with its output)"));
+  return ContainerState::from_json(record.state).exit_code;
+}
+
+} // namespace
+
+int attach_container(const storage::ContainerStore& containers, storage::ContainerRecord& record,
+                     const ContainerState& state, const AttachRequest& request) {
+  if (state.status != Status::running)
+    throw util::Error(util::cat("you cannot attach to a stopped container ", record.name,
+                                ", start it first"));
+  if (!state.detached)
+    throw util::Error(util::cat("container ", record.name,
+                                " runs in the foreground of another cove: attach to its terminal"));
+  std::optional<util::UniqueFd> socket = connect_attach_socket(containers.dir(record.id));
+  if (!socket)
+    throw util::Error(util::cat("attach to container ", record.name,
+                                ": its monitor does not accept attachments (",
+                                std::strerror(errno), ")"));
+  ContainerSpec spec = ContainerSpec::from_json(record.spec);
+  bool send_stdin = request.stdin && spec.stdin_open;
+  std::optional<RawMode> raw;
+  if (spec.tty && send_stdin)
+    raw.emplace(STDIN_FILENO);
+  // Signals are the terminal's business with -t (a ^C is a byte for the container's tty).
+  std::optional<SignalFd> signals;
+  if (!spec.tty && request.sig_proxy)
+    signals.emplace(std::initializer_list<int>{SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2,
+                                               SIGWINCH});
+  else
+    signals.emplace(std::initializer_list<int>{SIGWINCH});
+  auto forward = [&](int sig) {
+    try {
+      signal_container(record, state, sig);
+    } catch (const std::exception& e) {
+      util::log::warning("forward signal ", sig, ": ", e.what());
+    }
+  };
+  Session session(std::move(*socket), send_stdin, spec.tty);
+  std::optional<int> code = session.run(*signals, forward);
+  raw.reset();
+  if (session.detached())
+    return 0;
+  return code ? *code : recorded_exit_code(containers, record);
+}
+
+} // namespace runtime

@@ -1,0 +1,42 @@
+#include "cli/port_list.hpp"
+
+#include "util/error.hpp"
+
+#include <doctest/doctest.h>
+
+TEST_SUITE("cli.port_list") {
+  TEST_CASE("recorded ports parse back") {
+    auto ports = cli::parse_published_ports("127.0.0.1:8080->80/tcp\n0.0.0.0:5353->53/udp\n");
+    REQUIRE(ports.size() == 2);
+    CHECK(ports[0].host_ip == "127.0.0.1");
+    CHECK(ports[0].host_port == 8080);
+    CHECK(ports[0].container_port == 80);
+    CHECK(ports[0].protocol == net::Protocol::tcp);
+    CHECK(ports[1].protocol == net::Protocol::udp);
+    CHECK(cli::parse_published_ports("").empty());
+    CHECK_THROWS_AS(cli::parse_published_ports("8080->80/tcp"), util::Error);
+    CHECK_THROWS_AS(cli::parse_published_ports("1.2.3.4:x->80/tcp"), util::Error);
+    CHECK_THROWS_AS(cli::parse_published_ports("1.2.3.4:80->80/sctp"), util::Error);
+  }
+
+  TEST_CASE("Docker's lines for all ports, sorted") {
+    auto ports = cli::parse_published_ports(
+        "127.0.0.1:9000->8000/tcp\n127.0.0.1:5353->53/udp\n127.0.0.1:8080->80/tcp\n");
+    CHECK(cli::describe_all_ports(ports) ==
+          std::vector<std::string>{"53/udp -> 127.0.0.1:5353", "80/tcp -> 127.0.0.1:8080",
+                                   "8000/tcp -> 127.0.0.1:9000"});
+  }
+
+  TEST_CASE("one private port, tcp unless told") {
+    auto ports = cli::parse_published_ports(
+        "127.0.0.1:8080->80/tcp\n127.0.0.1:8081->80/tcp\n127.0.0.1:5353->80/udp\n");
+    CHECK(cli::describe_port(ports, cli::parse_port_query("80")) ==
+          std::vector<std::string>{"127.0.0.1:8080", "127.0.0.1:8081"});
+    CHECK(cli::describe_port(ports, cli::parse_port_query("80/udp")) ==
+          std::vector<std::string>{"127.0.0.1:5353"});
+    CHECK(cli::describe_port(ports, cli::parse_port_query("81")).empty());
+    CHECK_THROWS_AS(cli::parse_port_query("0"), util::Error);
+    CHECK_THROWS_AS(cli::parse_port_query("http"), util::Error);
+    CHECK_THROWS_AS(cli::parse_port_query("80/icmp"), util::Error);
+  }
+}
