@@ -67,6 +67,8 @@ CLI::App* add_port_command(CLI::App& parent, Invocation& inv);
 CLI::App* add_prune_command(CLI::App& parent, Invocation& inv);
 // container ls|rm|stop|kill|wait|logs|inspect ...
 CLI::App* add_container_command(CLI::App& parent, Invocation& inv);
+// volume create|ls|inspect|rm|prune
+CLI::App* add_volume_command(CLI::App& parent, Invocation& inv);
 // Docker's inspect document of the container `name` (id, prefix or name), or nullopt.
 std::optional<nlohmann::ordered_json> inspect_container(const storage::ContainerStore& containers,
                                                         const std::string& name);

@@ -1,5 +1,6 @@
 #include "cli/run_args.hpp"
 
+#include "cli/mount_args.hpp"
 #include "image/platform.hpp"
 #include "net/network_mode.hpp"
 #include "registry/pull.hpp"
@@ -14,7 +15,13 @@ void add_run_flags(CLI::App& cmd, RunFlags& flags) {
   cmd.set_help_flag("--help", "Print this help and exit");
   add_list_option(cmd, "-e,--env", flags.env, "Set an environment variable (K=V, or K to copy it)");
   add_list_option(cmd, "--env-file", flags.env_files, "Read environment variables from a file");
-  add_list_option(cmd, "-v,--volume", flags.volumes, "Bind mount HOST-DIR:CONTAINER-DIR[:ro|rw]");
+  add_list_option(cmd, "-v,--volume", flags.volumes,
+                  "Bind mount or volume: HOST-DIR|NAME:CONTAINER-DIR[:ro|rw|U|nocopy], or "
+                  "CONTAINER-DIR for an anonymous volume");
+  add_list_option(cmd, "--mount", flags.mounts,
+                  "Mount: type=bind|volume|tmpfs,source=,target=[,readonly][,tmpfs-size=]"
+                  "[,tmpfs-mode=][,volume-nocopy]");
+  add_list_option(cmd, "--tmpfs", flags.tmpfs, "Mount a tmpfs: CONTAINER-DIR[:OPTIONS]");
   cmd.add_option("-w,--workdir", flags.workdir, "Working directory inside the container");
   cmd.add_option("-u,--user", flags.user, "User (name or uid) and optional group: USER[:GROUP]");
   cmd.add_option_function<std::string>(
@@ -84,7 +91,7 @@ runtime::RunRequest to_run_request(const RunFlags& flags) {
   req.entrypoint = flags.entrypoint;
   req.hostname = flags.hostname;
   req.name = flags.name;
-  req.volumes = flags.volumes;
+  req.mounts = parse_mount_flags(flags.volumes, flags.mounts, flags.tmpfs);
   // The rootless default is decided here, once, so the record states the mode actually used.
   req.network = flags.network.empty() ? net::default_network_mode().str() : flags.network;
   req.network_options = flags.net;

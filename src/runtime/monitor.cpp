@@ -5,6 +5,7 @@
 #include "runtime/container_log.hpp"
 #include "runtime/container_start.hpp"
 #include "runtime/exit_status.hpp"
+#include "runtime/volumes.hpp"
 #include "storage/store.hpp"
 #include "util/error.hpp"
 #include "util/log.hpp"
@@ -177,6 +178,8 @@ int supervise(storage::Store& store, const RuntimeOptions& options,
 void record_exit(storage::Store& store, storage::ContainerRecord& record, int status) {
   if (record.auto_remove) {
     store.containers().remove(record);
+    storage::VolumeStore volumes(store.root());
+    remove_anonymous_volumes(volumes, store.containers(), record);
     return;
   }
   ContainerState state = state_of(record);

@@ -110,52 +110,81 @@ void check_hostname(std::string_view name) {
     throw util::Error(util::cat("invalid hostname ", util::quote(name)));
 }
 
-std::vector<BindMount> make_mounts(const std::vector<std::string>& volumes) {
-  std::vector<BindMount> mounts;
-  for (const auto& text : volumes) {
-    BindMount mount = parse_volume(text);
-    for (const auto& other : mounts) {
+// Path depth for ordering mounts: "/a" before "/a/b".
+size_t depth(const std::string& path) {
+  return static_cast<size_t>(std::count(path.begin(), path.end(), '/'));
+}
+
+std::vector<Mount> make_mounts(const std::vector<Mount>& requested,
+                               const std::vector<std::string>& image_volumes) {
+  std::vector<Mount> mounts;
+  for (const Mount& mount : requested) {
+    for (const Mount& other : mounts) {
       if (other.destination == mount.destination)
-        throw util::Error(util::cat("invalid volume ", util::quote(text),
-                                    ": duplicate mount point ", util::quote(mount.destination)));
+        throw util::Error(util::cat("duplicate mount point ", util::quote(mount.destination)));
     }
-    mounts.push_back(std::move(mount));
+    mounts.push_back(mount);
   }
+  for (const std::string& path : image_volumes) {
+    if (path.empty() || path.front() != '/')
+      continue; // Docker ignores relative VOLUME paths of old images too
+    Mount volume;
+    volume.type = MountType::volume;
+    volume.destination = normalize_absolute(path);
+    volume.anonymous = true;
+    bool covered = volume.destination == "/" ||
+                   std::any_of(mounts.begin(), mounts.end(), [&](const Mount& m) {
+                     return m.destination == volume.destination;
+                   });
+    if (!covered)
+      mounts.push_back(std::move(volume));
+  }
+  std::stable_sort(mounts.begin(), mounts.end(), [](const Mount& a, const Mount& b) {
+    return depth(a.destination) < depth(b.destination);
+  });
   return mounts;
+}
+
+json mount_to_json(const Mount& m) {
+  return {{"type", to_string(m.type)}, {"source", m.source},       {"destination", m.destination},
+          {"read_only", m.read_only},  {"options", m.options},     {"host_path", m.host_path},
+          {"anonymous", m.anonymous},  {"chown", m.chown},         {"no_copy", m.no_copy}};
+}
+
+MountType mount_type(const std::string& text) {
+  for (MountType type : {MountType::bind, MountType::volume, MountType::tmpfs})
+    if (text == to_string(type))
+      return type;
+  throw util::Error(util::cat("unknown mount type ", util::quote(text)));
+}
+
+// Records written before volumes existed hold bind mounts with only the first three keys.
+Mount mount_from_json(const json& j) {
+  Mount m;
+  m.type = mount_type(j.value("type", std::string("bind")));
+  j.at("source").get_to(m.source);
+  j.at("destination").get_to(m.destination);
+  j.at("read_only").get_to(m.read_only);
+  m.options = j.value("options", std::string());
+  m.host_path = j.value("host_path", std::string());
+  m.anonymous = j.value("anonymous", false);
+  m.chown = j.value("chown", false);
+  m.no_copy = j.value("no_copy", false);
+  return m;
 }
 
 } // namespace
 
-BindMount parse_volume(std::string_view text) {
-  auto parts = util::split(text, ':');
-  auto fail = [&](std::string_view why) {
-    return util::Error(util::cat("invalid volume ", util::quote(text), ": ", why));
-  };
-  if (parts.size() < 2 || parts.size() > 3)
-    throw fail("expected HOST-DIR:CONTAINER-DIR[:OPTIONS]");
-  if (parts[0].empty() || parts[1].empty())
-    throw fail("empty path");
-  if (parts[0].front() != '/')
-    throw fail("the host path must be absolute (named volumes are not supported)");
-  if (parts[1].front() != '/')
-    throw fail("the container path must be absolute");
-  BindMount mount{normalize_absolute(parts[0]), normalize_absolute(parts[1]), false};
-  if (mount.destination == "/")
-    throw fail("cannot mount over the container's root directory");
-  bool seen_ro = false;
-  bool seen_rw = false;
-  for (const auto& option : util::split(parts.size() == 3 ? parts[2] : std::string(), ',')) {
-    if (option == "ro")
-      seen_ro = true;
-    else if (option == "rw")
-      seen_rw = true;
-    else if (option != "z" && option != "Z" && !(option.empty() && parts.size() == 2))
-      throw fail(util::cat("unknown option ", util::quote(option)));
+const char* to_string(MountType type) noexcept {
+  switch (type) {
+  case MountType::bind:
+    return "bind";
+  case MountType::volume:
+    return "volume";
+  case MountType::tmpfs:
+    return "tmpfs";
   }
-  if (seen_ro && seen_rw)
-    throw fail("both ro and rw given");
-  mount.read_only = seen_ro;
-  return mount;
+  return "bind";
 }
 
 std::vector<std::string> env_file_entries(std::string_view content, const EnvLookup& lookup,
@@ -202,7 +231,7 @@ ContainerSpec make_spec(const image::ImageConfig& config, const RunRequest& requ
   spec.network = network.str();
   request.network_options.check(network);
   spec.network_options = request.network_options;
-  spec.mounts = make_mounts(request.volumes);
+  spec.mounts = make_mounts(request.mounts, config.volumes);
   spec.tty = request.tty;
   spec.stdin_open = request.interactive;
   spec.read_only = request.read_only;
@@ -212,8 +241,7 @@ ContainerSpec make_spec(const image::ImageConfig& config, const RunRequest& requ
 nlohmann::json ContainerSpec::to_json() const {
   json mounts_json = json::array();
   for (const auto& m : mounts)
-    mounts_json.push_back(
-        {{"source", m.source}, {"destination", m.destination}, {"read_only", m.read_only}});
+    mounts_json.push_back(mount_to_json(m));
   return {{"args", args},          {"env", env},           {"cwd", cwd},
           {"user", user},          {"hostname", hostname}, {"network", network},
           {"mounts", mounts_json}, {"tty", tty},           {"stdin_open", stdin_open},
@@ -230,9 +258,7 @@ ContainerSpec ContainerSpec::from_json(const nlohmann::json& json) {
     json.at("hostname").get_to(spec.hostname);
     json.at("network").get_to(spec.network);
     for (const auto& m : json.at("mounts"))
-      spec.mounts.push_back({m.at("source").get<std::string>(),
-                             m.at("destination").get<std::string>(),
-                             m.at("read_only").get<bool>()});
+      spec.mounts.push_back(mount_from_json(m));
     json.at("tty").get_to(spec.tty);
     json.at("stdin_open").get_to(spec.stdin_open);
     json.at("read_only").get_to(spec.read_only);

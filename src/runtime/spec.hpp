@@ -15,19 +15,6 @@
 
 namespace runtime {
 
-// A -v / --volume bind mount, parsed and validated.
-struct BindMount {
-  std::string source;      // absolute host path
-  std::string destination; // absolute container path, normalized (no "..")
-  bool read_only = false;
-  friend bool operator==(const BindMount&, const BindMount&) = default;
-};
-
-// Parses "HOST:CTR[:opts]" with opts from ro, rw, z, Z (z/Z accepted and ignored: no SELinux
-// here, as podman does on hosts without it). HOST must be absolute (named volumes come later and
-// are rejected with a clear error); CTR must be absolute and not "/". Throws util::Error quoting it.
-BindMount parse_volume(std::string_view text);
-
 struct ContainerSpec {
   std::vector<std::string> args; // argv; args[0] resolved on PATH inside the container
   std::vector<std::string> env;  // "K=V", no duplicates, later wins
@@ -36,7 +23,7 @@ struct ContainerSpec {
   std::string hostname;
   std::string network;           // a net::NetworkMode text: "none", "host", "slirp4netns[:...]"
   net::NetworkOptions network_options; // -p, -P, --dns*, --add-host
-  std::vector<BindMount> mounts;
+  std::vector<Mount> mounts;     // -v, --mount, --tmpfs and the image's VOLUMEs, by depth
   bool tty = false;
   bool stdin_open = false;
   bool read_only = false;
@@ -60,6 +47,8 @@ using EnvLookup = std::function<std::optional<std::string>(const std::string&)>;
 //  * hostname: --hostname else the first 12 characters of container_id.
 //  * network: request value, default "host" (the CLI resolves the rootless default); options
 //    checked against it.
+//  * mounts: the request's (one per destination), then an anonymous volume for each image
+//    VOLUME no request mount covers; sorted so a parent directory is mounted before its children.
 ContainerSpec make_spec(const image::ImageConfig& config, const RunRequest& request,
                         const std::string& container_id,
                         const std::vector<std::string>& env_file_contents, const EnvLookup& lookup);
