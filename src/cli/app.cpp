@@ -53,6 +53,10 @@ void add_commands(CLI::App& app, Invocation& inv) {
   add_create_command(app, inv);
   add_start_command(app, inv);
   add_restart_command(app, inv);
+  add_cp_command(app, inv);
+  add_diff_command(app, inv);
+  add_export_command(app, inv);
+  add_commit_command(app, inv);
   add_attach_command(app, inv);
   add_rename_command(app, inv);
   add_top_command(app, inv);

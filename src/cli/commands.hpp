@@ -63,6 +63,14 @@ CLI::App* add_rename_command(CLI::App& parent, Invocation& inv);
 CLI::App* add_top_command(CLI::App& parent, Invocation& inv);
 // port CONTAINER [PRIVATE_PORT[/PROTO]]
 CLI::App* add_port_command(CLI::App& parent, Invocation& inv);
+// cp [-a] [-L] SRC DEST (CONTAINER:PATH, a host path, or -)
+CLI::App* add_cp_command(CLI::App& parent, Invocation& inv);
+// diff CONTAINER
+CLI::App* add_diff_command(CLI::App& parent, Invocation& inv);
+// export [-o FILE] CONTAINER
+CLI::App* add_export_command(CLI::App& parent, Invocation& inv);
+// commit [-m MSG] [-a AUTHOR] [-c INSTRUCTION]... CONTAINER [IMAGE[:TAG]]
+CLI::App* add_commit_command(CLI::App& parent, Invocation& inv);
 // container prune [-f]
 CLI::App* add_prune_command(CLI::App& parent, Invocation& inv);
 // container ls|rm|stop|kill|wait|logs|inspect ...

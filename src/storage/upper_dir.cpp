@@ -24,15 +24,6 @@ bool has_opaque_xattr(const fs::path& dir) {
   return false;
 }
 
-// Files the runtime creates as mount points in every container; they are not the container's work.
-bool runtime_artifact(const std::string& rel, const struct stat& st) {
-  if (rel == "proc" || rel == "sys" || rel == "dev" || rel.starts_with("dev/"))
-    return true;
-  return S_ISREG(st.st_mode) && st.st_size == 0 &&
-         (rel == "etc/hosts" || rel == "etc/hostname" || rel == "etc/resolv.conf" ||
-          rel == ".containerenv");
-}
-
 std::vector<std::string> sorted_names(const fs::path& dir) {
   std::vector<std::string> names;
   for (const auto& entry : fs::directory_iterator(dir))
@@ -59,7 +50,7 @@ void walk_dir(const fs::path& dir, const std::string& rel,
       visit(e);
       continue;
     }
-    if (runtime_artifact(e.path, e.st))
+    if (runtime_mount_point(e.path, e.st))
       continue;
     e.whiteout = S_ISCHR(e.st.st_mode) && e.st.st_rdev == makedev(0, 0);
     if (S_ISDIR(e.st.st_mode)) {
@@ -79,6 +70,15 @@ EntryMeta meta_of(const struct stat& st) {
 }
 
 } // namespace
+
+// Files the runtime creates as mount points in every container; they are not the container's work.
+bool runtime_mount_point(const std::string& rel, const struct stat& st) {
+  if (rel == "proc" || rel == "sys" || rel == "dev" || rel.starts_with("dev/"))
+    return true;
+  return S_ISREG(st.st_mode) && st.st_size == 0 &&
+         (rel == "etc/hosts" || rel == "etc/hostname" || rel == "etc/resolv.conf" ||
+          rel == ".containerenv");
+}
 
 void walk_upper(const fs::path& upper, const std::function<void(const UpperEntry&)>& visit) {
   walk_dir(upper, "", visit);

@@ -29,6 +29,10 @@ struct UpperEntry {
 void walk_upper(const std::filesystem::path& upper,
                 const std::function<void(const UpperEntry&)>& visit);
 
+// True for the mount points the runtime creates in every container (see walk_upper): `rel` is
+// relative ("etc/hosts"), `st` its lstat.
+bool runtime_mount_point(const std::string& rel, const struct stat& st);
+
 // Writes the upper dir as a layer: whiteouts become ".wh.<name>" entries and opaque directories
 // get a ".wh..wh..opq" entry. Sockets are left out (not image content).
 void write_upper_layer(const std::filesystem::path& upper, TarWriter& tar);
