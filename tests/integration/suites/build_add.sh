@@ -259,7 +259,7 @@ DF
   expect_success cove build -t local/onbuild:parent "$obctx"
   expect_success cove image inspect --format '{{json .Config.OnBuild}}' local/onbuild:parent
   expect_contains "$OUT" 'RUN echo' "OnBuild in the config"
-  expect_success cove run --rm --network none local/onbuild:parent sh -c 'ls /triggered.txt 2>&1'
+  expect_success cove run --rm --network none local/onbuild:parent sh -c 'ls /triggered.txt 2>&1; true'
   expect_contains "$OUT" "No such file" "triggers do not run in the image that declares them"
   expect_success cove build -t local/onbuild:child "$obctx/child"
   expect_contains "$OUT" "ONBUILD RUN echo" "trigger steps shown"
@@ -277,7 +277,7 @@ DF
     expect_eq "$RC" 0 "skopeo inspect oci: $ERR"
     expect_contains "$OUT" '"Architecture"' "skopeo output"
     user_cmd skopeo inspect --config "oci:$WORK/layout:child"
-    expect_contains "$OUT" "onbuild" "config through skopeo"
+    expect_contains "$OUT" "RUN cat /payload.txt" "config (history) through skopeo"
     user_cmd umoci unpack --rootless --image "$WORK/layout:child" "$WORK/bundle"
     expect_eq "$RC" 0 "umoci unpack: $ERR"
     expect_eq "$(cat "$WORK/bundle/rootfs/seen.txt" 2>&1)" "child context file" "file from the built layer"
