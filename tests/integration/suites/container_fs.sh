@@ -47,7 +47,8 @@ suite_main() {
 
   TEST "cp with - streams a tar both ways"
   expect_success cove cp live:/data -
-  run_cmd tar -tf "$T/last.out"
+  cp "$T/last.out" "$H/data.tar"
+  run_cmd tar -tf "$H/data.tar"
   expect_line "$OUT" '^data/sub/b$' "tar listing"
   (cd "$H" && tar -cf "$H/stream.tar" in.txt)
   COVE_STDIN=$H/stream.tar cove cp - live:/home
