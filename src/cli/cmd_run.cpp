@@ -1,7 +1,9 @@
 // cove run: flags -> runtime::RunRequest -> runtime::run; the container's exit code is cove's.
 #include "cli/commands.hpp"
+#include "cli/container_access.hpp"
 #include "cli/run_args.hpp"
 
+#include "runtime/netns_join.hpp"
 #include "storage/store.hpp"
 
 #include <iostream>
@@ -15,6 +17,8 @@ int run_container(const Invocation& inv, RunFlags flags) {
   flags.image_and_command = inv.command_words;
   // Validate (pull policy, platform, missing image) before entering the user namespace.
   runtime::RunRequest request = to_run_request(flags);
+  // container:NAME, rootless: the other container's user namespace, so its network can be joined.
+  runtime::enter_network_peer_userns(host_containers(inv), request.network);
   auto store = open_store(inv);
   runtime::RuntimeOptions options = make_runtime_options(inv.global);
   if (request.detach) {

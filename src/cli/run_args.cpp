@@ -30,7 +30,9 @@ void add_run_flags(CLI::App& cmd, RunFlags& flags) {
   cmd.add_option("-h,--hostname", flags.hostname, "Container host name");
   cmd.add_option("--name", flags.name, "Assign a name to the container");
   cmd.add_option("--network,--net", flags.network,
-                 "Network mode: slirp4netns[:allow_host_loopback=true] (default), none or host");
+                 "Network mode: slirp4netns[:allow_host_loopback=true] (default), "
+                 "pasta[:--map-gw,OPTIONS] (default without slirp4netns), container:NAME, none "
+                 "or host");
   add_list_option(cmd, "-p,--publish", flags.net.publish,
                   "Publish a port: [IP:][HOSTPORT:]CONTAINERPORT[/tcp|/udp], ranges allowed");
   cmd.add_flag("-P,--publish-all", flags.net.publish_all,

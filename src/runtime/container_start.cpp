@@ -65,6 +65,13 @@ ChildPlan make_child_plan(const ContainerSpec& spec, const ResolvedUser& user,
   return plan;
 }
 
+// The running container whose network namespace a container:NAME container joins.
+std::optional<NetworkPeer> network_peer(const storage::Store& store, const ContainerSpec& spec) {
+  if (spec.network.rfind("container:", 0) != 0)
+    return std::nullopt;
+  return find_network_peer(store.containers(), net::NetworkMode::parse(spec.network).container);
+}
+
 std::vector<storage::LayerLease> lease_layers(const storage::Store& store,
                                               const std::vector<image::Digest>& layers) {
   std::vector<storage::LayerLease> leases;
@@ -90,6 +97,9 @@ PreparedStart prepare_start(storage::Store& store, const RuntimeOptions& options
   storage::VolumeStore volumes(store.root());
   prepare_mount_sources(volumes, spec, rootfs.path(), user.uid, user.gid);
   write_etc_files(dir / "userdata", spec);
+  std::optional<NetworkPeer> peer = network_peer(store, spec);
+  if (peer) // Docker's rule: the other container's hosts, resolv.conf and host name
+    spec.hostname = adopt_peer_etc_files(*peer, dir / "userdata");
   std::optional<Pty> pty;
   if (spec.tty)
     pty.emplace(Pty::for_container(terminal_from));
@@ -100,7 +110,8 @@ PreparedStart prepare_start(storage::Store& store, const RuntimeOptions& options
       options.runtime_root / util::cat("slirp-", record.id.substr(0, 12), ".sock"),
       dir / "userdata" / "ports");
   return PreparedStart{std::move(leases), std::move(rootfs), std::move(spec), std::move(pty),
-                       std::move(plan),   std::move(network), std::nullopt};
+                       std::move(plan),   std::move(network), std::nullopt,
+                       std::move(peer)};
 }
 
 ContainerProcess launch(PreparedStart& prepared) {
@@ -108,6 +119,10 @@ ContainerProcess launch(PreparedStart& prepared) {
   prepared.plan.console = prepared.pty.has_value();
   if (prepared.pty)
     prepared.plan.console_size = prepared.pty->initial_size();
+  // container:NAME: this process enters the other container's network namespace and the
+  // container, cloned without CLONE_NEWNET, shares it.
+  if (prepared.network_peer)
+    join_peer_network(*prepared.network_peer);
   ContainerProcess process =
       Launcher::start(prepared.plan, network_namespace(prepared.spec.network), [&](pid_t pid) {
         prepared.connected.emplace(net::ContainerNetwork::connect(pid, prepared.network));

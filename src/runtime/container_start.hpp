@@ -7,6 +7,7 @@
 #include "runtime/child.hpp"
 #include "runtime/container_state.hpp"
 #include "runtime/launcher.hpp"
+#include "runtime/netns_join.hpp"
 #include "runtime/rootfs.hpp"
 #include "runtime/run.hpp"
 #include "runtime/spec.hpp"
@@ -32,6 +33,7 @@ struct PreparedStart {
   ChildPlan plan;
   net::ContainerNetwork::Request network; // the helper and ports, started by launch()
   std::optional<net::ContainerNetwork> connected; // set by launch(); stops after the process
+  std::optional<NetworkPeer> network_peer; // container:NAME: whose network namespace launch() joins
 };
 
 // Mounts the rootfs and computes the plan for `record`. `terminal_from` is the terminal whose
