@@ -64,6 +64,7 @@ void add_commands(CLI::App& app, Invocation& inv) {
   add_save_command(app, inv);
   add_container_command(app, inv);
   add_volume_command(app, inv);
+  add_network_command(app, inv);
   CLI::App* image = app.add_subcommand("image", "Manage images");
   add_images_command(*image, inv, "ls")->alias("list");
   add_rmi_command(*image, inv, "rm");

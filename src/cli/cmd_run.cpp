@@ -1,6 +1,7 @@
 // cove run: flags -> runtime::RunRequest -> runtime::run; the container's exit code is cove's.
 #include "cli/commands.hpp"
 #include "cli/container_access.hpp"
+#include "cli/network_lease.hpp"
 #include "cli/run_args.hpp"
 
 #include "runtime/netns_join.hpp"
@@ -19,8 +20,10 @@ int run_container(const Invocation& inv, RunFlags flags) {
   runtime::RunRequest request = to_run_request(flags);
   // container:NAME, rootless: the other container's user namespace, so its network can be joined.
   runtime::enter_network_peer_userns(host_containers(inv), request.network);
+  std::optional<net::NetnsLease> lease = lease_network_namespace(inv, request.network);
   auto store = open_store(inv);
   runtime::RuntimeOptions options = make_runtime_options(inv.global);
+  options.netns_lease = lease ? &*lease : nullptr;
   if (request.detach) {
     std::cout << runtime::run_detached(*store, options, request) << '\n';
     return 0;

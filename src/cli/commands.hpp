@@ -71,6 +71,8 @@ CLI::App* add_diff_command(CLI::App& parent, Invocation& inv);
 CLI::App* add_export_command(CLI::App& parent, Invocation& inv);
 // commit [-m MSG] [-a AUTHOR] [-c INSTRUCTION]... CONTAINER [IMAGE[:TAG]]
 CLI::App* add_commit_command(CLI::App& parent, Invocation& inv);
+// network create|ls|inspect|rm|prune ...
+CLI::App* add_network_command(CLI::App& parent, Invocation& inv);
 // container prune [-f]
 CLI::App* add_prune_command(CLI::App& parent, Invocation& inv);
 // container ls|rm|stop|kill|wait|logs|inspect ...

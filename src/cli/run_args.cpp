@@ -33,6 +33,8 @@ void add_run_flags(CLI::App& cmd, RunFlags& flags) {
                  "Network mode: slirp4netns[:allow_host_loopback=true] (default), "
                  "pasta[:--map-gw,OPTIONS] (default without slirp4netns), container:NAME, none "
                  "or host");
+  add_list_option(cmd, "--network-alias", flags.network_aliases,
+                  "Another name of the container on its user-defined network");
   add_list_option(cmd, "-p,--publish", flags.net.publish,
                   "Publish a port: [IP:][HOSTPORT:]CONTAINERPORT[/tcp|/udp], ranges allowed");
   cmd.add_flag("-P,--publish-all", flags.net.publish_all,
@@ -96,6 +98,15 @@ runtime::RunRequest to_run_request(const RunFlags& flags) {
   req.mounts = parse_mount_flags(flags.volumes, flags.mounts, flags.tmpfs);
   // The rootless default is decided here, once, so the record states the mode actually used.
   req.network = flags.network.empty() ? net::default_network_mode().str() : flags.network;
+  if (!flags.network_aliases.empty()) {
+    net::NetworkMode mode = net::NetworkMode::parse(req.network);
+    if (mode.driver != net::NetworkDriver::bridge)
+      throw util::Error("--network-alias: network-scoped aliases are supported only for "
+                        "containers on user-defined networks (--network NAME)");
+    mode.aliases.insert(mode.aliases.end(), flags.network_aliases.begin(),
+                        flags.network_aliases.end());
+    req.network = mode.str();
+  }
   req.network_options = flags.net;
   req.pull = registry::parse_pull_policy(flags.pull);
   if (!flags.platform.empty())

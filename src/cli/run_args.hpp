@@ -25,6 +25,7 @@ struct RunFlags {
   std::string hostname;               // -h/--hostname
   std::string name;                   // --name
   std::string network;                // --network/--net
+  std::vector<std::string> network_aliases; // --network-alias (user-defined networks)
   net::NetworkOptions net;            // -p, -P, --dns, --dns-search, --dns-option, --add-host
   std::string pull = "missing";       // --pull[=POLICY]; bare --pull means always
   std::string platform;               // --platform

@@ -16,6 +16,7 @@
 #include <malloc.h>
 #include <poll.h>
 #include <sched.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -219,7 +220,14 @@ void serve(int listener, const Paths& paths) {
   std::optional<Slirp4netns> slirp;
   try {
     enter_namespaces();
+    // Entering a user namespace made this process non-dumpable (new capabilities), and a
+    // process that never exec'd keeps the host's namespace as its mm's owner: without this, the
+    // user's other cove processes could not open /proc/HOLDER/ns/* to join the namespaces.
+    util::check(::prctl(PR_SET_DUMPABLE, 1, 0, 0, 0), "make the holder dumpable");
     slirp.emplace(set_up_namespace(paths));
+    // listen(2) here, not in the spawner: SO_PEERCRED reports the listener's pid, which is how
+    // users find the holder.
+    util::check(::listen(listener.get(), 64), "listen on the holder's socket");
   } catch (const std::exception& e) {
     std::string message = e.what();
     ssize_t ignored = ::write(ready.get(), message.data(), message.size());
@@ -268,7 +276,6 @@ void spawn_holder(const Paths& paths, const std::function<void()>& enter_namespa
   sockaddr_un addr = unix_address(paths.socket());
   util::check(::bind(listener.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr),
               util::cat("bind ", util::quote(paths.socket().string())));
-  util::check(::listen(listener.get(), 64), "listen on the holder's socket");
   int fds[2];
   util::check(::pipe2(fds, O_CLOEXEC), "create the holder's ready pipe");
   util::UniqueFd ready_read(fds[0]);

@@ -72,6 +72,39 @@ std::optional<NetworkPeer> network_peer(const storage::Store& store, const Conta
   return find_network_peer(store.containers(), net::NetworkMode::parse(spec.network).container);
 }
 
+// The attachment to a user-defined network, for a container whose mode names one. Only `run`
+// leases the shared namespace (before entering its user namespace), so `start` cannot attach.
+std::optional<net::BridgeRequest> bridge_request(const storage::Store& store,
+                                                 const RuntimeOptions& options,
+                                                 const storage::ContainerRecord& record,
+                                                 const ContainerSpec& spec,
+                                                 const net::ContainerNetwork::Request& network) {
+  net::NetworkMode mode = net::NetworkMode::parse(spec.network.empty() ? "host" : spec.network);
+  if (mode.driver != net::NetworkDriver::bridge)
+    return std::nullopt;
+  if (options.netns_lease == nullptr)
+    throw util::Error(util::cat("start container ", record.name, " on network ", mode.network,
+                                ": containers on user-defined networks are started by run only"));
+  const std::filesystem::path userdata = store.containers().dir(record.id) / "userdata";
+  net::BridgeRequest request;
+  request.networks = {mode.network};
+  request.aliases = mode.aliases;
+  request.container_id = record.id;
+  request.container_name = record.name;
+  request.storage_root = store.root();
+  request.hosts_file = userdata / "hosts";
+  request.ports_file = userdata / "ports";
+  request.ports = network.ports;
+  return request;
+}
+
+// The running container whose network namespace a container:NAME container joins.
+std::optional<NetworkPeer> network_peer(const storage::Store& store, const ContainerSpec& spec) {
+  if (spec.network.rfind("container:", 0) != 0)
+    return std::nullopt;
+  return find_network_peer(store.containers(), net::NetworkMode::parse(spec.network).container);
+}
+
 std::vector<storage::LayerLease> lease_layers(const storage::Store& store,
                                               const std::vector<image::Digest>& layers) {
   std::vector<storage::LayerLease> leases;
@@ -109,9 +142,14 @@ PreparedStart prepare_start(storage::Store& store, const RuntimeOptions& options
       spec.network.empty() ? "host" : spec.network, spec.network_options, config.exposed_ports,
       options.runtime_root / util::cat("slirp-", record.id.substr(0, 12), ".sock"),
       dir / "userdata" / "ports");
-  return PreparedStart{std::move(leases), std::move(rootfs), std::move(spec), std::move(pty),
-                       std::move(plan),   std::move(network), std::nullopt,
-                       std::move(peer)};
+  std::optional<net::BridgeRequest> bridge =
+      bridge_request(store, options, record, spec, network);
+  PreparedStart prepared{std::move(leases), std::move(rootfs), std::move(spec), std::move(pty),
+                         std::move(plan),   std::move(network), std::nullopt,
+                         std::move(peer)};
+  prepared.bridge = std::move(bridge);
+  prepared.netns_lease = options.netns_lease;
+  return prepared;
 }
 
 ContainerProcess launch(PreparedStart& prepared) {
@@ -126,6 +164,9 @@ ContainerProcess launch(PreparedStart& prepared) {
   ContainerProcess process =
       Launcher::start(prepared.plan, network_namespace(prepared.spec.network), [&](pid_t pid) {
         prepared.connected.emplace(net::ContainerNetwork::connect(pid, prepared.network));
+        if (prepared.bridge)
+          prepared.bridged.emplace(
+              net::BridgeAttachment::attach(pid, *prepared.bridge, *prepared.netns_lease));
       });
   if (prepared.pty)
     prepared.pty->attach(process.take_console());

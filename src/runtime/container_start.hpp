@@ -3,6 +3,7 @@
 // the mount plan and the child plan, then the clone.
 #pragma once
 
+#include "net/bridge.hpp"
 #include "net/container_network.hpp"
 #include "runtime/child.hpp"
 #include "runtime/container_state.hpp"
@@ -34,6 +35,9 @@ struct PreparedStart {
   net::ContainerNetwork::Request network; // the helper and ports, started by launch()
   std::optional<net::ContainerNetwork> connected; // set by launch(); stops after the process
   std::optional<NetworkPeer> network_peer; // container:NAME: whose network namespace launch() joins
+  std::optional<net::BridgeRequest> bridge = {};     // a user-defined network, attached by launch()
+  const net::NetnsLease* netns_lease = nullptr;      // the shared namespace its bridge is in
+  std::optional<net::BridgeAttachment> bridged = {}; // set by launch(); released after the process
 };
 
 // Mounts the rootfs and computes the plan for `record`. `terminal_from` is the terminal whose

@@ -16,12 +16,19 @@ class Store;
 struct ContainerRecord;
 }
 
+namespace net {
+class NetnsLease;
+}
+
 namespace runtime {
 
 // Options that come from global flags rather than the run command.
 struct RuntimeOptions {
   std::filesystem::path runtime_root;       // --runroot (already resolved)
   std::optional<RootfsDriver> driver;        // --storage-driver / COVE_STORAGE_DRIVER
+  // The shared namespace of user-defined networks, leased by the CLI before it entered that
+  // namespace's user namespace; null when the container is on no user-defined network.
+  const net::NetnsLease* netns_lease = nullptr;
 };
 
 struct RunRequest {

@@ -217,6 +217,17 @@ void ensure_in_userns(int /*argc*/, char** /*argv*/) {
   make_mounts_private();
 }
 
+void join_user_namespace(int userns_fd) {
+  // The owner of a user namespace may join it from the parent namespace; the container started
+  // from here then lives in it too, so its network namespace and the shared one have one owner
+  // and a veth pair can join them.
+  util::check(::setns(userns_fd, CLONE_NEWUSER), "join the user namespace of the shared networks");
+  util::check(::unshare(CLONE_NEWNS), "create a mount namespace (unshare CLONE_NEWNS)");
+  if (::setresgid(0, 0, 0) < 0 || ::setresuid(0, 0, 0) < 0)
+    util::throw_errno("become root in the user namespace (setresuid 0)");
+  ::setenv(marker, mount_namespace_id().c_str(), 1);
+}
+
 IdMapping current_mapping() {
   return {parse_proc_map(util::read_file("/proc/self/uid_map")),
           parse_proc_map(util::read_file("/proc/self/gid_map"))};

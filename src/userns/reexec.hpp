@@ -18,6 +18,12 @@ namespace userns {
 // Throws util::Error with an actionable message when user namespaces are unavailable.
 void ensure_in_userns(int argc, char** argv);
 
+// Joins the existing user namespace `userns_fd` (the one that owns the shared network namespace
+// of user-defined networks, made with cove's mapping) instead of creating one, and unshares a
+// mount namespace of its own; ensure_in_userns() then finds this process inside. Rootless only
+// (real root needs no user namespace). Call before starting any thread. Throws util::Error.
+void join_user_namespace(int userns_fd);
+
 // The mapping in effect for this process (parsed from /proc/self/uid_map and gid_map).
 IdMapping current_mapping();
 

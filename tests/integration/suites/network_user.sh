@@ -1,0 +1,182 @@
+# User-defined networks: network create/ls/inspect/rm/prune, containers reaching each other by
+# name and alias (also one started later), isolation between networks, a published port into a
+# container on a network, and the shared network namespace (its holder and its one slirp4netns)
+# gone once no container uses it, also after a SIGKILL. Traffic stays on 127.0.0.1 and in the
+# namespaces cove makes.
+
+suite_probe() {
+  command -v slirp4netns >/dev/null || { echo "slirp4netns is not installed"; return 1; }
+  command -v curl >/dev/null || { echo "curl is not installed"; return 1; }
+  command -v python3 >/dev/null || { echo "python3 is not installed"; return 1; }
+  [[ -c /dev/net/tun ]] || { echo "/dev/net/tun is missing"; return 1; }
+  as_user test -r /dev/net/tun -a -w /dev/net/tun ||
+    { echo "/dev/net/tun is not usable by the test user (chmod 0666 /dev/net/tun)"; return 1; }
+}
+
+free_port() {
+  python3 -c 'import socket
+s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# The shared namespace's slirp4netns (its API socket is under this suite's runroot) and its
+# parent, the holder.
+shared_slirp() {
+  pgrep -u "$RUN_UID" -f -- "--api-socket $T/runroot/netns/slirp.sock" | tr '\n' ' '
+}
+holder_pid() {
+  local slirp
+  slirp=$(shared_slirp)
+  [[ -n ${slirp// /} ]] && awk '/^PPid:/ { print $2 }' "/proc/${slirp%% *}/status" 2>/dev/null
+}
+
+# Waits up to 20 s until neither the holder nor the shared slirp4netns runs.
+expect_namespace_gone() {
+  local holder=$1 left
+  for _ in $(seq 1 200); do
+    left=$(shared_slirp)
+    [[ -n $holder ]] && kill -0 "$holder" 2>/dev/null && left+=" $holder"
+    [[ -z ${left// /} ]] && return 0
+    sleep 0.1
+  done
+  fail "still running after 20 s: $(describe_pids $left)"
+}
+
+wait_for_url() {
+  for _ in $(seq 1 300); do
+    curl -sf -o /dev/null "$1" && return 0
+    sleep 0.1
+  done
+  return 1
+}
+
+# The address of container $2 on network $1 (from network inspect).
+address_of() {
+  cove network inspect "$1"
+  python3 -c 'import json, sys
+doc = json.loads(sys.argv[1])[0]
+for c in doc["containers"].values():
+    if c["name"] == sys.argv[2]:
+        print(c["interfaces"]["eth0"]["subnets"][0]["ipnet"].split("/")[0])' "$OUT" "$2"
+}
+
+test_records() {
+  TEST "network create allocates non-overlapping subnets; ls and inspect show them"
+  expect_success cove network create netA
+  expect_eq "$OUT" netA "printed name"
+  expect_success cove network create --subnet 10.77.0.0/24 --label team=x netB
+  expect_cove_error "already used" cove network create netA
+  expect_cove_error "overlaps" cove network create --subnet 10.77.0.128/25 netC
+  expect_cove_error "invalid subnet" cove network create --subnet 10.77.0.1/24 netC
+  expect_cove_error "reserved" cove network create host
+  expect_success cove network ls
+  expect_match "$OUT" "^NETWORK ID +NAME +DRIVER" "header"
+  expect_match "$OUT" "[0-9a-f]{12} +netA +bridge" "netA row"
+  expect_success cove network ls -q
+  expect_eq "$(wc -l <<<"$OUT")" 2 "ids"
+  expect_success cove network inspect netA
+  expect_contains "$OUT" '"driver": "bridge"' "driver"
+  expect_contains "$OUT" '"subnet": "10.89.0.0/24"' "first free subnet"
+  expect_contains "$OUT" '"gateway": "10.89.0.1"' "gateway"
+  expect_success cove network inspect --format '{{.name}} {{.labels.team}}' netB
+  expect_eq "$OUT" "netB x" "template"
+  expect_cove_error "not found" cove network inspect nosuch
+  expect_cove_error "no network nosuch" cove run --rm --network nosuch "$IMG" true
+  expect_cove_error "user-defined networks" cove run --rm --network-alias x "$IMG" true
+}
+
+test_names_and_isolation() {
+  local www=$WORK/www-user ip
+  mkdir -p "$www"
+  echo "hello from web" >"$www/index.html"
+  chmod -R a+rX "$www"
+
+  TEST "a container reaches another by name and by alias on the same network"
+  expect_success cove run -d --name web --network netA --network-alias www -v "$www:/www:ro" \
+    "$IMG" httpd -f -p 80 -h /www
+  expect_success cove run --rm --network netA "$IMG" timeout 10 wget -q -O - http://web/
+  expect_eq "$OUT" "hello from web" "by name"
+  expect_success cove run --rm --network netA "$IMG" timeout 10 wget -q -O - http://www/
+  expect_eq "$OUT" "hello from web" "by alias"
+  expect_success cove run --rm --network netA "$IMG" ip route
+  expect_contains "$OUT" "default via 10.89.0.1" "default route via the bridge"
+
+  TEST "a container started later is reachable by name from an earlier one"
+  expect_success cove run -d --name web2 --network netA -v "$www:/www:ro" "$IMG" httpd -f -p 80 -h /www
+  expect_success cove exec web timeout 10 wget -q -O - http://web2/
+  expect_eq "$OUT" "hello from web" "web -> web2"
+  expect_success cove exec web2 timeout 10 wget -q -O - http://www/
+  expect_eq "$OUT" "hello from web" "web2 -> www"
+
+  TEST "two networks are isolated from each other"
+  ip=$(address_of netA web)
+  expect_match "$ip" '^10\.89\.0\.[0-9]+$' "web's address"
+  expect_failure 1 "can't connect" cove run --rm --network netB "$IMG" timeout 10 wget -q -O - "http://$ip/"
+  expect_success cove run --rm --network netB "$IMG" cat /etc/hosts
+  expect_not_contains "$OUT" "web" "netB's hosts file"
+
+  TEST "network rm is refused while a container uses the network"
+  expect_cove_error "in use" cove network rm netA
+  expect_success cove network ls -q
+  expect_eq "$(wc -l <<<"$OUT")" 2 "networks left"
+
+  TEST "a published port reaches a container on a user network"
+  local port
+  port=$(free_port)
+  expect_success cove run -d --name pub --network netB -p "127.0.0.1:$port:80" -v "$www:/www:ro" \
+    "$IMG" httpd -f -p 80 -h /www
+  wait_for_url "http://127.0.0.1:$port/" || fail "the published port never answered"
+  expect_eq "$(curl -sf "http://127.0.0.1:$port/")" "hello from web" "page"
+
+  TEST "one holder and one slirp4netns serve all the containers"
+  local holder
+  holder=$(holder_pid)
+  [[ -n $holder ]] || fail "no holder found"
+  expect_eq "$(wc -w <<<"$(shared_slirp)")" 1 "shared slirp4netns processes"
+
+  TEST "when the last container is removed the namespace, its helpers and the port go away"
+  expect_success cove rm -f web web2 pub
+  expect_namespace_gone "$holder"
+  expect_exit 7 curl -s -o /dev/null "http://127.0.0.1:$port/"
+  expect_success cove network inspect --format '{{len .containers}}' netA
+  expect_eq "$OUT" 0 "endpoints left on netA"
+}
+
+test_sigkill() {
+  TEST "after a SIGKILL of the container's monitor, the holder releases and exits"
+  expect_success cove run -d --name victim --network netA "$IMG" sleep 1000
+  local holder pid monitor
+  holder=$(holder_pid)
+  [[ -n $holder ]] || fail "no holder found"
+  expect_success cove inspect --format '{{.State.Pid}}' victim
+  pid=$OUT
+  monitor=$(awk '/^PPid:/ { print $2 }' "/proc/$pid/status" 2>/dev/null)
+  [[ -n $monitor ]] && kill -KILL "$monitor"
+  expect_namespace_gone "$holder"
+  expect_success cove network inspect --format '{{len .containers}}' netA
+  expect_eq "$OUT" 0 "endpoints left on netA"
+  expect_success cove rm -f victim
+
+  TEST "a new container after that starts a fresh namespace"
+  expect_success cove run --rm --network netA "$IMG" cat /etc/hosts
+  expect_match "$OUT" "10\.89\.0\.[0-9]+"$'\t'"[0-9a-z_]+" "own entry"
+  expect_namespace_gone ""
+}
+
+test_rm_prune() {
+  TEST "network rm and prune remove unused networks"
+  expect_success cove network rm netB
+  expect_eq "$OUT" netB "removed"
+  expect_success cove network create netD
+  expect_success cove network prune -f
+  expect_contains "$OUT" netA "pruned"
+  expect_contains "$OUT" netD "pruned"
+  expect_success cove network ls -q
+  expect_eq "$OUT" "" "networks left"
+}
+
+suite_main() {
+  test_records
+  test_names_and_isolation
+  test_sigkill
+  test_rm_prune
+}
