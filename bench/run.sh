@@ -1,6 +1,6 @@
 #!/bin/bash
 # cove vs podman, in one run, on the same storage filesystem. As root:
-#   bench/run.sh [startup|pull|memory|lifecycle|all]
+#   bench/run.sh [startup|pull|memory|lifecycle|build|all]
 # Environment: COVE (binary; default the newest build*/src/cove that answers `version`),
 # BENCH_USERS (default covebench; "covebench root" adds root), BENCH_FS (ext4|tmpfs), RUNS,
 # WARMUP, PULL_RUNS, MEM_RUNS. Raw results land in $BENCH_STATE/results-<time>/.
@@ -17,8 +17,8 @@ fi
 
 what=${1:-all}
 case "$what" in
-startup | pull | memory | lifecycle | all) ;;
-*) die "usage: bench/run.sh [startup|pull|memory|lifecycle|all]" ;;
+startup | pull | memory | lifecycle | build | all) ;;
+*) die "usage: bench/run.sh [startup|pull|memory|lifecycle|build|all]" ;;
 esac
 require_root run.sh
 
@@ -26,6 +26,7 @@ RUNS=${RUNS:-30}
 WARMUP=${WARMUP:-3}
 PULL_RUNS=${PULL_RUNS:-5}
 MEM_RUNS=${MEM_RUNS:-5}
+BUILD_RUNS=${BUILD_RUNS:-10}
 BENCH_USERS=${BENCH_USERS:-$BENCH_USER}
 
 "$BENCH_DIR/setup.sh"
@@ -271,6 +272,58 @@ bench_lifecycle() {
     remove_all_containers "$u"
 }
 
+# Issue 5's targets: a 6-step Dockerfile (2 RUN, a COPY of 21 files) FROM the small image, built
+# cold (--no-cache, base image present), rebuilt unchanged (every step cached), and rebuilt after
+# one copied file changed. Both tools build as USER from the same context directory.
+bench_build() {
+    local u=$1 json=$OUT/build-$1.json have_cove="" i ctx=$OUT/buildctx-$1
+    ensure_small "$u" && [ -n "$COVE_BIN" ] && have_cove=1
+    mkdir -p "$ctx/src"
+    for i in $(seq -w 1 21); do
+        head -c 4096 /usr/share/common-licenses/GPL-3 | sed "s/GNU/file $i/" >"$ctx/src/f$i.txt"
+    done
+    printf '%s\n' "FROM $SMALL_IMAGE" \
+        'RUN mkdir -p /app/data && echo built > /app/data/stamp' \
+        'COPY src/ /app/src/' \
+        'RUN ls /app/src | wc -l > /app/count' \
+        'WORKDIR /app' \
+        'CMD ["cat", "/app/count"]' >"$ctx/Dockerfile"
+    chmod -R a+rwX "$ctx"
+    local P="podman $(podman_flags "$u")" C="$COVE_BIN $(cove_flags "$u")" args=()
+    local touch_one="sh -c 'date +%s%N >> $ctx/src/f07.txt'"
+    # Warm both caches once.
+    as_user "$u" $P build -q --tls-verify=false -t bench/built "$ctx" >/dev/null
+    [ -z "$have_cove" ] || as_user "$u" $C build -q --tls-verify=false -t bench/built "$ctx" >/dev/null ||
+        have_cove=""
+    if [ -n "$have_cove" ]; then
+        args+=(-n "cove cold" "$C build -q --no-cache -t bench/built $ctx"
+               -n "cove cached" "$C build -q -t bench/built $ctx")
+    fi
+    args+=(-n "podman cold" "$P build -q --no-cache -t bench/built $ctx"
+           -n "podman cached" "$P build -q -t bench/built $ctx")
+    as_user "$u" hyperfine -N --style basic --warmup 1 --runs "$BUILD_RUNS" \
+        --export-json "$json" "${args[@]}" >"$OUT/build-$u.log"
+    # One file changed before every run (the prepare step runs through a shell).
+    local json2=$OUT/build-touched-$1.json args2=()
+    [ -z "$have_cove" ] || args2+=(-n "cove touched" "$C build -q -t bench/built $ctx")
+    args2+=(-n "podman touched" "$P build -q -t bench/built $ctx")
+    as_user "$u" hyperfine --style basic --warmup 1 --runs "$BUILD_RUNS" --prepare "$touch_one" \
+        --export-json "$json2" "${args2[@]}" >>"$OUT/build-$u.log"
+    local what c p target j
+    for what in cold cached touched; do
+        j=$json
+        [ "$what" = touched ] && j=$json2
+        p=$(mean "$j" "podman $what")
+        c=$([ -n "$have_cove" ] && mean "$j" "cove $what" || true)
+        case $what in
+        cached) target="target >= 10x and < 50 ms" ;;
+        *) target="target >= 2x" ;;
+        esac
+        row "build $what ($u) ms" "$([ -n "$c" ] && ms "$j" "cove $what" || echo -)" \
+            "$(ms "$j" "podman $what")" "-" "podman/cove $(ratio "$p" "$c") ($target)"
+    done
+}
+
 {
     echo "cove vs podman, $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
     echo "storage: $BENCH_MNT ($(findmnt -n -o FSTYPE,SOURCE "$BENCH_MNT" | tr -s ' ')), podman $(podman --version | cut -d' ' -f3) + runc, overlay"
@@ -281,5 +334,6 @@ for u in $BENCH_USERS; do
     case "$what" in pull | all) bench_pull "$u" ;; esac
     case "$what" in memory | all) bench_memory "$u" ;; esac
     case "$what" in lifecycle | all) bench_lifecycle "$u" ;; esac
+    case "$what" in build | all) bench_build "$u" ;; esac
 done
 note "raw results: $OUT"
