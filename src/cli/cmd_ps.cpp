@@ -36,7 +36,7 @@ bool matches(const ContainerView& view, const std::string& filter) {
   if (key == "name")
     return r.name.find(value) != std::string::npos;
   if (key == "status")
-    return runtime::to_string(view.state.status) == value;
+    return runtime::status_word(view.state) == value;
   if (key == "ancestor")
     return r.image == value || r.image.rfind(value + ":", 0) == 0 ||
            r.image_id.str().rfind(value, 0) == 0 || r.image_id.hex().rfind(value, 0) == 0 ||

@@ -2,6 +2,7 @@
 
 #include "cli/image_views.hpp"
 #include "image/config.hpp"
+#include "runtime/restart_policy.hpp"
 #include "util/strings.hpp"
 
 #include <algorithm>
@@ -62,65 +63,46 @@ std::string labels_text(const ordered_json& labels) {
 
 ordered_json state_json(const runtime::ContainerState& state) {
   bool running = state.status == runtime::Status::running;
-  return {{"Status", std::string(runtime::to_string(state.status))},
+  return {{"Status", std::string(runtime::status_word(state))},
           {"Running", running},
-          {"Paused", false},
-          {"Restarting", false},
+          {"Paused", running && state.paused},
+          {"Restarting", running && state.restarting},
           {"OOMKilled", false},
           {"Dead", false},
-          {"Pid", running ? state.process.pid : 0},
+          {"Pid", running && !state.restarting ? state.process.pid : 0},
           {"ExitCode", state.status == runtime::Status::exited ? state.exit_code : 0},
           {"Error", ""},
           {"StartedAt", state.started_at.empty() ? "0001-01-01T00:00:00Z" : state.started_at},
           {"FinishedAt", state.finished_at.empty() ? "0001-01-01T00:00:00Z" : state.finished_at}};
 }
 
-// Docker's Mounts entries: volumes carry their name and driver, binds their propagation.
+// HostConfig.RestartPolicy: {"Name": "on-failure", "MaximumRetryCount": 3}.
+ordered_json restart_policy_json(const std::string& text) {
+  runtime::RestartPolicy policy = runtime::RestartPolicy::parse(text);
+  return {{"Name", std::string(policy.name())}, {"MaximumRetryCount", policy.max_retries}};
+}
+
 ordered_json mounts_json(const nlohmann::json& spec) {
   ordered_json mounts = ordered_json::array();
   if (!spec.is_object() || !spec.contains("mounts"))
     return mounts;
   for (const auto& m : spec["mounts"]) {
-    std::string type = m.value("type", std::string("bind"));
-    bool rw = !m.value("read_only", false);
-    std::string destination = m.value("destination", std::string());
-    if (type == "volume")
-      mounts.push_back({{"Type", "volume"},
-                        {"Name", m.value("source", std::string())},
-                        {"Source", m.value("host_path", std::string())},
-                        {"Destination", destination},
-                        {"Driver", "local"},
-                        {"Mode", ""},
-                        {"RW", rw},
-                        {"Propagation", ""}});
-    else if (type == "tmpfs")
-      mounts.push_back({{"Type", "tmpfs"},
-                        {"Source", ""},
-                        {"Destination", destination},
-                        {"Mode", m.value("options", std::string())},
-                        {"RW", rw},
-                        {"Propagation", ""}});
-    else
-      mounts.push_back({{"Type", "bind"},
-                        {"Source", m.value("source", std::string())},
-                        {"Destination", destination},
-                        {"Mode", ""},
-                        {"RW", rw},
-                        {"Propagation", "rprivate"}});
+    bool ro = m.value("read_only", false);
+    mounts.push_back({{"Type", "bind"},
+                      {"Source", m.value("source", std::string())},
+                      {"Destination", m.value("destination", std::string())},
+                      {"Mode", ""},
+                      {"RW", !ro},
+                      {"Propagation", "rprivate"}});
   }
   return mounts;
 }
 
 std::vector<std::string> binds(const nlohmann::json& spec) {
   std::vector<std::string> out;
-  for (const auto& m : mounts_json(spec)) {
-    if (m["Type"] == "tmpfs")
-      continue;
-    std::string source = m["Type"] == "volume" ? m["Name"].get<std::string>()
-                                               : m["Source"].get<std::string>();
-    out.push_back(util::cat(source, ":", m["Destination"].get<std::string>(),
-                            m["RW"].get<bool>() ? "" : ":ro"));
-  }
+  for (const auto& m : mounts_json(spec))
+    out.push_back(util::cat(m["Source"].get<std::string>(), ":",
+                            m["Destination"].get<std::string>(), m["RW"].get<bool>() ? "" : ":ro"));
   return out;
 }
 
@@ -135,7 +117,7 @@ ordered_json row(const ContainerView& view, const PsOptions& options) {
           {"CreatedAt", docker_time(r.created)},
           {"RunningFor", created ? util::human_duration(options.now - *created) : ""},
           {"Ports", ""},
-          {"State", std::string(runtime::to_string(view.state.status))},
+          {"State", std::string(runtime::status_word(view.state))},
           {"Status", runtime::status_text(view.state, options.now)},
           {"Names", r.name},
           {"Labels", labels_text(labels)},
@@ -154,11 +136,11 @@ ordered_json ps_json(const ContainerView& view) {
           {"Command", spec_args(r.spec)},
           {"Created", created.value_or(0)},
           {"CreatedAt", docker_time(r.created)},
-          {"State", std::string(runtime::to_string(s.status))},
+          {"State", std::string(runtime::status_word(s))},
           {"Status", runtime::status_text(s, 0)},
           {"Exited", s.status == runtime::Status::exited},
           {"ExitCode", s.exit_code},
-          {"Pid", s.status == runtime::Status::running ? s.process.pid : 0},
+          {"Pid", s.status == runtime::Status::running && !s.restarting ? s.process.pid : 0},
           {"StartedAt", image::parse_rfc3339(s.started_at).value_or(0)},
           {"ExitedAt", image::parse_rfc3339(s.finished_at).value_or(0)},
           {"Names", {r.name}},
@@ -219,6 +201,8 @@ ordered_json container_inspect_json(const ContainerView& view, const std::string
       {"Binds", binds(spec)},
       {"NetworkMode", spec_value<std::string>(spec, "network", "host")},
       {"AutoRemove", r.auto_remove},
+      {"RestartPolicy", restart_policy_json(r.restart_policy)},
+      {"Init", r.init},
       {"ReadonlyRootfs", spec_value<bool>(spec, "read_only", false)},
       {"LogConfig", {{"Type", "k8s-file"}, {"Config", ordered_json::object()}}}};
   return {{"Id", r.id},
@@ -229,7 +213,7 @@ ordered_json container_inspect_json(const ContainerView& view, const std::string
           {"Image", r.image_id.str()},
           {"LogPath", log_path},
           {"Name", "/" + r.name},
-          {"RestartCount", 0},
+          {"RestartCount", view.state.restart_count},
           {"Driver", r.driver},
           {"Mounts", mounts_json(spec)},
           {"Config", config},

@@ -1,6 +1,5 @@
 #include "cli/run_args.hpp"
 
-#include "cli/mount_args.hpp"
 #include "image/platform.hpp"
 #include "net/network_mode.hpp"
 #include "registry/pull.hpp"
@@ -15,13 +14,7 @@ void add_run_flags(CLI::App& cmd, RunFlags& flags) {
   cmd.set_help_flag("--help", "Print this help and exit");
   add_list_option(cmd, "-e,--env", flags.env, "Set an environment variable (K=V, or K to copy it)");
   add_list_option(cmd, "--env-file", flags.env_files, "Read environment variables from a file");
-  add_list_option(cmd, "-v,--volume", flags.volumes,
-                  "Bind mount or volume: HOST-DIR|NAME:CONTAINER-DIR[:ro|rw|U|nocopy], or "
-                  "CONTAINER-DIR for an anonymous volume");
-  add_list_option(cmd, "--mount", flags.mounts,
-                  "Mount: type=bind|volume|tmpfs,source=,target=[,readonly][,tmpfs-size=]"
-                  "[,tmpfs-mode=][,volume-nocopy]");
-  add_list_option(cmd, "--tmpfs", flags.tmpfs, "Mount a tmpfs: CONTAINER-DIR[:OPTIONS]");
+  add_list_option(cmd, "-v,--volume", flags.volumes, "Bind mount HOST-DIR:CONTAINER-DIR[:ro|rw]");
   cmd.add_option("-w,--workdir", flags.workdir, "Working directory inside the container");
   cmd.add_option("-u,--user", flags.user, "User (name or uid) and optional group: USER[:GROUP]");
   cmd.add_option_function<std::string>(
@@ -30,11 +23,7 @@ void add_run_flags(CLI::App& cmd, RunFlags& flags) {
   cmd.add_option("-h,--hostname", flags.hostname, "Container host name");
   cmd.add_option("--name", flags.name, "Assign a name to the container");
   cmd.add_option("--network,--net", flags.network,
-                 "Network mode: slirp4netns[:allow_host_loopback=true] (default), "
-                 "pasta[:--map-gw,OPTIONS] (default without slirp4netns), container:NAME, none "
-                 "or host");
-  add_list_option(cmd, "--network-alias", flags.network_aliases,
-                  "Another name of the container on its user-defined network");
+                 "Network mode: slirp4netns[:allow_host_loopback=true] (default), none or host");
   add_list_option(cmd, "-p,--publish", flags.net.publish,
                   "Publish a port: [IP:][HOSTPORT:]CONTAINERPORT[/tcp|/udp], ranges allowed");
   cmd.add_flag("-P,--publish-all", flags.net.publish_all,
@@ -53,6 +42,9 @@ void add_run_flags(CLI::App& cmd, RunFlags& flags) {
   cmd.add_flag("-i,--interactive", flags.interactive, "Keep stdin open");
   cmd.add_flag("-t,--tty", flags.tty, "Allocate a pseudo-terminal");
   cmd.add_flag("--read-only", flags.read_only, "Mount the root filesystem read-only");
+  cmd.add_option("--restart", flags.restart,
+                 "Restart policy: no, on-failure[:N], always or unless-stopped (with -d)");
+  cmd.add_flag("--init", flags.init, "Run cove-init as PID 1: it reaps zombies and forwards signals");
   cmd.add_flag("-q,--quiet", flags.quiet, "Do not print pull progress");
   // Only for --help: split_command_args hands IMAGE and what follows over without CLI11.
   cmd.add_option("IMAGE", flags.image_and_command, "Image, then the command and its arguments")
@@ -61,8 +53,7 @@ void add_run_flags(CLI::App& cmd, RunFlags& flags) {
 
 ScanRules run_scan_rules() {
   ScanRules rules;
-  rules.command_takers = {"run", "create", "exec", "container exec", "container create", "top",
-                          "container top"};
+  rules.command_takers = {"run", "create", "exec", "container exec", "container create"};
   rules.optional_values["--pull"] = {"always", {"always", "missing", "never", "newer", "true", "false"}};
   return rules;
 }
@@ -95,18 +86,9 @@ runtime::RunRequest to_run_request(const RunFlags& flags) {
   req.entrypoint = flags.entrypoint;
   req.hostname = flags.hostname;
   req.name = flags.name;
-  req.mounts = parse_mount_flags(flags.volumes, flags.mounts, flags.tmpfs);
+  req.volumes = flags.volumes;
   // The rootless default is decided here, once, so the record states the mode actually used.
   req.network = flags.network.empty() ? net::default_network_mode().str() : flags.network;
-  if (!flags.network_aliases.empty()) {
-    net::NetworkMode mode = net::NetworkMode::parse(req.network);
-    if (mode.driver != net::NetworkDriver::bridge)
-      throw util::Error("--network-alias: network-scoped aliases are supported only for "
-                        "containers on user-defined networks (--network NAME)");
-    mode.aliases.insert(mode.aliases.end(), flags.network_aliases.begin(),
-                        flags.network_aliases.end());
-    req.network = mode.str();
-  }
   req.network_options = flags.net;
   req.pull = registry::parse_pull_policy(flags.pull);
   if (!flags.platform.empty())
@@ -118,6 +100,10 @@ runtime::RunRequest to_run_request(const RunFlags& flags) {
   req.tty = flags.tty;
   req.read_only = flags.read_only;
   req.detach = flags.detach;
+  req.restart = runtime::RestartPolicy::parse(flags.restart);
+  if (req.rm && req.restart.restarts())
+    throw util::Error("conflicting options: cannot specify both --restart and --rm");
+  req.init = flags.init;
   return req;
 }
 

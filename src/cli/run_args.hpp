@@ -17,15 +17,12 @@ struct RunFlags {
   std::vector<std::string> env;       // -e/--env K=V or K (repeatable)
   std::vector<std::string> env_files; // --env-file
   std::vector<std::string> volumes;   // -v/--volume
-  std::vector<std::string> mounts;    // --mount
-  std::vector<std::string> tmpfs;     // --tmpfs
   std::string workdir;                // -w/--workdir
   std::string user;                   // -u/--user
   std::optional<std::string> entrypoint;
   std::string hostname;               // -h/--hostname
   std::string name;                   // --name
   std::string network;                // --network/--net
-  std::vector<std::string> network_aliases; // --network-alias (user-defined networks)
   net::NetworkOptions net;            // -p, -P, --dns, --dns-search, --dns-option, --add-host
   std::string pull = "missing";       // --pull[=POLICY]; bare --pull means always
   std::string platform;               // --platform
@@ -35,6 +32,8 @@ struct RunFlags {
   bool tty = false;
   bool read_only = false;
   bool detach = false;                // -d: run in the background, print the id
+  std::string restart;                // --restart no|on-failure[:N]|always|unless-stopped
+  bool init = false;                  // --init: cove-init as PID 1
   bool quiet = false;                 // -q: no pull progress
   std::vector<std::string> image_and_command; // IMAGE [CMD ARG...]
 };
@@ -49,7 +48,8 @@ ScanRules run_scan_rules();
 // CLI::ParseError for bad flags and util::Error when IMAGE is missing.
 RunFlags parse_run_args(const std::vector<std::string>& args);
 
-// Maps flags to the runtime's request (validates --pull and --platform; throws util::Error).
+// Maps flags to the runtime's request (validates --pull, --restart and --platform; throws
+// util::Error).
 runtime::RunRequest to_run_request(const RunFlags& flags);
 
 } // namespace cli

@@ -3,12 +3,11 @@
 // the mount plan and the child plan, then the clone.
 #pragma once
 
-#include "net/bridge.hpp"
 #include "net/container_network.hpp"
 #include "runtime/child.hpp"
 #include "runtime/container_state.hpp"
+#include "runtime/freezer.hpp"
 #include "runtime/launcher.hpp"
-#include "runtime/netns_join.hpp"
 #include "runtime/rootfs.hpp"
 #include "runtime/run.hpp"
 #include "runtime/spec.hpp"
@@ -34,10 +33,8 @@ struct PreparedStart {
   ChildPlan plan;
   net::ContainerNetwork::Request network; // the helper and ports, started by launch()
   std::optional<net::ContainerNetwork> connected; // set by launch(); stops after the process
-  std::optional<NetworkPeer> network_peer; // container:NAME: whose network namespace launch() joins
-  std::optional<net::BridgeRequest> bridge = {};     // a user-defined network, attached by launch()
-  const net::NetnsLease* netns_lease = nullptr;      // the shared namespace its bridge is in
-  std::optional<net::BridgeAttachment> bridged = {}; // set by launch(); released after the process
+  std::optional<FreezerCgroup> freezer = {}; // for pause; launch() puts the process in it
+  std::string freezer_error = {};            // why there is no freezer cgroup
 };
 
 // Mounts the rootfs and computes the plan for `record`. `terminal_from` is the terminal whose
@@ -47,6 +44,9 @@ PreparedStart prepare_start(storage::Store& store, const RuntimeOptions& options
 
 // Clones the container as planned (stdio as set in the plan or inherited).
 ContainerProcess launch(PreparedStart& prepared);
+
+// Records the start's freezer cgroup (or why it has none) in `state`, for pause and unpause.
+void set_freezer(ContainerState& state, const PreparedStart& prepared);
 
 // The record's state, parsed.
 ContainerState state_of(const storage::ContainerRecord& record);

@@ -74,6 +74,14 @@ std::string_view to_string(Status status) {
   return "created";
 }
 
+std::string_view status_word(const ContainerState& state) {
+  if (state.status == Status::running && state.paused)
+    return "paused";
+  if (state.status == Status::running && state.restarting)
+    return "restarting";
+  return to_string(state.status);
+}
+
 nlohmann::json ContainerState::to_json() const {
   json j{{"status", std::string(to_string(status))},
          {"process", process_json(process)},
@@ -82,7 +90,11 @@ nlohmann::json ContainerState::to_json() const {
          {"finished_at", finished_at},
          {"exit_code", exit_code},
          {"stop_signal", stop_signal},
-         {"detached", detached}};
+         {"detached", detached},
+         {"restarting", restarting},
+         {"restart_count", restart_count},
+         {"freezer", freezer},
+         {"freezer_error", freezer_error}};
   return j;
 }
 
@@ -98,6 +110,10 @@ ContainerState ContainerState::from_json(const nlohmann::json& j) {
   state.exit_code = j.value("exit_code", 0);
   state.stop_signal = j.value("stop_signal", std::string());
   state.detached = j.value("detached", false);
+  state.restarting = j.value("restarting", false);
+  state.restart_count = j.value("restart_count", 0U);
+  state.freezer = j.value("freezer", std::string());
+  state.freezer_error = j.value("freezer_error", std::string());
   return state;
 }
 
@@ -150,8 +166,12 @@ std::optional<ContainerState> reconcile(const ContainerState& state, bool contai
     return std::nullopt;
   ContainerState out = state;
   out.status = Status::exited;
-  out.exit_code = 128 + SIGKILL;
-  out.finished_at = now;
+  out.restarting = false;
+  out.paused = false;
+  if (!state.restarting) { // between two runs the last exit is already recorded
+    out.exit_code = 128 + SIGKILL;
+    out.finished_at = now;
+  }
   return out;
 }
 
@@ -164,7 +184,10 @@ std::string status_text(const ContainerState& state, long long now) {
   case Status::created:
     return "Created";
   case Status::running:
-    return "Up " + duration_words(since(state.started_at));
+    if (state.restarting)
+      return util::cat("Restarting (", state.exit_code, ") ",
+                       util::human_duration(since(state.finished_at)));
+    return "Up " + duration_words(since(state.started_at)) + (state.paused ? " (Paused)" : "");
   case Status::exited:
     return util::cat("Exited (", state.exit_code, ") ", util::human_duration(since(state.finished_at)));
   }

@@ -20,6 +20,12 @@ enum class Status { created, running, exited };
 // "created", "running", "exited".
 std::string_view to_string(Status status);
 
+struct ContainerState;
+
+// Docker's State.Status word: "paused" and "restarting" for those running states, else as
+// to_string(state.status).
+std::string_view status_word(const ContainerState& state);
+
 // A process identified by pid and start time (clock ticks since boot, /proc/<pid>/stat field 22).
 struct ProcessId {
   pid_t pid = 0;
@@ -36,6 +42,11 @@ struct ContainerState {
   int exit_code = 0;          // valid when exited
   std::string stop_signal;    // the image's StopSignal ("SIGTERM" when unset)
   bool detached = false;      // started by run -d / start: logs are in the container's log file
+  bool restarting = false;    // status running, waiting out the restart policy's back-off
+  unsigned restart_count = 0; // restarts by the policy since the last start (Docker's RestartCount)
+  std::string freezer;        // the container's freezer cgroup directory, "" when it has none
+  std::string freezer_error;  // why it has none (what `pause` reports)
+  bool paused = false;        // not stored: refresh_state reads it from the freezer
 
   nlohmann::json to_json() const;
   // Reads what to_json wrote; missing fields keep their defaults (records of older versions).
@@ -58,12 +69,13 @@ bool is_alive(const ProcessId& id);
 // whose container is gone becomes exited once its monitor is gone too (the monitor records the
 // real status itself when it survives): the container died with its monitor (the monitor is its
 // parent and it has PR_SET_PDEATHSIG=SIGKILL), so the code is 137. `now` stamps finished_at.
+// A restarting record whose monitor is gone becomes exited with the code it recorded.
 // Returns nullopt when nothing changes.
 std::optional<ContainerState> reconcile(const ContainerState& state, bool container_alive,
                                         bool monitor_alive, const std::string& now);
 
-// Docker's STATUS column: "Created", "Up 5 minutes", "Exited (3) 2 hours ago". `now` is seconds
-// since the epoch.
+// Docker's STATUS column: "Created", "Up 5 minutes", "Up 5 minutes (Paused)", "Restarting (1) 2
+// seconds ago", "Exited (3) 2 hours ago". `now` is seconds since the epoch.
 std::string status_text(const ContainerState& state, long long now);
 
 // A signal by name ("TERM", "SIGTERM", "sigkill") or number ("9"); throws util::Error.

@@ -1,6 +1,7 @@
 #include "runtime/control.hpp"
 
 #include "image/config.hpp"
+#include "runtime/freezer.hpp"
 #include "util/error.hpp"
 #include "util/fd.hpp"
 #include "util/strings.hpp"
@@ -59,6 +60,15 @@ bool reload(const storage::ContainerStore& containers, storage::ContainerRecord&
   return true;
 }
 
+// Tells a detached container's monitor that the user stops the container, so its restart
+// policy must not start it again (SIGUSR1, see monitor.cpp). A foreground run has no policy.
+void request_no_restart(const ContainerState& state) {
+  if (!state.detached)
+    return;
+  if (std::optional<util::UniqueFd> monitor = open_pidfd(state.monitor))
+    ::syscall(SYS_pidfd_send_signal, monitor->get(), monitor_stop_signal, nullptr, 0);
+}
+
 } // namespace
 
 ContainerState refresh_state(const storage::ContainerStore& containers,
@@ -70,9 +80,15 @@ ContainerState refresh_state(const storage::ContainerStore& containers,
   bool monitor_alive = is_alive(state.monitor);
   std::optional<ContainerState> fixed =
       reconcile(state, container_alive, monitor_alive, image::now_rfc3339());
-  if (!fixed)
+  if (!fixed) {
+    // Paused is the freezer's state, not the record's: pause writes no record.
+    state.paused = container_alive && !state.restarting && cgroup_frozen(state.freezer);
     return state;
+  }
   // Only a reader that found the monitor dead gets here, so nothing else writes the record now.
+  // A monitor killed with SIGKILL leaves its (now empty) freezer cgroup behind.
+  if (!state.freezer.empty())
+    ::rmdir(state.freezer.c_str());
   record.state = fixed->to_json();
   try {
     containers.save(record);
@@ -84,13 +100,43 @@ ContainerState refresh_state(const storage::ContainerStore& containers,
 
 void signal_container(const storage::ContainerRecord& record, const ContainerState& state,
                       int sig) {
+  bool stopping = state.status == Status::running &&
+                  (sig == SIGKILL ||
+                   sig == parse_signal(state.stop_signal.empty() ? "SIGTERM" : state.stop_signal));
+  // Before the container can die of it: the monitor must know not to restart it.
+  if (stopping)
+    request_no_restart(state);
   std::optional<util::UniqueFd> pidfd;
   if (state.status == Status::running)
     pidfd = open_pidfd(state.process);
+  if (!pidfd && stopping && state.restarting)
+    return; // between two runs: the monitor ends instead of starting the next one
   if (!pidfd)
     throw util::Error(util::cat("container ", record.name, " is not running"));
   if (::syscall(SYS_pidfd_send_signal, pidfd->get(), sig, nullptr, 0) < 0 && errno != ESRCH)
     util::throw_errno(util::cat("send signal ", sig, " to container ", record.name));
+  // A frozen process acts on no signal, not even SIGKILL (cgroup v1): thaw it to let it stop.
+  if (stopping && cgroup_frozen(state.freezer))
+    thaw_cgroup(state.freezer);
+}
+
+void pause_container(const storage::ContainerRecord& record, const ContainerState& state) {
+  if (state.status != Status::running || state.restarting || !is_alive(state.process))
+    throw util::Error(util::cat("container ", record.name, " is not running"));
+  if (state.paused)
+    throw util::Error(util::cat("container ", record.name, " is already paused"));
+  if (state.freezer.empty())
+    throw util::Error(util::cat(
+        "cannot pause container ", record.name, ": the cgroup freezer is not available: ",
+        state.freezer_error.empty() ? "the container was started without a freezer cgroup"
+                                    : state.freezer_error));
+  freeze_cgroup(state.freezer);
+}
+
+void unpause_container(const storage::ContainerRecord& record, const ContainerState& state) {
+  if (!state.paused)
+    throw util::Error(util::cat("container ", record.name, " is not paused"));
+  thaw_cgroup(state.freezer);
 }
 
 bool wait_stopped(const storage::ContainerStore& containers, storage::ContainerRecord& record,

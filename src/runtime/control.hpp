@@ -8,6 +8,8 @@
 #include "runtime/container_state.hpp"
 #include "storage/container_store.hpp"
 
+#include <signal.h>
+
 #include <chrono>
 #include <optional>
 
@@ -18,9 +20,24 @@ namespace runtime {
 ContainerState refresh_state(const storage::ContainerStore& containers,
                              storage::ContainerRecord& record);
 
+// The signal that tells a detached container's monitor the user stopped the container: its
+// restart policy must not start it again until the next `start` (Docker's manual stop).
+inline constexpr int monitor_stop_signal = SIGUSR1;
+
 // Sends `sig` to the container's init through a pidfd opened and checked against the recorded
-// start time (no pid-reuse race). Throws util::Error when the container is not running.
+// start time (no pid-reuse race). SIGKILL or the stop signal count as the user's stop, as with
+// Docker: the monitor is told first not to restart the container (a container waiting out its
+// restart back-off is then simply not started again), and a paused container is thawed after
+// the signal so it can act on it. Throws util::Error when the container is not running.
 void signal_container(const storage::ContainerRecord& record, const ContainerState& state, int sig);
+
+// Docker's pause: freezes every process of the running container in its freezer cgroup. Throws
+// util::Error when it is not running, is already paused, or has no freezer cgroup (the message
+// then says what the host lacks).
+void pause_container(const storage::ContainerRecord& record, const ContainerState& state);
+
+// Thaws a paused container. Throws util::Error when it is not paused.
+void unpause_container(const storage::ContainerRecord& record, const ContainerState& state);
 
 // Waits until the container has stopped and its exit is recorded (its monitor is gone), at most
 // `timeout` (nullopt: no limit). Reloads `record`; returns false on timeout. A container whose

@@ -1,11 +1,12 @@
 #include "runtime/monitor.hpp"
 
 #include "image/config.hpp"
-#include "runtime/attach_server.hpp"
 #include "runtime/container_log.hpp"
 #include "runtime/container_start.hpp"
+#include "runtime/control.hpp"
 #include "runtime/exit_status.hpp"
-#include "runtime/volumes.hpp"
+#include "runtime/restart_policy.hpp"
+#include "runtime/signals.hpp"
 #include "storage/store.hpp"
 #include "util/error.hpp"
 #include "util/log.hpp"
@@ -16,7 +17,9 @@
 #include <poll.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cstdio>
 #include <vector>
 
@@ -73,15 +76,14 @@ struct Source {
   LogStream stream;
 };
 
-// Reads what a source has now into the log and to attached clients; false once it is at its
-// end (EOF, or EIO for a pty master whose slave is gone).
-bool drain(Source& source, LogWriter& log, AttachServer& attach) {
+// Reads what a source has now into the log; false once it is at its end (EOF, or EIO for a
+// pty master whose slave is gone).
+bool drain(Source& source, LogWriter& log) {
   char buffer[16384];
   for (;;) {
     ssize_t n = ::read(source.fd.get(), buffer, sizeof buffer);
     if (n > 0) {
       log.append(source.stream, std::string_view(buffer, static_cast<size_t>(n)));
-      attach.broadcast(source.stream, std::string_view(buffer, static_cast<size_t>(n)));
       continue;
     }
     if (n < 0 && errno == EINTR)
@@ -93,97 +95,158 @@ bool drain(Source& source, LogWriter& log, AttachServer& attach) {
   }
 }
 
+// Reads the pending stop requests (monitor_stop_signal from `stop`, `kill`, `rm -f`); true when
+// there was one.
+bool take_stop_requests(SignalFd& signals) {
+  bool requested = false;
+  while (signals.read())
+    requested = true;
+  return requested;
+}
+
 // Copies the sources into the log until the container has exited and its output is read.
-// The pidfd ends the loop even if some process outside the container kept a pipe open.
-void relay_until_exit(std::vector<Source>& sources, LogWriter& log, int pidfd,
-                      AttachServer& attach) {
+// The pidfd ends the loop even if some process outside the container kept a pipe open. A stop
+// request arriving meanwhile sets `stop_requested`.
+void relay_until_exit(std::vector<Source>& sources, LogWriter& log, int pidfd, SignalFd& signals,
+                      bool& stop_requested) {
   for (Source& s : sources)
     ::fcntl(s.fd.get(), F_SETFL, ::fcntl(s.fd.get(), F_GETFL) | O_NONBLOCK);
   for (;;) {
-    std::vector<pollfd> fds{{pidfd, POLLIN, 0}};
+    std::vector<pollfd> fds{{pidfd, POLLIN, 0}, {signals.fd(), POLLIN, 0}};
     for (const Source& s : sources)
       if (s.fd)
         fds.push_back({s.fd.get(), POLLIN, 0});
-    attach.add_poll_fds(fds);
     if (::poll(fds.data(), fds.size(), -1) < 0) {
       if (errno == EINTR)
         continue;
       util::throw_errno("poll the container's output");
     }
     bool exited = (fds[0].revents & POLLIN) != 0;
-    attach.handle(fds);
+    if (fds[1].revents != 0 && take_stop_requests(signals))
+      stop_requested = true;
     for (Source& s : sources)
       if (s.fd)
-        drain(s, log, attach);
+        drain(s, log);
     if (exited)
       return;
   }
 }
 
-// Starts the container with its output on pipes (or the pty), tells `report` it runs, relays
-// its output into the log until it exits; returns the wait status.
-int supervise(storage::Store& store, const RuntimeOptions& options,
-              storage::ContainerRecord& record, util::UniqueFd& report) {
-  const std::filesystem::path dir = store.containers().dir(record.id);
-  PreparedStart prepared = prepare_start(store, options, record, -1);
-  record.driver = std::string(to_string(prepared.rootfs.driver()));
-  LogWriter log(dir / "ctr.log");
-  AttachServer attach(dir); // listening before the CLI is told the container runs
-  util::UniqueFd null_in = open_checked("/dev/null", O_RDONLY);
-  std::vector<Source> sources;
-  std::optional<ContainerProcess> process;
-  util::UniqueFd input; // -d -i: the write end of the container's stdin, kept open for `attach`
-  if (prepared.pty) {
-    process.emplace(launch(prepared)); // the master exists once the container made its pty
-    int master = ::dup(prepared.pty->master());
-    sources.push_back({util::UniqueFd(master), LogStream::out});
-  } else {
-    auto [out_read, out_write] = make_pipe();
-    auto [err_read, err_write] = make_pipe();
-    if (prepared.spec.stdin_open) {
-      auto [in_read, in_write] = make_pipe();
-      null_in = std::move(in_read);
-      input = std::move(in_write);
-      ::fcntl(input.get(), F_SETFL, O_NONBLOCK);
-    }
-    prepared.plan.stdin_fd = null_in.get();
-    prepared.plan.stdout_fd = out_write.get();
-    prepared.plan.stderr_fd = err_write.get();
-    process.emplace(launch(prepared));
-    sources.push_back({std::move(out_read), LogStream::out});
-    sources.push_back({std::move(err_read), LogStream::err});
+// Waits out a restart back-off; false when a stop request came first.
+bool wait_backoff(SignalFd& signals, std::chrono::milliseconds delay) {
+  auto deadline = std::chrono::steady_clock::now() + delay;
+  for (;;) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    pollfd p{signals.fd(), POLLIN, 0};
+    int n = ::poll(&p, 1, static_cast<int>(std::max<long long>(0, left.count())));
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0)
+      util::throw_errno("wait for the restart delay");
+    if (n == 0)
+      return true;
+    if (take_stop_requests(signals))
+      return false;
   }
-  null_in.reset();
+}
+
+// Starts one run of the container's command with its output on pipes (or the pty) and fills
+// `sources` with the monitor's ends.
+ContainerProcess start_run(PreparedStart& prepared, std::vector<Source>& sources) {
+  sources.clear();
+  if (prepared.pty) {
+    ContainerProcess process = launch(prepared); // the master exists once the container made its pty
+    sources.push_back({util::UniqueFd(::dup(prepared.pty->master())), LogStream::out});
+    return process;
+  }
+  util::UniqueFd null_in = open_checked("/dev/null", O_RDONLY);
+  auto [out_read, out_write] = make_pipe();
+  auto [err_read, err_write] = make_pipe();
+  prepared.plan.stdin_fd = null_in.get();
+  prepared.plan.stdout_fd = out_write.get();
+  prepared.plan.stderr_fd = err_write.get();
+  ContainerProcess process = launch(prepared);
+  sources.push_back({std::move(out_read), LogStream::out});
+  sources.push_back({std::move(err_read), LogStream::err});
+  return process;
+}
+
+void record_running(storage::Store& store, storage::ContainerRecord& record,
+                    const PreparedStart& prepared, const ContainerProcess& process,
+                    unsigned restart_count) {
   ContainerState state = state_of(record);
   state.status = Status::running;
-  state.process = {process->pid(), process_start_time(process->pid()).value_or(0)};
+  state.process = {process.pid(), process_start_time(process.pid()).value_or(0)};
   state.monitor = self_process_id();
   state.started_at = image::now_rfc3339();
   state.finished_at.clear();
   state.detached = true;
+  state.restarting = false;
+  state.restart_count = restart_count;
+  set_freezer(state, prepared);
   save_state(store.containers(), record, state);
-  write_message(report.get(), started_message);
-  report.reset();
-  ::malloc_trim(0); // the monitor stays resident for the container's life: give back the heap
-  int tty = prepared.pty ? prepared.pty->master() : -1;
-  attach.begin_run(tty >= 0 && prepared.spec.stdin_open ? tty : input.get(), tty);
-  relay_until_exit(sources, log, process->pidfd(), attach);
-  int status = process->wait();
-  log.flush();
-  attach.end_run(exit_code(status));
-  return status;
+}
+
+// Between two runs: Docker's "restarting", with the last exit recorded.
+void record_restarting(storage::Store& store, storage::ContainerRecord& record, int status,
+                       unsigned restart_count) {
+  ContainerState state = state_of(record);
+  state.restarting = true;
+  state.restart_count = restart_count;
+  state.exit_code = exit_code(status);
+  state.finished_at = image::now_rfc3339();
+  save_state(store.containers(), record, state);
+}
+
+// Runs the container, tells `report` once it runs, relays its output into the log, and starts it
+// again as its restart policy says; returns the wait status of the last run.
+int supervise(storage::Store& store, const RuntimeOptions& options,
+              storage::ContainerRecord& record, util::UniqueFd& report, SignalFd& signals) {
+  const std::filesystem::path dir = store.containers().dir(record.id);
+  PreparedStart prepared = prepare_start(store, options, record, -1);
+  record.driver = std::string(to_string(prepared.rootfs.driver()));
+  LogWriter log(dir / "ctr.log");
+  RestartTracker restarts(RestartPolicy::parse(record.restart_policy));
+  for (;;) {
+    std::vector<Source> sources;
+    ContainerProcess process = start_run(prepared, sources);
+    auto started = std::chrono::steady_clock::now();
+    record_running(store, record, prepared, process, restarts.restart_count());
+    if (report) {
+      write_message(report.get(), started_message);
+      report.reset();
+      ::malloc_trim(0); // the monitor stays resident for the container's life: give back the heap
+    }
+    bool stop_requested = false;
+    relay_until_exit(sources, log, process.pidfd(), signals, stop_requested);
+    int status = process.wait();
+    log.flush();
+    // A request sent just before the container died is pending now at the latest.
+    stop_requested = take_stop_requests(signals) || stop_requested;
+    auto ran_for = std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::chrono::steady_clock::now() - started);
+    std::optional<std::chrono::milliseconds> delay = restarts.next(
+        exit_code(status), stop_requested ? StopCause::requested : StopCause::exited, ran_for);
+    if (!delay)
+      return status;
+    LOG_DEBUG("container ", record.id, " ", util::describe_status(status), ": restart ",
+              restarts.restart_count(), " in ", delay->count(), " ms");
+    record_restarting(store, record, status, restarts.restart_count());
+    if (!wait_backoff(signals, *delay))
+      return status;
+  }
 }
 
 // Records the exit (or removes an auto-remove container) after the container is gone.
 void record_exit(storage::Store& store, storage::ContainerRecord& record, int status) {
   if (record.auto_remove) {
     store.containers().remove(record);
-    storage::VolumeStore volumes(store.root());
-    remove_anonymous_volumes(volumes, store.containers(), record);
     return;
   }
   ContainerState state = state_of(record);
   state.status = Status::exited;
+  state.restarting = false;
   state.exit_code = exit_code(status);
   state.finished_at = image::now_rfc3339();
   save_state(store.containers(), record, state);
@@ -195,7 +258,9 @@ void record_exit(storage::Store& store, storage::ContainerRecord& record, int st
   try {
     ::setsid();
     redirect_stdio(store.containers().dir(record.id) / "monitor.log");
-    int status = supervise(store, options, record, report);
+    // Blocked before any record names this process, so no stop request can kill it.
+    SignalFd signals({monitor_stop_signal});
+    int status = supervise(store, options, record, report, signals);
     LOG_DEBUG("container ", record.id, " ", util::describe_status(status));
     record_exit(store, record, status);
   } catch (const std::exception& e) {

@@ -3,7 +3,9 @@
 // own), which mounts the rootfs, starts the container as its child, writes the container's
 // stdout and stderr to containers/<id>/ctr.log (k8s-file format), records the exit status and
 // finish time in the container's record when the container exits, unmounts and exits. Its own
-// diagnostics go to containers/<id>/monitor.log.
+// diagnostics go to containers/<id>/monitor.log. With a restart policy it starts the command again
+// after each exit as the policy says (runtime/restart_policy); SIGUSR1 (monitor_stop_signal) tells
+// it the user stopped the container.
 #pragma once
 
 #include "runtime/run.hpp"

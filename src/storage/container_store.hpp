@@ -33,6 +33,8 @@ struct ContainerRecord {
   nlohmann::json spec;  // the runtime's serialized ContainerSpec (owned by the runtime module)
   nlohmann::json state; // the runtime's state (status, pid, exit code, times...)
   bool auto_remove = false; // --rm: removed when it exits, so its record need not survive a crash
+  std::string restart_policy; // --restart as runtime::RestartPolicy::str() ("" = no)
+  bool init = false;          // --init: cove-init runs as PID 1 in front of the command
 };
 
 // Mutations are safe across processes without a store-wide lock: each record is its own file
@@ -48,13 +50,8 @@ public:
   ContainerRecord create(const std::string& name, const std::string& image,
                          const image::Digest& image_id, nlohmann::json spec,
                          bool auto_remove = false);
-  // Rewrites container.json atomically (fsynced unless the container is auto-removed). The name
-  // on disk is kept: only rename() changes it, so a writer holding an older copy of the record
-  // (a container's monitor) cannot undo a rename.
+  // Rewrites container.json atomically (fsynced unless the container is auto-removed).
   void save(const ContainerRecord& record) const;
-  // Gives the container `new_name` (validated; taken names refused as in create), under the
-  // same names/.lock as creation and removal; record.name is updated.
-  void rename(ContainerRecord& record, const std::string& new_name) const;
   // By full id, unique id prefix, or name.
   std::optional<ContainerRecord> lookup(std::string_view id_or_name) const;
   std::vector<ContainerRecord> list() const;
