@@ -119,6 +119,22 @@ suite_main() {
   expect_success cove cp live:/home/app/.profile "$H/not-owned"
   expect_eq "$(stat -c %u "$H/not-owned")" "$RUN_UID" "without -a the copy is the user's"
 
+  TEST "the copy driver: diff and commit compare the rootfs with the layers"
+  local -a copy=(--storage-driver copy)
+  expect_success cove "${copy[@]}" run -d --name copied "$IMG" sleep 1000
+  expect_success cove "${copy[@]}" exec copied sh -c 'rm /bin/vi && echo new >/added'
+  expect_success cove "${copy[@]}" cp "$H/in.txt" copied:/tmp/
+  expect_success cove "${copy[@]}" diff copied
+  expect_line "$OUT" '^A /added$' "copy-driver diff"
+  expect_line "$OUT" '^A /tmp/in.txt$' "copy-driver diff"
+  expect_line "$OUT" '^D /bin/vi$' "copy-driver diff"
+  expect_not_contains "$OUT" "/etc/hosts" "copy-driver diff"
+  expect_success cove "${copy[@]}" commit copied fsimage:copy
+  expect_success cove "${copy[@]}" run --rm fsimage:copy sh -c 'cat /added /tmp/in.txt; test -e /bin/vi || echo vi-gone'
+  expect_eq "$OUT" "$(printf 'new\nhello from the host\nvi-gone')" "run of the image committed from a copy"
+  expect_success cove "${copy[@]}" rm -f copied
+  expect_success cove rmi fsimage:copy
+
   TEST "errors"
   expect_cove_error "no such container" cove cp nosuch:/x "$H/x"
   expect_cove_error "" cove cp "$H/x" "$H/y"
