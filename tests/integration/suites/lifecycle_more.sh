@@ -42,6 +42,20 @@ attach_bg() {
   BG_PIDS+=($!)
 }
 
+# tty_cove INPUT_COMMAND COVE_ARGS...: cove under script(1), so that it has a terminal; the output
+# of the shell command INPUT_COMMAND is typed into it. OUT has \r removed.
+tty_cove() {
+  local input=$1 feeder rc
+  shift
+  LAST_CMD="script -qec 'cove $*'"
+  as_user timeout -k 10 "$CMD_TIMEOUT" script -qec "$(cove_cmdline "$@")" /dev/null \
+    >"$T/last.out" 2>"$T/last.err" < <(bash -c "$input"; exec sleep "$CMD_TIMEOUT")
+  rc=$? feeder=$!
+  kill "$feeder" 2>/dev/null
+  _collect $rc
+  OUT=$(tr -d '\r' <<<"$OUT")
+}
+
 test_rename() {
   TEST "rename a running container: ps and inspect show the new name, the old one is free"
   expect_success cove run -d --network none --name first "$IMG" sleep 1000
@@ -115,6 +129,20 @@ test_attach() {
   expect_success cove logs catter2
   expect_eq "$OUT" kept "what reached the container"
   expect_success cove rm catter catter2
+
+  TEST "attach to a -dit shell through a terminal; Ctrl-P Ctrl-Q detaches"
+  if ! command -v script >/dev/null; then
+    skip_test "script(1) not found (bsdutils)"
+  else
+    expect_success cove run -dit --network none --name tsh "$IMG" sh
+    # The keys come after cove has put the terminal in raw mode: a cooked terminal would take
+    # ^Q as flow control.
+    tty_cove "printf 'echo at-\$((6*7))\\n'; sleep 2; printf '\\020\\021'" attach tsh
+    expect_eq "$RC" 0 "attach exit status after the detach keys"
+    expect_contains "$OUT" at-42 "the shell's answer through the terminal"
+    expect_eq "$(ctr_field tsh '{{.State.Status}}')" running "container after detach"
+    expect_success cove rm -f tsh
+  fi
 }
 
 test_logs_window() {
