@@ -59,7 +59,7 @@ TEST_CASE("volumes: attached on creation, in use while a record names them") {
 
   CHECK_THROWS_WITH_AS(runtime::remove_volume(volumes, store.containers(), "data",
                                               runtime::InUse::refuse),
-                       doctest::Contains("in use by container(s) " + a.name), util::Error);
+                       doctest::Contains(("in use by container(s) " + a.name).c_str()), util::Error);
   {
     util::FileLock lock = volumes.lock();
     volumes.create(lock, "spare", {}, storage::VolumeKind::named);
