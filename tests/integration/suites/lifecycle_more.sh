@@ -98,6 +98,9 @@ test_attach() {
   expect_contains "$(cat "$T/bg/talk.out")" live-out "attach stdout"
   expect_not_contains "$(cat "$T/bg/talk.out")" live-err "attach stdout"
   expect_eq "$(cat "$T/bg/talk.err")" live-err "attach stderr"
+  # attach ends when the monitor reports the exit, which it records a moment later.
+  expect_success cove wait talker
+  expect_eq "$OUT" 3 "wait after attach"
   expect_eq "$(ctr_field talker '{{.State.Status}} {{.State.ExitCode}}')" "exited 3" "state after"
 
   TEST "attach refuses a stopped container"
