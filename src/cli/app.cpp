@@ -53,14 +53,26 @@ void add_commands(CLI::App& app, Invocation& inv) {
   add_create_command(app, inv);
   add_start_command(app, inv);
   add_restart_command(app, inv);
+  add_cp_command(app, inv);
+  add_diff_command(app, inv);
+  add_export_command(app, inv);
+  add_commit_command(app, inv);
+  add_attach_command(app, inv);
+  add_rename_command(app, inv);
+  add_top_command(app, inv);
+  add_port_command(app, inv);
+  add_save_command(app, inv);
   add_pause_command(app, inv);
   add_unpause_command(app, inv);
   add_container_command(app, inv);
+  add_volume_command(app, inv);
+  add_network_command(app, inv);
   CLI::App* image = app.add_subcommand("image", "Manage images");
   add_images_command(*image, inv, "ls")->alias("list");
   add_rmi_command(*image, inv, "rm");
   add_inspect_command(*image, inv);
   add_pull_command(*image, inv);
+  add_save_command(*image, inv);
 }
 
 // "cove image ls" for the deepest subcommand parsed, for usage hints.

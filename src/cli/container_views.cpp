@@ -76,6 +76,7 @@ ordered_json state_json(const runtime::ContainerState& state) {
           {"FinishedAt", state.finished_at.empty() ? "0001-01-01T00:00:00Z" : state.finished_at}};
 }
 
+// Docker's Mounts entries: volumes carry their name and driver, binds their propagation.
 // HostConfig.RestartPolicy: {"Name": "on-failure", "MaximumRetryCount": 3}.
 ordered_json restart_policy_json(const std::string& text) {
   runtime::RestartPolicy policy = runtime::RestartPolicy::parse(text);
@@ -87,22 +88,46 @@ ordered_json mounts_json(const nlohmann::json& spec) {
   if (!spec.is_object() || !spec.contains("mounts"))
     return mounts;
   for (const auto& m : spec["mounts"]) {
-    bool ro = m.value("read_only", false);
-    mounts.push_back({{"Type", "bind"},
-                      {"Source", m.value("source", std::string())},
-                      {"Destination", m.value("destination", std::string())},
-                      {"Mode", ""},
-                      {"RW", !ro},
-                      {"Propagation", "rprivate"}});
+    std::string type = m.value("type", std::string("bind"));
+    bool rw = !m.value("read_only", false);
+    std::string destination = m.value("destination", std::string());
+    if (type == "volume")
+      mounts.push_back({{"Type", "volume"},
+                        {"Name", m.value("source", std::string())},
+                        {"Source", m.value("host_path", std::string())},
+                        {"Destination", destination},
+                        {"Driver", "local"},
+                        {"Mode", ""},
+                        {"RW", rw},
+                        {"Propagation", ""}});
+    else if (type == "tmpfs")
+      mounts.push_back({{"Type", "tmpfs"},
+                        {"Source", ""},
+                        {"Destination", destination},
+                        {"Mode", m.value("options", std::string())},
+                        {"RW", rw},
+                        {"Propagation", ""}});
+    else
+      mounts.push_back({{"Type", "bind"},
+                        {"Source", m.value("source", std::string())},
+                        {"Destination", destination},
+                        {"Mode", ""},
+                        {"RW", rw},
+                        {"Propagation", "rprivate"}});
   }
   return mounts;
 }
 
 std::vector<std::string> binds(const nlohmann::json& spec) {
   std::vector<std::string> out;
-  for (const auto& m : mounts_json(spec))
-    out.push_back(util::cat(m["Source"].get<std::string>(), ":",
-                            m["Destination"].get<std::string>(), m["RW"].get<bool>() ? "" : ":ro"));
+  for (const auto& m : mounts_json(spec)) {
+    if (m["Type"] == "tmpfs")
+      continue;
+    std::string source = m["Type"] == "volume" ? m["Name"].get<std::string>()
+                                               : m["Source"].get<std::string>();
+    out.push_back(util::cat(source, ":", m["Destination"].get<std::string>(),
+                            m["RW"].get<bool>() ? "" : ":ro"));
+  }
   return out;
 }
 

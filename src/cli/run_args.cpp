@@ -1,5 +1,6 @@
 #include "cli/run_args.hpp"
 
+#include "cli/mount_args.hpp"
 #include "image/platform.hpp"
 #include "net/network_mode.hpp"
 #include "registry/pull.hpp"
@@ -14,7 +15,13 @@ void add_run_flags(CLI::App& cmd, RunFlags& flags) {
   cmd.set_help_flag("--help", "Print this help and exit");
   add_list_option(cmd, "-e,--env", flags.env, "Set an environment variable (K=V, or K to copy it)");
   add_list_option(cmd, "--env-file", flags.env_files, "Read environment variables from a file");
-  add_list_option(cmd, "-v,--volume", flags.volumes, "Bind mount HOST-DIR:CONTAINER-DIR[:ro|rw]");
+  add_list_option(cmd, "-v,--volume", flags.volumes,
+                  "Bind mount or volume: HOST-DIR|NAME:CONTAINER-DIR[:ro|rw|U|nocopy], or "
+                  "CONTAINER-DIR for an anonymous volume");
+  add_list_option(cmd, "--mount", flags.mounts,
+                  "Mount: type=bind|volume|tmpfs,source=,target=[,readonly][,tmpfs-size=]"
+                  "[,tmpfs-mode=][,volume-nocopy]");
+  add_list_option(cmd, "--tmpfs", flags.tmpfs, "Mount a tmpfs: CONTAINER-DIR[:OPTIONS]");
   cmd.add_option("-w,--workdir", flags.workdir, "Working directory inside the container");
   cmd.add_option("-u,--user", flags.user, "User (name or uid) and optional group: USER[:GROUP]");
   cmd.add_option_function<std::string>(
@@ -23,7 +30,11 @@ void add_run_flags(CLI::App& cmd, RunFlags& flags) {
   cmd.add_option("-h,--hostname", flags.hostname, "Container host name");
   cmd.add_option("--name", flags.name, "Assign a name to the container");
   cmd.add_option("--network,--net", flags.network,
-                 "Network mode: slirp4netns[:allow_host_loopback=true] (default), none or host");
+                 "Network mode: slirp4netns[:allow_host_loopback=true] (default), "
+                 "pasta[:--map-gw,OPTIONS] (default without slirp4netns), container:NAME, none "
+                 "or host");
+  add_list_option(cmd, "--network-alias", flags.network_aliases,
+                  "Another name of the container on its user-defined network");
   add_list_option(cmd, "-p,--publish", flags.net.publish,
                   "Publish a port: [IP:][HOSTPORT:]CONTAINERPORT[/tcp|/udp], ranges allowed");
   cmd.add_flag("-P,--publish-all", flags.net.publish_all,
@@ -53,7 +64,8 @@ void add_run_flags(CLI::App& cmd, RunFlags& flags) {
 
 ScanRules run_scan_rules() {
   ScanRules rules;
-  rules.command_takers = {"run", "create", "exec", "container exec", "container create"};
+  rules.command_takers = {"run", "create", "exec", "container exec", "container create", "top",
+                          "container top"};
   rules.optional_values["--pull"] = {"always", {"always", "missing", "never", "newer", "true", "false"}};
   return rules;
 }
@@ -86,9 +98,18 @@ runtime::RunRequest to_run_request(const RunFlags& flags) {
   req.entrypoint = flags.entrypoint;
   req.hostname = flags.hostname;
   req.name = flags.name;
-  req.volumes = flags.volumes;
+  req.mounts = parse_mount_flags(flags.volumes, flags.mounts, flags.tmpfs);
   // The rootless default is decided here, once, so the record states the mode actually used.
   req.network = flags.network.empty() ? net::default_network_mode().str() : flags.network;
+  if (!flags.network_aliases.empty()) {
+    net::NetworkMode mode = net::NetworkMode::parse(req.network);
+    if (mode.driver != net::NetworkDriver::bridge)
+      throw util::Error("--network-alias: network-scoped aliases are supported only for "
+                        "containers on user-defined networks (--network NAME)");
+    mode.aliases.insert(mode.aliases.end(), flags.network_aliases.begin(),
+                        flags.network_aliases.end());
+    req.network = mode.str();
+  }
   req.network_options = flags.net;
   req.pull = registry::parse_pull_policy(flags.pull);
   if (!flags.platform.empty())

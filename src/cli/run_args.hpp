@@ -17,12 +17,15 @@ struct RunFlags {
   std::vector<std::string> env;       // -e/--env K=V or K (repeatable)
   std::vector<std::string> env_files; // --env-file
   std::vector<std::string> volumes;   // -v/--volume
+  std::vector<std::string> mounts;    // --mount
+  std::vector<std::string> tmpfs;     // --tmpfs
   std::string workdir;                // -w/--workdir
   std::string user;                   // -u/--user
   std::optional<std::string> entrypoint;
   std::string hostname;               // -h/--hostname
   std::string name;                   // --name
   std::string network;                // --network/--net
+  std::vector<std::string> network_aliases; // --network-alias (user-defined networks)
   net::NetworkOptions net;            // -p, -P, --dns, --dns-search, --dns-option, --add-host
   std::string pull = "missing";       // --pull[=POLICY]; bare --pull means always
   std::string platform;               // --platform

@@ -6,6 +6,7 @@
 #include "runtime/container_init.hpp"
 #include "runtime/mount_plan.hpp"
 #include "runtime/user.hpp"
+#include "runtime/volumes.hpp"
 #include "storage/store.hpp"
 #include "util/error.hpp"
 #include "util/fs.hpp"
@@ -65,6 +66,46 @@ ChildPlan make_child_plan(const ContainerSpec& spec, const ResolvedUser& user,
   return plan;
 }
 
+// The running container whose network namespace a container:NAME container joins.
+std::optional<NetworkPeer> network_peer(const storage::Store& store, const ContainerSpec& spec) {
+  if (spec.network.rfind("container:", 0) != 0)
+    return std::nullopt;
+  return find_network_peer(store.containers(), net::NetworkMode::parse(spec.network).container);
+}
+
+// The attachment to a user-defined network, for a container whose mode names one. Only `run`
+// leases the shared namespace (before entering its user namespace), so `start` cannot attach.
+std::optional<net::BridgeRequest> bridge_request(const storage::Store& store,
+                                                 const RuntimeOptions& options,
+                                                 const storage::ContainerRecord& record,
+                                                 const ContainerSpec& spec,
+                                                 const net::ContainerNetwork::Request& network) {
+  net::NetworkMode mode = net::NetworkMode::parse(spec.network.empty() ? "host" : spec.network);
+  if (mode.driver != net::NetworkDriver::bridge)
+    return std::nullopt;
+  if (options.netns_lease == nullptr)
+    throw util::Error(util::cat("start container ", record.name, " on network ", mode.network,
+                                ": containers on user-defined networks are started by run only"));
+  const std::filesystem::path userdata = store.containers().dir(record.id) / "userdata";
+  net::BridgeRequest request;
+  request.networks = {mode.network};
+  request.aliases = mode.aliases;
+  request.container_id = record.id;
+  request.container_name = record.name;
+  request.storage_root = store.root();
+  request.hosts_file = userdata / "hosts";
+  request.ports_file = userdata / "ports";
+  request.ports = network.ports;
+  return request;
+}
+
+// The running container whose network namespace a container:NAME container joins.
+std::optional<NetworkPeer> network_peer(const storage::Store& store, const ContainerSpec& spec) {
+  if (spec.network.rfind("container:", 0) != 0)
+    return std::nullopt;
+  return find_network_peer(store.containers(), net::NetworkMode::parse(spec.network).container);
+}
+
 std::vector<storage::LayerLease> lease_layers(const storage::Store& store,
                                               const std::vector<image::Digest>& layers) {
   std::vector<storage::LayerLease> leases;
@@ -87,7 +128,12 @@ PreparedStart prepare_start(storage::Store& store, const RuntimeOptions& options
       MountedRootfs::mount(store, choice, config.diff_ids, dir, Access::read_write,
                            record.auto_remove ? Lifetime::transient : Lifetime::persistent);
   ResolvedUser user = resolve_in_rootfs(spec, rootfs.path());
+  storage::VolumeStore volumes(store.root());
+  prepare_mount_sources(volumes, spec, rootfs.path(), user.uid, user.gid);
   write_etc_files(dir / "userdata", spec);
+  std::optional<NetworkPeer> peer = network_peer(store, spec);
+  if (peer) // Docker's rule: the other container's hosts, resolv.conf and host name
+    spec.hostname = adopt_peer_etc_files(*peer, dir / "userdata");
   std::optional<Pty> pty;
   if (spec.tty)
     pty.emplace(Pty::for_container(terminal_from));
@@ -99,11 +145,18 @@ PreparedStart prepare_start(storage::Store& store, const RuntimeOptions& options
       spec.network.empty() ? "host" : spec.network, spec.network_options, config.exposed_ports,
       options.runtime_root / util::cat("slirp-", record.id.substr(0, 12), ".sock"),
       dir / "userdata" / "ports");
+  std::optional<net::BridgeRequest> bridge =
+      bridge_request(store, options, record, spec, network);
+  PreparedStart prepared{std::move(leases), std::move(rootfs), std::move(spec), std::move(pty),
+                         std::move(plan),   std::move(network), std::nullopt,
+                         std::move(peer)};
+  prepared.bridge = std::move(bridge);
+  prepared.netns_lease = options.netns_lease;
   std::string freezer_error;
-  std::optional<FreezerCgroup> freezer = FreezerCgroup::create(record.id, freezer_error);
-  return PreparedStart{std::move(leases), std::move(rootfs),  std::move(spec),
-                       std::move(pty),    std::move(plan),    std::move(network),
-                       std::nullopt,      std::move(freezer), std::move(freezer_error)};
+  if (std::optional<FreezerCgroup> freezer = FreezerCgroup::create(record.id, freezer_error))
+    prepared.freezer.emplace(std::move(*freezer));
+  prepared.freezer_error = std::move(freezer_error);
+  return prepared;
 }
 
 ContainerProcess launch(PreparedStart& prepared) {
@@ -111,6 +164,10 @@ ContainerProcess launch(PreparedStart& prepared) {
   prepared.plan.console = prepared.pty.has_value();
   if (prepared.pty)
     prepared.plan.console_size = prepared.pty->initial_size();
+  // container:NAME: this process enters the other container's network namespace and the
+  // container, cloned without CLONE_NEWNET, shares it.
+  if (prepared.network_peer)
+    join_peer_network(*prepared.network_peer);
   // A restart: the previous run's network helper goes first (it holds the API socket path).
   prepared.connected.reset();
   ContainerProcess process =
@@ -118,6 +175,9 @@ ContainerProcess launch(PreparedStart& prepared) {
         if (prepared.freezer) // before exec: every process of the container is in it
           prepared.freezer->add(pid);
         prepared.connected.emplace(net::ContainerNetwork::connect(pid, prepared.network));
+        if (prepared.bridge)
+          prepared.bridged.emplace(
+              net::BridgeAttachment::attach(pid, *prepared.bridge, *prepared.netns_lease));
       });
   if (prepared.pty)
     prepared.pty->attach(process.take_console());

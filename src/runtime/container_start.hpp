@@ -3,11 +3,13 @@
 // the mount plan and the child plan, then the clone.
 #pragma once
 
+#include "net/bridge.hpp"
 #include "net/container_network.hpp"
 #include "runtime/child.hpp"
 #include "runtime/container_state.hpp"
 #include "runtime/freezer.hpp"
 #include "runtime/launcher.hpp"
+#include "runtime/netns_join.hpp"
 #include "runtime/rootfs.hpp"
 #include "runtime/run.hpp"
 #include "runtime/spec.hpp"
@@ -33,6 +35,10 @@ struct PreparedStart {
   ChildPlan plan;
   net::ContainerNetwork::Request network; // the helper and ports, started by launch()
   std::optional<net::ContainerNetwork> connected; // set by launch(); stops after the process
+  std::optional<NetworkPeer> network_peer; // container:NAME: whose network namespace launch() joins
+  std::optional<net::BridgeRequest> bridge = {};     // a user-defined network, attached by launch()
+  const net::NetnsLease* netns_lease = nullptr;      // the shared namespace its bridge is in
+  std::optional<net::BridgeAttachment> bridged = {}; // set by launch(); released after the process
   std::optional<FreezerCgroup> freezer = {}; // for pause; launch() puts the process in it
   std::string freezer_error = {};            // why there is no freezer cgroup
 };

@@ -1,12 +1,14 @@
 #include "runtime/monitor.hpp"
 
 #include "image/config.hpp"
+#include "runtime/attach_server.hpp"
 #include "runtime/container_log.hpp"
 #include "runtime/container_start.hpp"
 #include "runtime/control.hpp"
 #include "runtime/exit_status.hpp"
 #include "runtime/restart_policy.hpp"
 #include "runtime/signals.hpp"
+#include "runtime/volumes.hpp"
 #include "storage/store.hpp"
 #include "util/error.hpp"
 #include "util/log.hpp"
@@ -76,14 +78,15 @@ struct Source {
   LogStream stream;
 };
 
-// Reads what a source has now into the log; false once it is at its end (EOF, or EIO for a
-// pty master whose slave is gone).
-bool drain(Source& source, LogWriter& log) {
+// Reads what a source has now into the log and to attached clients; false once it is at its
+// end (EOF, or EIO for a pty master whose slave is gone).
+bool drain(Source& source, LogWriter& log, AttachServer& attach) {
   char buffer[16384];
   for (;;) {
     ssize_t n = ::read(source.fd.get(), buffer, sizeof buffer);
     if (n > 0) {
       log.append(source.stream, std::string_view(buffer, static_cast<size_t>(n)));
+      attach.broadcast(source.stream, std::string_view(buffer, static_cast<size_t>(n)));
       continue;
     }
     if (n < 0 && errno == EINTR)
@@ -108,7 +111,7 @@ bool take_stop_requests(SignalFd& signals) {
 // The pidfd ends the loop even if some process outside the container kept a pipe open. A stop
 // request arriving meanwhile sets `stop_requested`.
 void relay_until_exit(std::vector<Source>& sources, LogWriter& log, int pidfd, SignalFd& signals,
-                      bool& stop_requested) {
+                      bool& stop_requested, AttachServer& attach) {
   for (Source& s : sources)
     ::fcntl(s.fd.get(), F_SETFL, ::fcntl(s.fd.get(), F_GETFL) | O_NONBLOCK);
   for (;;) {
@@ -116,6 +119,7 @@ void relay_until_exit(std::vector<Source>& sources, LogWriter& log, int pidfd, S
     for (const Source& s : sources)
       if (s.fd)
         fds.push_back({s.fd.get(), POLLIN, 0});
+    attach.add_poll_fds(fds);
     if (::poll(fds.data(), fds.size(), -1) < 0) {
       if (errno == EINTR)
         continue;
@@ -124,9 +128,10 @@ void relay_until_exit(std::vector<Source>& sources, LogWriter& log, int pidfd, S
     bool exited = (fds[0].revents & POLLIN) != 0;
     if (fds[1].revents != 0 && take_stop_requests(signals))
       stop_requested = true;
+    attach.handle(fds);
     for (Source& s : sources)
       if (s.fd)
-        drain(s, log);
+        drain(s, log, attach);
     if (exited)
       return;
   }
@@ -152,15 +157,23 @@ bool wait_backoff(SignalFd& signals, std::chrono::milliseconds delay) {
 }
 
 // Starts one run of the container's command with its output on pipes (or the pty) and fills
-// `sources` with the monitor's ends.
-ContainerProcess start_run(PreparedStart& prepared, std::vector<Source>& sources) {
+// `sources` with the monitor's ends; with -i (and no pty) `input` gets the write end of its stdin.
+ContainerProcess start_run(PreparedStart& prepared, std::vector<Source>& sources,
+                           util::UniqueFd& input) {
   sources.clear();
+  input.reset();
   if (prepared.pty) {
     ContainerProcess process = launch(prepared); // the master exists once the container made its pty
     sources.push_back({util::UniqueFd(::dup(prepared.pty->master())), LogStream::out});
     return process;
   }
   util::UniqueFd null_in = open_checked("/dev/null", O_RDONLY);
+  if (prepared.spec.stdin_open) { // -d -i: stdin stays open for `attach`
+    auto [in_read, in_write] = make_pipe();
+    null_in = std::move(in_read);
+    input = std::move(in_write);
+    ::fcntl(input.get(), F_SETFL, O_NONBLOCK);
+  }
   auto [out_read, out_write] = make_pipe();
   auto [err_read, err_write] = make_pipe();
   prepared.plan.stdin_fd = null_in.get();
@@ -208,9 +221,13 @@ int supervise(storage::Store& store, const RuntimeOptions& options,
   record.driver = std::string(to_string(prepared.rootfs.driver()));
   LogWriter log(dir / "ctr.log");
   RestartTracker restarts(RestartPolicy::parse(record.restart_policy));
+  AttachServer attach(dir);
   for (;;) {
     std::vector<Source> sources;
-    ContainerProcess process = start_run(prepared, sources);
+    util::UniqueFd input;
+    ContainerProcess process = start_run(prepared, sources, input);
+    int tty = prepared.pty ? prepared.pty->master() : -1;
+    attach.begin_run(tty >= 0 && prepared.spec.stdin_open ? tty : input.get(), tty);
     auto started = std::chrono::steady_clock::now();
     record_running(store, record, prepared, process, restarts.restart_count());
     if (report) {
@@ -219,9 +236,10 @@ int supervise(storage::Store& store, const RuntimeOptions& options,
       ::malloc_trim(0); // the monitor stays resident for the container's life: give back the heap
     }
     bool stop_requested = false;
-    relay_until_exit(sources, log, process.pidfd(), signals, stop_requested);
+    relay_until_exit(sources, log, process.pidfd(), signals, stop_requested, attach);
     int status = process.wait();
     log.flush();
+    attach.end_run(exit_code(status));
     // A request sent just before the container died is pending now at the latest.
     stop_requested = take_stop_requests(signals) || stop_requested;
     auto ran_for = std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -242,6 +260,8 @@ int supervise(storage::Store& store, const RuntimeOptions& options,
 void record_exit(storage::Store& store, storage::ContainerRecord& record, int status) {
   if (record.auto_remove) {
     store.containers().remove(record);
+    storage::VolumeStore volumes(store.root());
+    remove_anonymous_volumes(volumes, store.containers(), record);
     return;
   }
   ContainerState state = state_of(record);

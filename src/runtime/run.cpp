@@ -7,6 +7,7 @@
 #include "runtime/foreground.hpp"
 #include "runtime/monitor.hpp"
 #include "runtime/signals.hpp"
+#include "runtime/volumes.hpp"
 #include "storage/store.hpp"
 #include "util/error.hpp"
 #include "util/fs.hpp"
@@ -43,11 +44,11 @@ std::optional<std::string> caller_env(const std::string& name) {
   return value != nullptr ? std::optional<std::string>(value) : std::nullopt;
 }
 
-void check_volume_sources(const ContainerSpec& spec) {
-  for (const BindMount& volume : spec.mounts) {
+void check_bind_sources(const ContainerSpec& spec) {
+  for (const Mount& mount : spec.mounts) {
     struct stat st;
-    if (::stat(volume.source.c_str(), &st) < 0)
-      util::throw_errno(util::cat("bind mount source ", util::quote(volume.source)));
+    if (mount.type == MountType::bind && ::stat(mount.source.c_str(), &st) < 0)
+      util::throw_errno(util::cat("bind mount source ", util::quote(mount.source)));
   }
 }
 
@@ -68,10 +69,13 @@ nlohmann::json requested_config(const image::ImageConfig& config, const RunReque
   return {{"entrypoint", entrypoint}, {"cmd", cmd}, {"labels", config.labels}};
 }
 
-// Removes a --rm container at scope exit; runs from a destructor, so it logs instead of throwing.
+// Removes a --rm container at scope exit, with its anonymous volumes as Docker does; runs from a
+// destructor, so it logs instead of throwing.
 void remove_container(storage::Store& store, const storage::ContainerRecord& record) noexcept {
   try {
     store.containers().remove(record);
+    storage::VolumeStore volumes(store.root());
+    remove_anonymous_volumes(volumes, store.containers(), record);
   } catch (const std::exception& e) {
     util::log::warning("remove container ", record.id, ": ", e.what());
   }
@@ -125,12 +129,16 @@ storage::ContainerRecord create(storage::Store& store, const RunRequest& request
     record.init = request.init;
     ContainerSpec spec =
         make_spec(config, request, record.id, read_env_files(request.env_files), caller_env);
-    check_volume_sources(spec);
-    record.spec = spec.to_json();
-    record.spec["config"] = requested_config(config, request);
+    check_bind_sources(spec);
     ContainerState state;
     state.stop_signal = config.stop_signal.empty() ? "SIGTERM" : config.stop_signal;
     parse_signal(state.stop_signal);
+    // Held until the record names its volumes, so none is removed as unused meanwhile.
+    storage::VolumeStore volumes(store.root());
+    util::FileLock volumes_lock = volumes.lock();
+    attach_volumes(volumes, volumes_lock, spec);
+    record.spec = spec.to_json();
+    record.spec["config"] = requested_config(config, request);
     save_state(store.containers(), record, state);
   } catch (...) {
     remove_container(store, record);

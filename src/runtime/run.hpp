@@ -3,6 +3,7 @@
 
 #include "net/network_options.hpp"
 #include "registry/pull.hpp"
+#include "runtime/mount.hpp"
 #include "runtime/restart_policy.hpp"
 #include "runtime/rootfs.hpp"
 
@@ -16,12 +17,19 @@ class Store;
 struct ContainerRecord;
 }
 
+namespace net {
+class NetnsLease;
+}
+
 namespace runtime {
 
 // Options that come from global flags rather than the run command.
 struct RuntimeOptions {
   std::filesystem::path runtime_root;       // --runroot (already resolved)
   std::optional<RootfsDriver> driver;        // --storage-driver / COVE_STORAGE_DRIVER
+  // The shared namespace of user-defined networks, leased by the CLI before it entered that
+  // namespace's user namespace; null when the container is on no user-defined network.
+  const net::NetnsLease* netns_lease = nullptr;
 };
 
 struct RunRequest {
@@ -34,7 +42,7 @@ struct RunRequest {
   std::optional<std::string> entrypoint;     // --entrypoint ("" clears the image's)
   std::string hostname;                      // --hostname
   std::string name;                          // --name
-  std::vector<std::string> volumes;          // -v HOST:CTR[:ro|rw]
+  std::vector<Mount> mounts;                 // -v, --mount, --tmpfs (parsed by the CLI)
   std::string network;                       // none | host | slirp4netns[:opts] ("" = default)
   net::NetworkOptions network_options;       // -p, -P, --dns*, --add-host
   registry::PullPolicy pull = registry::PullPolicy::missing;

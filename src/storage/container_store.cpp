@@ -146,8 +146,38 @@ bool ContainerStore::release_stale_name(const std::string& name) const {
 }
 
 void ContainerStore::save(const ContainerRecord& record) const {
-  util::write_file_atomic(dir(record.id) / "container.json", to_json(record).dump(), 0600,
+  // Under the names lock, so that a rename between reading the name and writing is impossible.
+  util::FileLock lock = lock_names();
+  json document = to_json(record);
+  if (std::optional<ContainerRecord> current = load(record.id))
+    document["name"] = current->name;
+  util::write_file_atomic(dir(record.id) / "container.json", document.dump(), 0600,
                           durability(record));
+}
+
+void ContainerStore::rename(ContainerRecord& record, const std::string& new_name) const {
+  validate_container_name(new_name);
+  util::FileLock lock = lock_names();
+  std::optional<ContainerRecord> current = load(record.id);
+  if (!current)
+    throw util::Error(util::cat("no such container: ", util::quote(record.name)));
+  if (current->name == new_name)
+    throw util::Error(util::cat("renaming a container with the same name as its current name: ",
+                                util::quote(new_name)));
+  const std::string old_name = current->name;
+  claim_name(new_name, record.id);
+  try {
+    current->name = new_name;
+    util::write_file_atomic(dir(record.id) / "container.json", to_json(*current).dump(), 0600,
+                            durability(*current));
+  } catch (...) {
+    ::unlink((m_root / "names" / new_name).c_str()); // still ours: we hold the lock
+    throw;
+  }
+  std::filesystem::path old_link = m_root / "names" / old_name;
+  if (read_link(old_link) == record.id)
+    ::unlink(old_link.c_str());
+  record.name = new_name;
 }
 
 std::optional<ContainerRecord> ContainerStore::load(const std::string& id) const {

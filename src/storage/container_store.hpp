@@ -50,8 +50,13 @@ public:
   ContainerRecord create(const std::string& name, const std::string& image,
                          const image::Digest& image_id, nlohmann::json spec,
                          bool auto_remove = false);
-  // Rewrites container.json atomically (fsynced unless the container is auto-removed).
+  // Rewrites container.json atomically (fsynced unless the container is auto-removed). The name
+  // on disk is kept: only rename() changes it, so a writer holding an older copy of the record
+  // (a container's monitor) cannot undo a rename.
   void save(const ContainerRecord& record) const;
+  // Gives the container `new_name` (validated; taken names refused as in create), under the
+  // same names/.lock as creation and removal; record.name is updated.
+  void rename(ContainerRecord& record, const std::string& new_name) const;
   // By full id, unique id prefix, or name.
   std::optional<ContainerRecord> lookup(std::string_view id_or_name) const;
   std::vector<ContainerRecord> list() const;
