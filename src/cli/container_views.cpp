@@ -76,13 +76,13 @@ ordered_json state_json(const runtime::ContainerState& state) {
           {"FinishedAt", state.finished_at.empty() ? "0001-01-01T00:00:00Z" : state.finished_at}};
 }
 
-// Docker's Mounts entries: volumes carry their name and driver, binds their propagation.
 // HostConfig.RestartPolicy: {"Name": "on-failure", "MaximumRetryCount": 3}.
 ordered_json restart_policy_json(const std::string& text) {
   runtime::RestartPolicy policy = runtime::RestartPolicy::parse(text);
   return {{"Name", std::string(policy.name())}, {"MaximumRetryCount", policy.max_retries}};
 }
 
+// Docker's Mounts entries: volumes carry their name and driver, binds their propagation.
 ordered_json mounts_json(const nlohmann::json& spec) {
   ordered_json mounts = ordered_json::array();
   if (!spec.is_object() || !spec.contains("mounts"))
