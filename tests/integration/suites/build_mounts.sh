@@ -71,6 +71,8 @@ DF
   cat >"$ctx/Locked" <<DF
 FROM $IMG
 ARG WHO
+# ENV makes each build's intermediate image its own
+ENV WHO=\$WHO
 RUN --mount=type=cache,target=/c,id=turns,sharing=locked sh -c 'echo "start \$WHO" >>/c/log; sleep 1; echo "end \$WHO" >>/c/log'
 DF
   printf 'FROM %s\nRUN --mount=type=cache,target=/c,id=turns cat /c/log\n' "$IMG" >"$ctx/ShowLog"
@@ -98,7 +100,7 @@ test_secrets() {
   cat >"$ctx/Dockerfile" <<DF
 FROM $IMG
 RUN --mount=type=secret,id=tok cat /run/secrets/tok >/dev/null && test -s /run/secrets/tok && echo "secret mode \$(stat -c %a /run/secrets/tok)" && sha256sum /run/secrets/tok >/checksum
-RUN --mount=type=secret,id=tok,target=/etc/app/token,mode=0444 sh -c 'wc -c </etc/app/token; if echo x >/etc/app/token 2>/dev/null; then echo writable; else echo read-only; fi'
+RUN --mount=type=secret,id=tok,target=/etc/app/token,mode=0444 sh -c 'echo "len=\$(wc -c </etc/app/token | tr -d "[:space:]")"; if echo x >/etc/app/token 2>/dev/null; then echo writable; else echo read-only; fi'
 RUN --mount=type=secret,id=absent sh -c 'test ! -e /run/secrets/absent && echo absent-skipped'
 DF
   own_contexts
@@ -106,7 +108,7 @@ DF
   TEST "a secret is readable during RUN, read-only, and nowhere in the image or the store"
   expect_success cove build -t local/secret:1 --secret "id=tok,src=$WORK/token.txt" "$ctx"
   expect_line "$OUT" "^secret mode 400$" "secret file"
-  expect_line "$OUT" "^${#value}$" "secret at its target"
+  expect_line "$OUT" "^len=${#value}$" "secret at its target"
   expect_line "$OUT" "^read-only$" "secret is read-only"
   expect_line "$OUT" "^absent-skipped$" "a secret not given and not required is left out"
   expect_eq "$(store_files_with "$value")" "" "files of the store holding the secret"
@@ -123,7 +125,7 @@ DF
   expect_eq "$(grep -c -- '--> Using cache' <<<"$OUT")" 3 "cached steps with the same secret from elsewhere"
   cove_env "COVE_TEST_TOKEN=other-$value" -- build --no-cache -t local/secret:3 --secret id=tok,env=COVE_TEST_TOKEN "$ctx"
   expect_eq "$RC" 0 "exit status"
-  expect_line "$OUT" "^$((${#value} + 6))$" "the new value was mounted"
+  expect_line "$OUT" "^len=$((${#value} + 6))$" "the new value was mounted"
   expect_eq "$(store_files_with "$value")" "" "files of the store holding the secret"
 
   TEST "a missing required secret fails clearly, before running anything"
