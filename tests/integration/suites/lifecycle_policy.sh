@@ -98,7 +98,7 @@ restart_tests() {
   expect_eq "$(inspect_field always '{{.State.Status}} {{.State.Restarting}}')" "exited false" "State"
   local count
   count=$(inspect_field always '{{.RestartCount}}')
-  expect_success cove ps -q --filter name=always
+  expect_success cove ps -q --filter name=always --filter status=running
   expect_eq "$OUT" "" "running containers named always"
   # stop returned after the monitor exited: nothing is left that could start it again.
   expect_eq "$(inspect_field always '{{.RestartCount}}')" "$count" "RestartCount after stop"
