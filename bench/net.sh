@@ -73,13 +73,14 @@ best_rate() {
     awk -v r="$best" 'BEGIN { printf "%.0f", r / 1e6 }'
 }
 
-# measure_publish USER LABEL TOOL ARGS...: starts TOOL run -d ... httpd published on a free port,
-# prints the best rate (empty on failure) and removes the container.
+# measure_publish USER LABEL NETWORK_FLAGS TOOL ARGS...: starts TOOL ARGS run -d NETWORK_FLAGS
+# ... httpd published on a free port, prints the best rate (empty on failure), removes it.
 measure_publish() {
-    local u=$1 label=$2 port name=netbench-$$ rate=""
-    shift 2
+    local u=$1 label=$2 net=$3 port name=netbench-$$ rate=""
+    shift 3
     port=$(free_port)
-    if as_user "$u" "$@" run -d --rm --name "$name" -p "127.0.0.1:$port:80" -v "$WWW:/www:ro" \
+    # shellcheck disable=SC2086 # NETWORK_FLAGS are words
+    if as_user "$u" "$@" run -d --rm $net --name "$name" -p "127.0.0.1:$port:80" -v "$WWW:/www:ro" \
         "$SMALL_IMAGE" httpd -f -p 80 -h /www >"$OUT/$label.log" 2>&1 &&
         wait_url "http://127.0.0.1:$port/big"; then
         rate=$(best_rate "http://127.0.0.1:$port/big") || rate=""
@@ -92,19 +93,21 @@ measure_publish() {
 
 # The host's iperf3 run inside a container: /usr bind-mounted at /host/usr and started through
 # the host's loader, so the busybox image needs nothing of its own.
-IPERF_IN_CONTAINER=(-v /usr:/host/usr:ro "$SMALL_IMAGE" /host/usr/lib64/ld-linux-x86-64.so.2
+IPERF_IN_CONTAINER=(-v /usr:/host/usr:ro "$SMALL_IMAGE" /host/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2
     --library-path /host/usr/lib/x86_64-linux-gnu /host/usr/bin/iperf3)
 
-# measure_iperf USER LABEL HOST_ADDRESS TOOL ARGS...: Gbit/s from the container to the host.
+# measure_iperf USER LABEL HOST_ADDRESS NETWORK_FLAGS TOOL ARGS...: Gbit/s from the container
+# to the host.
 measure_iperf() {
-    local u=$1 label=$2 addr=$3 port json
-    shift 3
+    local u=$1 label=$2 addr=$3 net=$4 port json
+    shift 4
     port=$(free_port)
     iperf3 -s -1 -B 127.0.0.1 -p "$port" >/dev/null 2>&1 &
     BG+=($!)
     sleep 0.3
     json=$OUT/$label.iperf.json
-    if as_user "$u" "$@" run --rm "${IPERF_IN_CONTAINER[@]}" -c "$addr" -p "$port" \
+    # shellcheck disable=SC2086 # NETWORK_FLAGS are words
+    if as_user "$u" "$@" run --rm $net "${IPERF_IN_CONTAINER[@]}" -c "$addr" -p "$port" \
         -t "$IPERF_SECONDS" -J >"$json" 2>"$OUT/$label.iperf.err"; then
         jq -r '.end.sum_received.bits_per_second / 1e9 * 100 | round / 100' "$json"
     else
@@ -134,10 +137,10 @@ for u in $BENCH_USERS; do
 
     slirp="" pasta=""
     if [ -n "$COVE_BIN" ]; then
-        slirp=$(measure_publish "$u" cove-slirp4netns "${cove[@]}" --network slirp4netns)
-        pasta=$(measure_publish "$u" cove-pasta "${cove[@]}" --network pasta)
+        slirp=$(measure_publish "$u" cove-slirp4netns "--network slirp4netns" "${cove[@]}")
+        pasta=$(measure_publish "$u" cove-pasta "--network pasta" "${cove[@]}")
     fi
-    pod=$(measure_publish "$u" podman "${podman[@]}")
+    pod=$(measure_publish "$u" podman "" "${podman[@]}")
 
     echo | tee -a "$TABLE"
     echo "== $u: published port, 100 MB over curl (best of $NET_RUNS) ==" | tee -a "$TABLE"
@@ -155,13 +158,13 @@ for u in $BENCH_USERS; do
     fi
     islirp="" ipasta=""
     if [ -n "$COVE_BIN" ]; then
-        islirp=$(measure_iperf "$u" cove-slirp4netns 10.0.2.2 "${cove[@]}" \
-            --network slirp4netns:allow_host_loopback=true)
-        [ -z "$gateway" ] || ipasta=$(measure_iperf "$u" cove-pasta "$gateway" "${cove[@]}" \
-            --network pasta:--map-gw)
+        islirp=$(measure_iperf "$u" cove-slirp4netns 10.0.2.2 \
+            "--network slirp4netns:allow_host_loopback=true" "${cove[@]}")
+        [ -z "$gateway" ] || ipasta=$(measure_iperf "$u" cove-pasta "$gateway" \
+            "--network pasta:--map-gw" "${cove[@]}")
     fi
-    ipod=$(measure_iperf "$u" podman 10.0.2.2 "${podman[@]}" \
-        --network slirp4netns:allow_host_loopback=true)
+    ipod=$(measure_iperf "$u" podman 10.0.2.2 "--network slirp4netns:allow_host_loopback=true" \
+        "${podman[@]}")
     echo "== $u: container -> host TCP, iperf3 -t $IPERF_SECONDS ==" | tee -a "$TABLE"
     row "path" "Gbit/s" "vs podman"
     row "cove slirp4netns" "${islirp:--}" "$(ratio "$islirp" "$ipod")"
