@@ -57,8 +57,8 @@ DF
   TEST "cache mounts: a new id is a new cache; uid, gid and mode apply to a new one; ro"
   cat >"$ctx/Options" <<DF
 FROM $IMG
-RUN --mount=type=cache,target=/c,id=other,mode=0710,uid=0,gid=0 sh -c 'ls -A /c | wc -l; stat -c "%a %u:%g" /c'
-RUN --mount=type=cache,target=/c,id=app-cache,ro sh -c 'cat /c/seen; if touch /c/x 2>/dev/null; then echo writable; else echo read-only; fi'
+RUN --mount=type=cache,target=/c,id=other,mode=0710,uid=0,gid=0 sh -c 'ls -A /c | wc -l; stat -c "%a %u:%g" /c; touch /o1'
+RUN --mount=type=cache,target=/c,id=app-cache,ro sh -c 'cat /c/seen; if touch /c/x 2>/dev/null; then echo writable; else echo read-only; fi; touch /o2'
 DF
   own_contexts
   expect_success cove build -f "$ctx/Options" "$ctx"
@@ -100,8 +100,8 @@ test_secrets() {
   cat >"$ctx/Dockerfile" <<DF
 FROM $IMG
 RUN --mount=type=secret,id=tok cat /run/secrets/tok >/dev/null && test -s /run/secrets/tok && echo "secret mode \$(stat -c %a /run/secrets/tok)" && sha256sum /run/secrets/tok >/checksum
-RUN --mount=type=secret,id=tok,target=/etc/app/token,mode=0444 sh -c 'echo "len=\$(wc -c </etc/app/token | tr -d "[:space:]")"; if echo x >/etc/app/token 2>/dev/null; then echo writable; else echo read-only; fi'
-RUN --mount=type=secret,id=absent sh -c 'test ! -e /run/secrets/absent && echo absent-skipped'
+RUN --mount=type=secret,id=tok,target=/etc/app/token,mode=0444 sh -c 'echo "len=\$(wc -c </etc/app/token | tr -d "[:space:]")"; if echo x >/etc/app/token 2>/dev/null; then echo writable; else echo read-only; fi; touch /s2'
+RUN --mount=type=secret,id=absent sh -c 'test ! -e /run/secrets/absent && echo absent-skipped && touch /s3'
 DF
   own_contexts
 
@@ -150,10 +150,10 @@ FROM $IMG AS tools
 RUN mkdir -p /out && echo "made in the tools stage" >/out/msg
 FROM $IMG
 RUN --mount=type=bind,target=/ctx sh -c 'cat /ctx/a.txt; ls /ctx; if touch /ctx/new 2>/dev/null; then echo writable; else echo read-only; fi; cat /ctx/a.txt >/copied'
-RUN --mount=type=bind,source=sub,target=/sub,rw sh -c 'echo changed >/sub/b.txt && cat /sub/b.txt'
-RUN --mount=type=bind,source=a.txt,target=/etc/a.txt cat /etc/a.txt
+RUN --mount=type=bind,source=sub,target=/sub,rw sh -c 'echo changed >/sub/b.txt && cat /sub/b.txt && touch /b5'
+RUN --mount=type=bind,source=a.txt,target=/etc/a.txt sh -c 'cat /etc/a.txt && touch /b6'
 RUN --mount=type=bind,from=tools,source=/out,target=/tools cp /tools/msg /from-stage
-RUN --mount=type=bind,from=$IMG,source=/bin,target=/img-bin test -e /img-bin/sh
+RUN --mount=type=bind,from=$IMG,source=/bin,target=/img-bin sh -c 'test -e /img-bin/sh && touch /b8'
 DF
   own_contexts
 
@@ -193,13 +193,13 @@ test_tmpfs_and_network() {
   mkdir -p "$ctx"
   cat >"$ctx/Dockerfile" <<DF
 FROM $IMG
-RUN --network=none sh -c 'echo "routes=\$(tail -n +2 /proc/net/route | wc -l)"; echo "ifaces=\$(ls /sys/class/net | tr "\n" " ")"'
-RUN --mount=type=tmpfs,target=/scratch sh -c 'echo x >/scratch/f && grep " /scratch " /proc/mounts | cut -d" " -f3'
+RUN --network=none sh -c 'echo "routes=\$(tail -n +2 /proc/net/route | wc -l)"; echo "ifaces=\$(ls /sys/class/net | tr "\n" " ")"; touch /n1'
+RUN --mount=type=tmpfs,target=/scratch sh -c 'echo x >/scratch/f && grep " /scratch " /proc/mounts | cut -d" " -f3; touch /n2'
 DF
   cat >"$ctx/Default" <<DF
 FROM $IMG
-RUN echo "routes=\$(tail -n +2 /proc/net/route | wc -l)"
-RUN --network=host sh -c 'tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d " " | sort | tr "\n" " "; echo'
+RUN echo "routes=\$(tail -n +2 /proc/net/route | wc -l)" && touch /d1
+RUN --network=host sh -c 'tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d " " | sort | tr "\n" " "; echo; touch /d2'
 DF
   own_contexts
 
