@@ -61,6 +61,15 @@ std::string veth_name(const std::string& container_id, size_t n) {
   return util::cat("v", container_id.substr(0, 11), n);
 }
 
+// The container's MAC address, derived from its IP address as Docker does (02:42 and the four
+// bytes): a container that gets a released address also gets its MAC, so the neighbours' ARP
+// caches are still right and traffic to the new container does not wait for a stale entry.
+std::array<unsigned char, 6> mac_for(Ipv4 address) {
+  return {0x02, 0x42, static_cast<unsigned char>(address.value >> 24),
+          static_cast<unsigned char>(address.value >> 16),
+          static_cast<unsigned char>(address.value >> 8), static_cast<unsigned char>(address.value)};
+}
+
 std::vector<Ipv4> used_addresses(const NetworkRecord& record) {
   std::vector<Ipv4> used;
   for (const Endpoint& e : record.endpoints)
@@ -124,7 +133,7 @@ BridgeAttachment BridgeAttachment::attach(pid_t pid, const BridgeRequest& reques
                                   record.subnet.str()));
     std::string host_side = veth_name(request.container_id, n);
     std::string inner = util::cat("eth", n);
-    holder.add_veth(host_side, inner, container_netns.get(), bridge_mtu);
+    holder.add_veth(host_side, inner, container_netns.get(), bridge_mtu, mac_for(*address));
     int host_index = holder.link_index(host_side).value_or(0);
     holder.set_master(host_index, bridge);
     holder.set_up(host_index);

@@ -207,7 +207,7 @@ void NetlinkSocket::add_bridge(std::string_view name, unsigned mtu) {
 }
 
 void NetlinkSocket::add_veth(std::string_view name, std::string_view peer, int peer_netns_fd,
-                             unsigned mtu) {
+                             unsigned mtu, const std::array<unsigned char, 6>& peer_mac) {
   Message message = link_message(RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, 0);
   message.attr(IFLA_IFNAME, name);
   message.attr_value<uint32_t>(IFLA_MTU, mtu);
@@ -221,6 +221,7 @@ void NetlinkSocket::add_veth(std::string_view name, std::string_view peer, int p
   message.attr(IFLA_IFNAME, peer);
   message.attr_value<uint32_t>(IFLA_MTU, mtu);
   message.attr_value<uint32_t>(IFLA_NET_NS_FD, static_cast<uint32_t>(peer_netns_fd));
+  message.attr(IFLA_ADDRESS, peer_mac.data(), peer_mac.size());
   message.end_nested(peer_info);
   message.end_nested(data);
   message.end_nested(info);

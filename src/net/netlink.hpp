@@ -5,6 +5,7 @@
 #include "net/ipam.hpp"
 #include "util/fd.hpp"
 
+#include <array>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -24,8 +25,10 @@ public:
   std::optional<int> link_index(std::string_view name);
   // Creates a bridge named `name` (down).
   void add_bridge(std::string_view name, unsigned mtu);
-  // Creates a veth pair: `name` here, `peer` created directly in the namespace `peer_netns_fd`.
-  void add_veth(std::string_view name, std::string_view peer, int peer_netns_fd, unsigned mtu);
+  // Creates a veth pair: `name` here, `peer` (with the MAC address `peer_mac`) created directly
+  // in the namespace `peer_netns_fd`.
+  void add_veth(std::string_view name, std::string_view peer, int peer_netns_fd, unsigned mtu,
+                const std::array<unsigned char, 6>& peer_mac);
   // Enslaves `index` to the bridge `master`.
   void set_master(int index, int master);
   // Brings `index` up.
