@@ -1,6 +1,6 @@
 # User-defined networks: network create/ls/inspect/rm/prune, containers reaching each other by
 # name and alias (also one started later), isolation between networks, a published port into a
-# container on a network, and the shared network namespace (its holder and its one slirp4netns)
+# container on a network refused (not supported yet), and the shared network namespace (its holder and its one slirp4netns)
 # gone once no container uses it, also after a SIGKILL. Traffic stays on 127.0.0.1 and in the
 # namespaces cove makes.
 
@@ -119,13 +119,8 @@ test_names_and_isolation() {
   expect_success cove network ls -q
   expect_eq "$(wc -l <<<"$OUT")" 2 "networks left"
 
-  TEST "a published port reaches a container on a user network"
-  local port
-  port=$(free_port)
-  expect_success cove run -d --name pub --network netB -p "127.0.0.1:$port:80" -v "$www:/www:ro" \
-    "$IMG" httpd -f -p 80 -h /www
-  wait_for_url "http://127.0.0.1:$port/" || fail "the published port never answered"
-  expect_eq "$(curl -sf "http://127.0.0.1:$port/")" "hello from web" "page"
+  TEST "publishing a port on a user network is refused clearly (not supported yet)"
+  expect_cove_error "not supported yet" cove run --rm --network netB -p 127.0.0.1::80 "$IMG" true
 
   TEST "one holder and one slirp4netns serve all the containers"
   local holder
@@ -134,9 +129,8 @@ test_names_and_isolation() {
   expect_eq "$(wc -w <<<"$(shared_slirp)")" 1 "shared slirp4netns processes"
 
   TEST "when the last container is removed the namespace, its helpers and the port go away"
-  expect_success cove rm -f web web2 pub
+  expect_success cove rm -f web web2
   expect_namespace_gone "$holder"
-  expect_exit 7 curl -s -o /dev/null "http://127.0.0.1:$port/"
   expect_success cove network inspect --format '{{len .containers}}' netA
   expect_eq "$OUT" 0 "endpoints left on netA"
 }
