@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <iostream>
+#include <string_view>
 
 namespace cli {
 
@@ -34,45 +35,113 @@ void add_global_flags(CLI::App& app, GlobalOptions& global) {
   app.add_flag("-v,--version", global.version, "Print the version and exit");
 }
 
+// The global flags that take a value (the word after them is not the command).
+bool global_flag_takes_value(std::string_view arg) {
+  return arg == "--root" || arg == "--runroot" || arg == "--log-level" ||
+         arg == "--storage-driver";
+}
+
+// The command word of argv ("run" in `cove --root X run ...`), or "" when there is none.
+std::string command_word(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    std::string_view arg = argv[i];
+    if (arg == "--")
+      return "";
+    if (arg.empty() || arg.front() != '-')
+      return std::string(arg);
+    if (global_flag_takes_value(arg))
+      ++i;
+  }
+  return "";
+}
+
+// Builds only the command being run: a CLI11 command with its flags is a few dozen heap objects,
+// and every start would otherwise build all of them. Without a known command word (`cove`,
+// `cove --help`, an alias, a typo) everything is built, so help listings and CLI11's own errors
+// are unchanged. A command added without `wanted` is simply always built.
 void add_commands(CLI::App& app, Invocation& inv) {
-  add_run_command(app, inv);
-  add_pull_command(app, inv);
-  add_build_command(app, inv);
-  add_images_command(app, inv, "images");
-  add_rmi_command(app, inv, "rmi");
-  add_inspect_command(app, inv);
-  add_version_command(app, inv);
-  add_info_command(app, inv);
-  add_ps_command(app, inv, "ps");
-  add_logs_command(app, inv);
-  add_stop_command(app, inv);
-  add_kill_command(app, inv);
-  add_wait_command(app, inv);
-  add_rm_command(app, inv, "rm");
-  add_exec_command(app, inv);
-  add_create_command(app, inv);
-  add_start_command(app, inv);
-  add_restart_command(app, inv);
-  add_cp_command(app, inv);
-  add_diff_command(app, inv);
-  add_export_command(app, inv);
-  add_commit_command(app, inv);
-  add_attach_command(app, inv);
-  add_rename_command(app, inv);
-  add_top_command(app, inv);
-  add_port_command(app, inv);
-  add_save_command(app, inv);
-  add_pause_command(app, inv);
-  add_unpause_command(app, inv);
-  add_container_command(app, inv);
-  add_volume_command(app, inv);
-  add_network_command(app, inv);
-  CLI::App* image = app.add_subcommand("image", "Manage images");
-  add_images_command(*image, inv, "ls")->alias("list");
-  add_rmi_command(*image, inv, "rm");
-  add_inspect_command(*image, inv);
-  add_pull_command(*image, inv);
-  add_save_command(*image, inv);
+  const std::string word = command_word(inv.argc, inv.argv);
+  bool all = false;
+  bool found = false;
+  const auto wanted = [&](std::string_view name) {
+    found = found || word == name;
+    return all || word == name;
+  };
+  for (int pass = 0; pass < 2 && !found; ++pass) {
+    all = pass == 1;
+    if (wanted("run"))
+      add_run_command(app, inv);
+    if (wanted("pull"))
+      add_pull_command(app, inv);
+    if (wanted("build"))
+      add_build_command(app, inv);
+    if (wanted("images"))
+      add_images_command(app, inv, "images");
+    if (wanted("rmi"))
+      add_rmi_command(app, inv, "rmi");
+    if (wanted("inspect"))
+      add_inspect_command(app, inv);
+    if (wanted("version"))
+      add_version_command(app, inv);
+    if (wanted("info"))
+      add_info_command(app, inv);
+    if (wanted("ps"))
+      add_ps_command(app, inv, "ps");
+    if (wanted("logs"))
+      add_logs_command(app, inv);
+    if (wanted("stop"))
+      add_stop_command(app, inv);
+    if (wanted("kill"))
+      add_kill_command(app, inv);
+    if (wanted("wait"))
+      add_wait_command(app, inv);
+    if (wanted("rm"))
+      add_rm_command(app, inv, "rm");
+    if (wanted("exec"))
+      add_exec_command(app, inv);
+    if (wanted("create"))
+      add_create_command(app, inv);
+    if (wanted("start"))
+      add_start_command(app, inv);
+    if (wanted("restart"))
+      add_restart_command(app, inv);
+    if (wanted("attach"))
+      add_attach_command(app, inv);
+    if (wanted("rename"))
+      add_rename_command(app, inv);
+    if (wanted("top"))
+      add_top_command(app, inv);
+    if (wanted("port"))
+      add_port_command(app, inv);
+    if (wanted("cp"))
+      add_cp_command(app, inv);
+    if (wanted("diff"))
+      add_diff_command(app, inv);
+    if (wanted("export"))
+      add_export_command(app, inv);
+    if (wanted("save"))
+      add_save_command(app, inv);
+    if (wanted("commit"))
+      add_commit_command(app, inv);
+    if (wanted("pause"))
+      add_pause_command(app, inv);
+    if (wanted("unpause"))
+      add_unpause_command(app, inv);
+    if (wanted("container"))
+      add_container_command(app, inv);
+    if (wanted("volume"))
+      add_volume_command(app, inv);
+    if (wanted("network"))
+      add_network_command(app, inv);
+    if (wanted("image")) {
+      CLI::App* image = app.add_subcommand("image", "Manage images");
+      add_images_command(*image, inv, "ls")->alias("list");
+      add_rmi_command(*image, inv, "rm");
+      add_inspect_command(*image, inv);
+      add_pull_command(*image, inv);
+      add_save_command(*image, inv);
+    }
+  }
 }
 
 // "cove image ls" for the deepest subcommand parsed, for usage hints.

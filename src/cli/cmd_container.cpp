@@ -73,14 +73,14 @@ CLI::App* add_container_command(CLI::App& parent, Invocation& inv) {
   add_create_command(*group, inv);
   add_start_command(*group, inv);
   add_restart_command(*group, inv);
-  add_cp_command(*group, inv);
-  add_diff_command(*group, inv);
-  add_export_command(*group, inv);
-  add_commit_command(*group, inv);
   add_attach_command(*group, inv);
   add_rename_command(*group, inv);
   add_top_command(*group, inv);
   add_port_command(*group, inv);
+  add_cp_command(*group, inv);
+  add_diff_command(*group, inv);
+  add_export_command(*group, inv);
+  add_commit_command(*group, inv);
   add_pause_command(*group, inv);
   add_unpause_command(*group, inv);
   add_prune_command(*group, inv);

@@ -19,13 +19,13 @@ int run_container(const Invocation& inv, RunFlags flags) {
   flags.image_and_command = inv.command_words;
   // Validate (pull policy, platform, missing image) before entering the user namespace.
   runtime::RunRequest request = to_run_request(flags);
-  // container:NAME, rootless: the other container's user namespace, so its network can be joined.
-  runtime::enter_network_peer_userns(host_containers(inv), request.network);
-  std::optional<net::NetnsLease> lease = lease_network_namespace(inv, request.network);
   // Restarts are the monitor's job; a foreground run ends with its container's first exit.
   if (request.restart.restarts() && !request.detach)
     throw util::Error("run: --restart needs -d (or create, then start): only a detached "
                       "container has a monitor to restart it");
+  std::optional<net::NetnsLease> lease = lease_network_namespace(inv, request.network);
+  // container:NAME, rootless: the other container's user namespace, so its network can be joined.
+  runtime::enter_network_peer_userns(host_containers(inv), request.network);
   auto store = open_store(inv);
   runtime::RuntimeOptions options = make_runtime_options(inv.global);
   options.netns_lease = lease ? &*lease : nullptr;

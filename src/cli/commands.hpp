@@ -43,7 +43,7 @@ CLI::App* add_stop_command(CLI::App& parent, Invocation& inv);
 CLI::App* add_kill_command(CLI::App& parent, Invocation& inv);
 // wait CONTAINER...
 CLI::App* add_wait_command(CLI::App& parent, Invocation& inv);
-// rm / container rm: [-f] CONTAINER...
+// rm / container rm: [-f] [-v] CONTAINER...
 CLI::App* add_rm_command(CLI::App& parent, Invocation& inv, const std::string& name);
 // exec [-i] [-t] [-d] [-e K=V] [--env-file F] [-w DIR] [-u USER] CONTAINER COMMAND [ARG...]
 CLI::App* add_exec_command(CLI::App& parent, Invocation& inv);
@@ -53,8 +53,20 @@ CLI::App* add_create_command(CLI::App& parent, Invocation& inv);
 CLI::App* add_start_command(CLI::App& parent, Invocation& inv);
 // restart [-t SECONDS] CONTAINER...
 CLI::App* add_restart_command(CLI::App& parent, Invocation& inv);
+// pause CONTAINER...
+CLI::App* add_pause_command(CLI::App& parent, Invocation& inv);
+// unpause CONTAINER...
+CLI::App* add_unpause_command(CLI::App& parent, Invocation& inv);
+// cp [-a] [-L] SRC DEST (CONTAINER:PATH, a host path, or -)
+CLI::App* add_cp_command(CLI::App& parent, Invocation& inv);
+// diff CONTAINER
+CLI::App* add_diff_command(CLI::App& parent, Invocation& inv);
+// export [-o FILE] CONTAINER
+CLI::App* add_export_command(CLI::App& parent, Invocation& inv);
 // save / image save: [-o FILE|DIR] [--format docker-archive|oci-archive|oci-dir] IMAGE...
 CLI::App* add_save_command(CLI::App& parent, Invocation& inv);
+// commit [-m MSG] [-a AUTHOR] [-c INSTRUCTION]... CONTAINER [IMAGE[:TAG]]
+CLI::App* add_commit_command(CLI::App& parent, Invocation& inv);
 // attach [--no-stdin] [--sig-proxy[=false]] CONTAINER
 CLI::App* add_attach_command(CLI::App& parent, Invocation& inv);
 // rename CONTAINER NEW_NAME
@@ -63,20 +75,8 @@ CLI::App* add_rename_command(CLI::App& parent, Invocation& inv);
 CLI::App* add_top_command(CLI::App& parent, Invocation& inv);
 // port CONTAINER [PRIVATE_PORT[/PROTO]]
 CLI::App* add_port_command(CLI::App& parent, Invocation& inv);
-// cp [-a] [-L] SRC DEST (CONTAINER:PATH, a host path, or -)
-CLI::App* add_cp_command(CLI::App& parent, Invocation& inv);
-// diff CONTAINER
-CLI::App* add_diff_command(CLI::App& parent, Invocation& inv);
-// export [-o FILE] CONTAINER
-CLI::App* add_export_command(CLI::App& parent, Invocation& inv);
-// commit [-m MSG] [-a AUTHOR] [-c INSTRUCTION]... CONTAINER [IMAGE[:TAG]]
-CLI::App* add_commit_command(CLI::App& parent, Invocation& inv);
 // network create|ls|inspect|rm|prune ...
 CLI::App* add_network_command(CLI::App& parent, Invocation& inv);
-// pause CONTAINER...
-CLI::App* add_pause_command(CLI::App& parent, Invocation& inv);
-// unpause CONTAINER...
-CLI::App* add_unpause_command(CLI::App& parent, Invocation& inv);
 // container prune [-f]
 CLI::App* add_prune_command(CLI::App& parent, Invocation& inv);
 // container ls|rm|stop|kill|wait|logs|inspect ...

@@ -51,8 +51,8 @@ ScanRules run_scan_rules();
 // CLI::ParseError for bad flags and util::Error when IMAGE is missing.
 RunFlags parse_run_args(const std::vector<std::string>& args);
 
-// Maps flags to the runtime's request (validates --pull, --restart and --platform; throws
-// util::Error).
+// Maps flags to the runtime's request (validates --pull, --restart, --platform and the mount
+// flags; throws util::Error).
 runtime::RunRequest to_run_request(const RunFlags& flags);
 
 } // namespace cli

@@ -2,12 +2,14 @@
 
 #include "runtime/confined.hpp"
 #include "runtime/exit_status.hpp"
+#include "runtime/loopback.hpp"
 #include "runtime/mount_apply.hpp"
 #include "runtime/sync_channel.hpp"
 
 #include <fcntl.h>
 #include <linux/close_range.h>
 #include <net/if.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
@@ -48,22 +50,6 @@ void reset_signals() noexcept {
   sigset_t none;
   sigemptyset(&none);
   ::sigprocmask(SIG_SETMASK, &none, nullptr);
-}
-
-int bring_loopback_up() noexcept {
-  int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  if (fd < 0)
-    return errno;
-  ifreq request{};
-  std::strcpy(request.ifr_name, "lo");
-  int rc = ::ioctl(fd, SIOCGIFFLAGS, &request);
-  if (rc == 0) {
-    request.ifr_flags = static_cast<short>(request.ifr_flags | IFF_UP | IFF_RUNNING);
-    rc = ::ioctl(fd, SIOCSIFFLAGS, &request);
-  }
-  int err = rc < 0 ? errno : 0;
-  ::close(fd);
-  return err;
 }
 
 // pivot_root(".", ".") stacks the old root under the new one at the same place; detaching "."
@@ -212,6 +198,8 @@ void child_main(const ChildPlan& plan, ExecArrays& exec_arrays, int sync_fd) noe
   reset_signals();
   if (!child_wait_go(sync_fd))
     ::_exit(exit_tool_error);
+  if (plan.netns_fd >= 0 && ::setns(plan.netns_fd, CLONE_NEWNET) < 0)
+    fail(sync_fd, errno, ChildStage::setup, "join the container's network namespace");
   if (!plan.hostname.empty() && ::sethostname(plan.hostname.data(), plan.hostname.size()) < 0)
     fail(sync_fd, errno, ChildStage::setup, "sethostname");
   if (plan.loopback_up) {

@@ -23,6 +23,7 @@ struct ChildPlan {
   std::vector<gid_t> groups;
   bool set_groups = true;  // false when setgroups(2) is denied in this user namespace
   bool loopback_up = false; // private network namespace: bring "lo" up
+  int netns_fd = -1;        // a network namespace to join (made ahead, see NetnsAhead)
   std::vector<std::string> args; // argv; args[0] is looked up on the container's PATH
   std::vector<std::string> env;  // "K=V"
   int stdin_fd = -1;  // dup'ed onto 0 when >= 0 (/dev/null without -i)

@@ -66,13 +66,6 @@ ChildPlan make_child_plan(const ContainerSpec& spec, const ResolvedUser& user,
   return plan;
 }
 
-// The running container whose network namespace a container:NAME container joins.
-std::optional<NetworkPeer> network_peer(const storage::Store& store, const ContainerSpec& spec) {
-  if (spec.network.rfind("container:", 0) != 0)
-    return std::nullopt;
-  return find_network_peer(store.containers(), net::NetworkMode::parse(spec.network).container);
-}
-
 // The attachment to a user-defined network, for a container whose mode names one. Only `run`
 // leases the shared namespace (before entering its user namespace), so `start` cannot attach.
 std::optional<net::BridgeRequest> bridge_request(const storage::Store& store,
@@ -120,6 +113,12 @@ PreparedStart prepare_start(storage::Store& store, const RuntimeOptions& options
                             const storage::ContainerRecord& record, int terminal_from) {
   ContainerSpec spec = ContainerSpec::from_json(record.spec);
   network_namespace(spec.network);
+  // --network none: the namespace needs nothing from the container, so it is made meanwhile on
+  // another core (NetnsAhead) and the child joins it.
+  std::unique_ptr<NetnsAhead> netns;
+  if (!spec.network.empty() &&
+      net::NetworkMode::parse(spec.network).driver == net::NetworkDriver::none)
+    netns = std::make_unique<NetnsAhead>();
   image::ImageConfig config = image::ImageConfig::from_json(store.blobs().read(record.image_id));
   std::vector<storage::LayerLease> leases = lease_layers(store, config.diff_ids);
   const std::filesystem::path dir = store.containers().dir(record.id);
@@ -145,17 +144,17 @@ PreparedStart prepare_start(storage::Store& store, const RuntimeOptions& options
       spec.network.empty() ? "host" : spec.network, spec.network_options, config.exposed_ports,
       options.runtime_root / util::cat("slirp-", record.id.substr(0, 12), ".sock"),
       dir / "userdata" / "ports");
+  std::string freezer_error;
+  std::optional<FreezerCgroup> freezer = FreezerCgroup::create(record.id, freezer_error);
   std::optional<net::BridgeRequest> bridge =
       bridge_request(store, options, record, spec, network);
   PreparedStart prepared{std::move(leases), std::move(rootfs), std::move(spec), std::move(pty),
                          std::move(plan),   std::move(network), std::nullopt,
-                         std::move(peer)};
+                         std::move(freezer), std::move(freezer_error)};
   prepared.bridge = std::move(bridge);
   prepared.netns_lease = options.netns_lease;
-  std::string freezer_error;
-  if (std::optional<FreezerCgroup> freezer = FreezerCgroup::create(record.id, freezer_error))
-    prepared.freezer.emplace(std::move(*freezer));
-  prepared.freezer_error = std::move(freezer_error);
+  prepared.network_peer = std::move(peer);
+  prepared.netns = std::move(netns);
   return prepared;
 }
 
@@ -168,17 +167,35 @@ ContainerProcess launch(PreparedStart& prepared) {
   // container, cloned without CLONE_NEWNET, shares it.
   if (prepared.network_peer)
     join_peer_network(*prepared.network_peer);
+  // The namespace made ahead serves the first start only; a restart's clone makes a new one.
+  util::UniqueFd netns = prepared.netns ? prepared.netns->take() : util::UniqueFd();
+  prepared.netns.reset();
+  prepared.plan.netns_fd = netns ? netns.get() : -1;
+  prepared.plan.loopback_up =
+      !netns && network_namespace(prepared.spec.network) == NetworkNamespace::private_;
   // A restart: the previous run's network helper goes first (it holds the API socket path).
   prepared.connected.reset();
+  prepared.bridged.reset();
+  // Work between the clone and the exec needs the child in a copy of cove's memory, waiting;
+  // without any, the launcher spawns it vfork-style (no page tables copied, one address space
+  // less). Anything added to the hook below must be added to this condition too.
+  const bool between =
+      prepared.freezer || prepared.bridge || prepared.network.mode.has_helper();
+  AfterClone after_clone;
+  if (between) {
+    after_clone = [&](pid_t pid) {
+      if (prepared.freezer) // before exec: every process of the container is in it
+        prepared.freezer->add(pid);
+      prepared.connected.emplace(net::ContainerNetwork::connect(pid, prepared.network));
+      if (prepared.bridge)
+        prepared.bridged.emplace(
+            net::BridgeAttachment::attach(pid, *prepared.bridge, *prepared.netns_lease));
+    };
+  } else {
+    prepared.connected.emplace(); // nothing to connect
+  }
   ContainerProcess process =
-      Launcher::start(prepared.plan, network_namespace(prepared.spec.network), [&](pid_t pid) {
-        if (prepared.freezer) // before exec: every process of the container is in it
-          prepared.freezer->add(pid);
-        prepared.connected.emplace(net::ContainerNetwork::connect(pid, prepared.network));
-        if (prepared.bridge)
-          prepared.bridged.emplace(
-              net::BridgeAttachment::attach(pid, *prepared.bridge, *prepared.netns_lease));
-      });
+      Launcher::start(prepared.plan, network_namespace(prepared.spec.network), after_clone);
   if (prepared.pty)
     prepared.pty->attach(process.take_console());
   return process;

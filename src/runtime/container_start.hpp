@@ -9,6 +9,7 @@
 #include "runtime/container_state.hpp"
 #include "runtime/freezer.hpp"
 #include "runtime/launcher.hpp"
+#include "runtime/netns_ahead.hpp"
 #include "runtime/netns_join.hpp"
 #include "runtime/rootfs.hpp"
 #include "runtime/run.hpp"
@@ -17,6 +18,7 @@
 #include "storage/container_store.hpp"
 #include "storage/layer_store.hpp"
 
+#include <memory>
 #include <optional>
 #include <vector>
 
@@ -35,12 +37,13 @@ struct PreparedStart {
   ChildPlan plan;
   net::ContainerNetwork::Request network; // the helper and ports, started by launch()
   std::optional<net::ContainerNetwork> connected; // set by launch(); stops after the process
-  std::optional<NetworkPeer> network_peer; // container:NAME: whose network namespace launch() joins
-  std::optional<net::BridgeRequest> bridge = {};     // a user-defined network, attached by launch()
-  const net::NetnsLease* netns_lease = nullptr;      // the shared namespace its bridge is in
-  std::optional<net::BridgeAttachment> bridged = {}; // set by launch(); released after the process
   std::optional<FreezerCgroup> freezer = {}; // for pause; launch() puts the process in it
   std::string freezer_error = {};            // why there is no freezer cgroup
+  std::optional<net::BridgeRequest> bridge;       // a user-defined network, attached by launch()
+  const net::NetnsLease* netns_lease = nullptr;   // the shared namespace its bridge is in
+  std::optional<net::BridgeAttachment> bridged;   // set by launch(); released after the process
+  std::optional<NetworkPeer> network_peer; // container:NAME: whose network namespace launch() joins
+  std::unique_ptr<NetnsAhead> netns; // --network none: the namespace, being made meanwhile
 };
 
 // Mounts the rootfs and computes the plan for `record`. `terminal_from` is the terminal whose

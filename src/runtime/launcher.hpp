@@ -56,7 +56,9 @@ public:
   // Clones the child into new mount/pid/uts/ipc (and network) namespaces, releases it, and
   // waits until it has exec'd its command. Setup failures become a thrown util::Error (the child
   // is killed and reaped). When the command cannot be executed (not found, permission denied)
-  // the error is printed and the returned process exits 127 or 126 by itself.
+  // the error is printed and the returned process exits 127 or 126 by itself. With a private
+  // network and plan.netns_fd set, the child joins that namespace instead of a new one.
+  // Without `after_clone` the child is spawned vfork-style (see CloneMode in launcher.cpp).
   static ContainerProcess start(ChildPlan& plan, NetworkNamespace network,
                                 const AfterClone& after_clone = {});
 };

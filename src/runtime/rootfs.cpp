@@ -26,6 +26,7 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <unordered_map>
@@ -125,7 +126,14 @@ void bind_read_only(const fs::path& dir) {
 Stack make_stack(const storage::Store& store, const std::vector<image::Digest>& layers,
                  const fs::path& container_dir, Access access) {
   Stack stack;
+  // A layer listed twice (two RUN steps that changed nothing give the same empty layer) is
+  // stacked once, at its topmost place: overlayfs refuses a lower dir that appears twice, and
+  // the lower copy is entirely shadowed by the upper one, whiteouts included.
+  std::vector<image::Digest> stacked;
   for (auto it = layers.rbegin(); it != layers.rend(); ++it) {
+    if (std::find(stacked.begin(), stacked.end(), *it) != stacked.end())
+      continue;
+    stacked.push_back(*it);
     stack.lowers.push_back(store.layers().diff_dir(*it).string());
     stack.short_lowers.push_back((store.root() / store.layers().short_path(*it)).string());
   }

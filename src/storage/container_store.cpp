@@ -226,7 +226,7 @@ std::vector<ContainerRecord> ContainerStore::list() const {
     if (auto r = load(id))
       out.push_back(std::move(*r));
   }
-  if (ec)
+  if (ec && ec != std::errc::no_such_file_or_directory) // a fresh store has no containers/ yet
     throw util::SystemError(ec.value(), "list containers");
   std::sort(out.begin(), out.end(),
             [](const ContainerRecord& a, const ContainerRecord& b) { return a.created > b.created; });

@@ -118,6 +118,13 @@ DF
   expect_eq "$OUT" "$(printf '/made/by/workdir\n0 755')" "workdir"
   expect_cove_error "expected an octal mode" cove build -f "$runctx/Chmod" "$runctx"
 
+  TEST "two RUN steps that change nothing (the same empty layer twice) still run"
+  printf 'FROM %s\nRUN true\nRUN true\nCMD ["echo", "ran"]\n' "$IMG" >"$runctx/Twice"
+  own_contexts
+  expect_success cove build --network none -f "$runctx/Twice" -t local/twice:1 "$runctx"
+  expect_success cove run --rm --network none local/twice:1
+  expect_eq "$OUT" ran "output"
+
   TEST "a failing RUN reports its status and leaves no image behind"
   printf 'FROM %s\nRUN echo before; exit 3\n' "$IMG" >"$runctx/Fail"
   own_contexts
