@@ -1,5 +1,6 @@
 #include "build/run_step.hpp"
 
+#include "runtime/volumes.hpp"
 #include "storage/store.hpp"
 #include "storage/upper_dir.hpp"
 #include "util/error.hpp"
@@ -49,8 +50,13 @@ TarResult run_step(storage::Store& store, const runtime::RuntimeOptions& options
   req.mounts = step.mounts;
   util::ScopeExit remove([&] {
     try {
-      if (auto record = store.containers().lookup(req.name))
+      if (auto record = store.containers().lookup(req.name)) {
         store.containers().remove(*record);
+        // Image VOLUMEs became anonymous volumes of the step's container: what the step wrote
+        // there is discarded, as Docker's builder does, and the volumes go with the container.
+        storage::VolumeStore volumes(store.root());
+        runtime::remove_anonymous_volumes(volumes, store.containers(), *record);
+      }
     } catch (const std::exception&) {
       // the container directory is left for `cove rm`; the build error is what matters
     }

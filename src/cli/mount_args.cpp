@@ -167,8 +167,13 @@ Mount parse_mount_flag(std::string_view text) {
     mount.type = MountType::volume;
     if (f.source.empty())
       mount.anonymous = true;
-    else
-      storage::validate_volume_name(f.source);
+    else {
+      try {
+        storage::validate_volume_name(f.source);
+      } catch (const util::Error& e) {
+        throw fail(e.what());
+      }
+    }
     mount.source = f.source;
     mount.no_copy = f.no_copy;
   } else if (f.type == "tmpfs") {

@@ -125,6 +125,17 @@ DF
   expect_success cove run --rm --network none local/twice:1
   expect_eq "$OUT" ran "output"
 
+  TEST "RUN after VOLUME: writes under the volume are discarded, no volume is left behind"
+  printf 'FROM %s\nVOLUME /data\nRUN echo lost > /data/x && echo kept > /kept\n' "$IMG" >"$runctx/Vol"
+  own_contexts
+  expect_success cove volume ls -q
+  local volumes_before=$OUT
+  expect_success cove build --network none -f "$runctx/Vol" -t local/vol:1 "$runctx"
+  expect_success cove volume ls -q
+  expect_eq "$OUT" "$volumes_before" "volumes after the build"
+  expect_success cove run --rm --network none local/vol:1 sh -c 'cat /kept; ls /data'
+  expect_eq "$OUT" kept "image content"
+
   TEST "a failing RUN reports its status and leaves no image behind"
   printf 'FROM %s\nRUN echo before; exit 3\n' "$IMG" >"$runctx/Fail"
   own_contexts

@@ -18,10 +18,16 @@ free_port() {
 s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
-# The shared namespace's slirp4netns (its API socket is under this suite's runroot) and its
-# parent, the holder.
+# cove's runtime directory for this identity: the suite's --runroot as root; rootless (no
+# XDG_RUNTIME_DIR in the harness) cove's private default, /tmp/cove-run-<uid>.
+runroot() {
+  if [[ $IDENTITY == root ]]; then echo "$T/runroot"; else echo "/tmp/cove-run-$RUN_UID"; fi
+}
+
+# The shared namespace's slirp4netns (its API socket is under the runroot) and its parent, the
+# holder.
 shared_slirp() {
-  pgrep -u "$RUN_UID" -f -- "--api-socket $T/runroot/netns/slirp.sock" | tr '\n' ' '
+  pgrep -u "$RUN_UID" -f -- "--api-socket $(runroot)/netns/slirp.sock" | tr '\n' ' '
 }
 holder_pid() {
   local slirp
