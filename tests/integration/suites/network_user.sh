@@ -90,6 +90,18 @@ test_records() {
   expect_cove_error "user-defined networks" cove run --rm --network-alias x "$IMG" true
 }
 
+# wait_http CTR URL: waits up to 10 s until a fetch of URL from inside CTR works (a server started
+# with run -d may not listen yet when run returns).
+wait_http() {
+  local i
+  for i in $(seq 1 100); do
+    cove exec "$1" timeout 10 wget -q -O /dev/null "$2"
+    [[ $RC == 0 ]] && return 0
+    sleep 0.1
+  done
+  fail "$2 never answered from $1"
+}
+
 test_names_and_isolation() {
   local www=$WORK/www-user ip
   mkdir -p "$www"
@@ -108,6 +120,7 @@ test_names_and_isolation() {
 
   TEST "a container started later is reachable by name from an earlier one"
   expect_success cove run -d --name web2 --network netA -v "$www:/www:ro" "$IMG" httpd -f -p 80 -h /www
+  wait_http web2 http://127.0.0.1/
   expect_success cove exec web timeout 10 wget -q -O - http://web2/
   expect_eq "$OUT" "hello from web" "web -> web2"
   expect_success cove exec web2 timeout 10 wget -q -O - http://www/
