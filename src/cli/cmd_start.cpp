@@ -2,6 +2,7 @@
 // own monitor (as run -d does); start -a then follows its output and returns its exit code.
 #include "cli/commands.hpp"
 #include "cli/container_access.hpp"
+#include "cli/network_lease.hpp"
 #include "cli/run_args.hpp"
 
 #include "runtime/control.hpp"
@@ -35,8 +36,17 @@ int create(const Invocation& inv, RunFlags flags) {
 int start(const Invocation& inv, const StartFlags& flags) {
   if (flags.attach && flags.names.size() != 1)
     throw util::Error("start: -a takes exactly one container");
+  std::vector<storage::ContainerRecord> wanted;
+  {
+    storage::ContainerStore host = host_containers(inv);
+    for (const std::string& name : flags.names)
+      if (std::optional<storage::ContainerRecord> record = host.lookup(name))
+        wanted.push_back(std::move(*record));
+  }
+  std::optional<net::NetnsLease> lease = prepare_network_owner(inv, wanted);
   auto store = open_store(inv);
   runtime::RuntimeOptions options = make_runtime_options(inv.global);
+  options.netns_lease = lease ? &*lease : nullptr;
   const storage::ContainerStore& containers = store->containers();
   std::optional<storage::ContainerRecord> last;
   off_t log_offset = 0;
@@ -75,8 +85,10 @@ int restart(const Invocation& inv, const RestartFlags& flags) {
     records.push_back(find_container(host, name));
     runtime::stop_container(host, records.back(), std::chrono::seconds(flags.timeout));
   }
+  std::optional<net::NetnsLease> lease = prepare_network_owner(inv, records);
   auto store = open_store(inv);
   runtime::RuntimeOptions options = make_runtime_options(inv.global);
+  options.netns_lease = lease ? &*lease : nullptr;
   for (size_t i = 0; i < records.size(); ++i) {
     runtime::start_detached(*store, options, records[i]);
     std::cout << flags.names[i] << '\n' << std::flush;

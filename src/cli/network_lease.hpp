@@ -5,9 +5,11 @@
 
 #include "cli/context.hpp"
 #include "net/rootless_netns.hpp"
+#include "storage/container_store.hpp"
 
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace cli {
 
@@ -16,5 +18,13 @@ namespace cli {
 // namespace. nullopt for every other network mode. Throws util::Error.
 std::optional<net::NetnsLease> lease_network_namespace(const Invocation& inv,
                                                        const std::string& network);
+
+// Before `start` or `restart` opens the store: the containers' network modes (from their
+// records) decide which user namespace the invocation must be in. A user-defined network leases
+// the shared namespace (as `run` does), container:NAME joins that container's user namespace.
+// All the containers of one invocation must agree; a mix is refused with advice to start them
+// one at a time. nullopt when no lease is needed. Throws util::Error.
+std::optional<net::NetnsLease> prepare_network_owner(
+    const Invocation& inv, const std::vector<storage::ContainerRecord>& records);
 
 } // namespace cli

@@ -98,11 +98,6 @@ util::UniqueFd open_netns(pid_t pid) {
 
 BridgeAttachment BridgeAttachment::attach(pid_t pid, const BridgeRequest& request,
                                           const NetnsLease& lease) {
-  // slirp4netns is started from inside the shared namespace, so its host side (forwards and
-  // outbound sockets) is there too: publishing would bind nothing on the host.
-  if (!request.ports.empty())
-    throw util::Error(util::cat("publish ports of container ", request.container_name,
-                                ": published ports on user-defined networks are not supported yet"));
   BridgeAttachment attachment;
   attachment.m_storage_root = request.storage_root;
   attachment.m_api = lease.api_socket();

@@ -26,6 +26,7 @@
 #include <cstdio>
 #include <cstring>
 #include <optional>
+#include <thread>
 #include <vector>
 
 namespace net {
@@ -134,17 +135,42 @@ void redirect_stdio(const Paths& paths) {
       ::close(fd);
 }
 
+// A new network namespace, made by a thread of its own so the holder itself stays in the host's
+// network namespace for now: slirp4netns is started from here and must be on the host's side
+// (its outbound sockets and its published ports live where it runs). The thread's namespace is
+// kept by the returned descriptor.
+util::UniqueFd make_network_namespace() {
+  util::UniqueFd netns;
+  int error = 0;
+  std::thread maker([&]() noexcept {
+    if (::unshare(CLONE_NEWNET) < 0) {
+      error = errno;
+      return;
+    }
+    netns.reset(::open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC));
+    if (!netns)
+      error = errno;
+  });
+  maker.join();
+  if (error != 0)
+    throw util::SystemError(error, "create the shared network namespace (unshare CLONE_NEWNET)");
+  return netns;
+}
+
 // The namespace itself: a new network namespace with loopback up, tap0 from slirp4netns (the
 // default route), forwarding on, and proxy ARP on tap0 so slirp4netns' replies and host
-// forwards reach the bridges' addresses without NAT (no iptables/nft needed).
+// forwards reach the bridges' addresses without NAT (no iptables/nft needed). Returns with the
+// holder inside it (users find it as /proc/HOLDER/ns/net).
 Slirp4netns set_up_namespace(const Paths& paths) {
-  util::check(::unshare(CLONE_NEWNET), "create the shared network namespace (unshare)");
+  util::UniqueFd netns = make_network_namespace();
+  Slirp4netns::Options options;
+  options.api_socket = paths.api();
+  options.netns_path = util::cat("/proc/", ::getpid(), "/fd/", netns.get());
+  Slirp4netns slirp = Slirp4netns::start(::getpid(), options);
+  util::check(::setns(netns.get(), CLONE_NEWNET), "enter the shared network namespace (setns)");
   NetlinkSocket netlink = NetlinkSocket::open();
   if (std::optional<int> lo = netlink.link_index("lo"))
     netlink.set_up(*lo);
-  Slirp4netns::Options options;
-  options.api_socket = paths.api();
-  Slirp4netns slirp = Slirp4netns::start(::getpid(), options);
   write_sysctl("/proc/sys/net/ipv4/ip_forward", "1");
   write_sysctl("/proc/sys/net/ipv4/conf/tap0/proxy_arp", "1");
   return slirp;
@@ -155,19 +181,22 @@ struct Client {
   std::string root; // what the client sent: its storage root
 };
 
-// With no lease left: exits unless someone is connecting. Returns true when it is time to go.
-bool may_exit(int listener, const Paths& paths) {
+// With no lease left: exits unless someone is connecting. Returns the lock when it is time to
+// go; the holder keeps it until slirp4netns is gone, so a new holder started by the next user
+// never shares the API socket's path with a slirp4netns that is still exiting.
+std::optional<util::FileLock> may_exit(int listener, const Paths& paths) {
   std::optional<util::FileLock> lock =
       util::FileLock::try_lock(paths.lock(), util::LockMode::exclusive);
   if (!lock)
-    return false; // a user is connecting right now
+    return std::nullopt; // a user is connecting right now
   if (wait_readable(listener, 0))
-    return false;
+    return std::nullopt;
   ::unlink(paths.socket().c_str());
-  return true;
+  return lock;
 }
 
-void serve(int listener, const Paths& paths) {
+// Returns, holding the lock, when the last lease has ended.
+util::FileLock serve(int listener, const Paths& paths) {
   std::vector<Client> clients;
   for (;;) {
     std::vector<pollfd> fds{{listener, POLLIN, 0}};
@@ -207,8 +236,9 @@ void serve(int listener, const Paths& paths) {
     for (const std::string& root : ended)
       if (!root.empty())
         release_dead_endpoints(root, paths.api());
-    if (clients.empty() && may_exit(listener, paths))
-      return;
+    if (clients.empty())
+      if (std::optional<util::FileLock> lock = may_exit(listener, paths))
+        return std::move(*lock);
   }
 }
 
@@ -239,8 +269,9 @@ void serve(int listener, const Paths& paths) {
   ready.reset();
   ::malloc_trim(0); // resident for as long as containers use the networks
   int code = 0;
+  std::optional<util::FileLock> exit_lock;
   try {
-    serve(listener.get(), paths);
+    exit_lock.emplace(serve(listener.get(), paths));
   } catch (const std::exception& e) {
     util::log::error("network namespace holder: ", e.what());
     ::unlink(paths.socket().c_str());
@@ -248,6 +279,9 @@ void serve(int listener, const Paths& paths) {
   }
   listener.reset();
   slirp.reset(); // closes its exit fd and reaps it
+  if (exit_lock) // only then is the path certainly still this holder's
+    ::unlink(paths.api().c_str());
+  exit_lock.reset();
   std::fflush(nullptr);
   ::_exit(code);
 }

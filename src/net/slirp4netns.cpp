@@ -60,7 +60,12 @@ std::vector<std::string> slirp_argv(pid_t pid, const Slirp4netns::Options& optio
     argv.emplace_back("--api-socket");
     argv.push_back(options.api_socket.string());
   }
-  argv.push_back(std::to_string(pid));
+  if (!options.netns_path.empty()) {
+    argv.emplace_back("--netns-type=path");
+    argv.push_back(options.netns_path.string());
+  } else {
+    argv.push_back(std::to_string(pid));
+  }
   argv.emplace_back("tap0");
   return argv;
 }

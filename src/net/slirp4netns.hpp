@@ -23,6 +23,8 @@ public:
     bool allow_host_loopback = false;
     // Where the API socket (used to publish ports) is created; empty = no API socket.
     std::filesystem::path api_socket;
+    // The network namespace as a path (--netns-type=path); empty = the namespace of `pid`.
+    std::filesystem::path netns_path;
   };
 
   // Starts slirp4netns for the network namespace of `pid` and waits until it has configured

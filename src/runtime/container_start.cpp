@@ -66,8 +66,8 @@ ChildPlan make_child_plan(const ContainerSpec& spec, const ResolvedUser& user,
   return plan;
 }
 
-// The attachment to a user-defined network, for a container whose mode names one. Only `run`
-// leases the shared namespace (before entering its user namespace), so `start` cannot attach.
+// The attachment to a user-defined network, for a container whose mode names one. The CLI
+// (`run`, `start`, `restart`) leases the shared namespace before entering its user namespace.
 std::optional<net::BridgeRequest> bridge_request(const storage::Store& store,
                                                  const RuntimeOptions& options,
                                                  const storage::ContainerRecord& record,
@@ -78,7 +78,7 @@ std::optional<net::BridgeRequest> bridge_request(const storage::Store& store,
     return std::nullopt;
   if (options.netns_lease == nullptr)
     throw util::Error(util::cat("start container ", record.name, " on network ", mode.network,
-                                ": containers on user-defined networks are started by run only"));
+                                ": the shared network namespace was not leased"));
   const std::filesystem::path userdata = store.containers().dir(record.id) / "userdata";
   net::BridgeRequest request;
   request.networks = {mode.network};

@@ -1,8 +1,8 @@
 # User-defined networks: network create/ls/inspect/rm/prune, containers reaching each other by
-# name and alias (also one started later), isolation between networks, a published port into a
-# container on a network refused (not supported yet), and the shared network namespace (its holder and its one slirp4netns)
-# gone once no container uses it, also after a SIGKILL. Traffic stays on 127.0.0.1 and in the
-# namespaces cove makes.
+# name and alias (also one started later), isolation between networks, ports published from a
+# container on a network, outbound traffic (to a namespace the suite makes), and the shared
+# network namespace (its holder and its one slirp4netns) gone once no container uses it, also
+# after a SIGKILL. Traffic stays on 127.0.0.1 and in the namespaces cove or the suite makes.
 
 suite_probe() {
   command -v slirp4netns >/dev/null || { echo "slirp4netns is not installed"; return 1; }
@@ -138,8 +138,25 @@ test_names_and_isolation() {
   expect_success cove network ls -q
   expect_eq "$(wc -l <<<"$OUT")" 2 "networks left"
 
-  TEST "publishing a port on a user network is refused clearly (not supported yet)"
-  expect_cove_error "not supported yet" cove run --rm --network netB -p 127.0.0.1::80 "$IMG" true
+  TEST "a port published from a container on a user network answers on the host's loopback"
+  local port
+  port=$(free_port)
+  expect_success cove run -d --name pub --network netB -p "127.0.0.1:$port:80" \
+    -v "$www:/www:ro" "$IMG" httpd -f -p 80 -h /www
+  wait_for_url "http://127.0.0.1:$port/" || fail "nothing answered on 127.0.0.1:$port"
+  expect_success curl -sf "http://127.0.0.1:$port/"
+  expect_eq "$OUT" "hello from web" "through the published port"
+  expect_success cove port pub
+  expect_eq "$OUT" "80/tcp -> 127.0.0.1:$port" "cove port"
+  TEST "a port already published is refused clearly on a user network too"
+  expect_cove_error "in use" cove run --rm --network netA -p "127.0.0.1:$port:80" "$IMG" true
+  expect_success cove rm -f pub
+  TEST "the published port is released with its container"
+  for _ in $(seq 1 100); do
+    curl -s -o /dev/null "http://127.0.0.1:$port/" || break
+    sleep 0.1
+  done
+  expect_failure 7 "" curl -s -o /dev/null "http://127.0.0.1:$port/"
 
   TEST "one holder and one slirp4netns serve all the containers"
   local holder
@@ -152,6 +169,60 @@ test_names_and_isolation() {
   expect_namespace_gone "$holder"
   expect_success cove network inspect --format '{{len .containers}}' netA
   expect_eq "$OUT" 0 "endpoints left on netA"
+}
+
+# Outbound traffic from a user network, to a network namespace this test makes (a veth pair from
+# the host's namespace; never another address): slirp4netns connects from the host's side.
+test_outbound() {
+  TEST "a container on a user network reaches a server outside (in a namespace the test made)"
+  command -v ip >/dev/null || { skip_test "iproute2's ip is not installed"; return; }
+  local ns=covext$$ www=$WORK/www-outside
+  mkdir -p "$www"
+  echo "hello from outside" >"$www/index.html"
+  ip netns add "$ns" || { skip_test "cannot create a network namespace here"; return; }
+  ip link add cvx$$ type veth peer name eth0 netns "$ns"
+  ip addr add 10.199.77.1/30 dev cvx$$
+  ip link set cvx$$ up
+  ip -n "$ns" addr add 10.199.77.2/30 dev eth0
+  ip -n "$ns" link set eth0 up
+  ip -n "$ns" link set lo up
+  ip netns exec "$ns" busybox httpd -p 8080 -h "$www"
+  expect_success cove run --rm --network netA "$IMG" timeout 10 wget -q -O - http://10.199.77.2:8080/
+  expect_eq "$OUT" "hello from outside" "outbound from netA"
+  ip netns pids "$ns" | xargs -r kill
+  ip link del cvx$$ 2>/dev/null
+  ip netns del "$ns"
+}
+
+test_create_start() {
+  local www=$WORK/www-user
+  TEST "create then start puts a container on its user network (with its published port)"
+  local port
+  port=$(free_port)
+  expect_success cove create --name later --network netA --network-alias late \
+    -p "127.0.0.1:$port:80" -v "$www:/www:ro" "$IMG" httpd -f -p 80 -h /www
+  expect_success cove start later
+  wait_for_url "http://127.0.0.1:$port/" || fail "nothing answered on 127.0.0.1:$port"
+  expect_success curl -sf "http://127.0.0.1:$port/"
+  expect_eq "$OUT" "hello from web" "published port of a started container"
+  expect_success cove run --rm --network netA "$IMG" timeout 10 wget -q -O - http://late/
+  expect_eq "$OUT" "hello from web" "by alias"
+
+  TEST "restart keeps a container on its user network"
+  expect_success cove restart -t 1 later
+  wait_for_url "http://127.0.0.1:$port/" || fail "nothing answered on 127.0.0.1:$port after restart"
+  expect_success cove run --rm --network netA "$IMG" timeout 10 wget -q -O - http://later/
+  expect_eq "$OUT" "hello from web" "by name after restart"
+  expect_success cove network inspect --format '{{len .containers}}' netA
+  expect_eq "$OUT" 1 "endpoints on netA"
+
+  TEST "start refuses a mix of containers needing different namespaces"
+  expect_success cove create --name solo --network none "$IMG" true
+  expect_success cove run -d --name peer0 --network none "$IMG" sleep 1000
+  expect_success cove create --name joined --network container:peer0 "$IMG" true
+  expect_cove_error "one at a time" cove start later joined
+  expect_success cove rm -f later solo joined peer0
+  expect_namespace_gone ""
 }
 
 test_sigkill() {
@@ -190,6 +261,8 @@ test_rm_prune() {
 suite_main() {
   test_records
   test_names_and_isolation
+  test_outbound
+  test_create_start
   test_sigkill
   test_rm_prune
 }
