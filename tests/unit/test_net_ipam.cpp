@@ -105,14 +105,14 @@ TEST_CASE("NetworkStore: create allocates subnets without overlap, rejects bad n
   util::TempDir dir(std::filesystem::temp_directory_path(), "cove-test-netstore");
   net::NetworkStore store(dir.path());
   auto lock = store.lock();
-  net::NetworkRecord a = store.create({"a", std::nullopt, std::nullopt, false, {}});
-  net::NetworkRecord b = store.create({"b", std::nullopt, std::nullopt, false, {}});
+  net::NetworkRecord a = store.create({"net1", std::nullopt, std::nullopt, false, {}});
+  net::NetworkRecord b = store.create({"net2", std::nullopt, std::nullopt, false, {}});
   CHECK(a.subnet.str() == "10.89.0.0/24");
   CHECK(a.gateway.str() == "10.89.0.1");
   CHECK(b.subnet.str() == "10.89.1.0/24");
-  CHECK(store.get("a").id == a.id);
-  CHECK(store.get(b.id.substr(0, 12)).name == "b");
-  CHECK_THROWS_WITH_AS(store.create({"a", std::nullopt, std::nullopt, false, {}}),
+  CHECK(store.get("net1").id == a.id);
+  CHECK(store.get(b.id.substr(0, 12)).name == "net2");
+  CHECK_THROWS_WITH_AS(store.create({"net1", std::nullopt, std::nullopt, false, {}}),
                        doctest::Contains("already used"), util::Error);
   CHECK_THROWS_WITH_AS(
       store.create({"c", Subnet::parse("10.89.0.0/16"), std::nullopt, false, {}}),
@@ -125,7 +125,7 @@ TEST_CASE("NetworkStore: create allocates subnets without overlap, rejects bad n
   CHECK_THROWS_WITH_AS(store.create({"-x", std::nullopt, std::nullopt, false, {}}),
                        doctest::Contains("invalid network name"), util::Error);
   store.remove(a);
-  CHECK_FALSE(store.find("a"));
+  CHECK_FALSE(store.find("net1"));
   CHECK(store.list().size() == 1);
   CHECK_THROWS_WITH_AS(store.get("zzz"), doctest::Contains("network zzz not found"), util::Error);
 }
