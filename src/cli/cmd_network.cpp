@@ -1,7 +1,8 @@
-// cove network create|ls|inspect|rm|prune: user-defined networks (records in the store; the
+// cove network create|ls|inspect|rm|prune (connect|disconnect: network_connect.cpp): user-defined networks (records in the store; the
 // bridges appear in the shared network namespace when a container first uses them).
 #include "cli/commands.hpp"
 #include "cli/container_access.hpp"
+#include "cli/network_connect.hpp"
 #include "cli/output.hpp"
 
 #include "net/network_mode.hpp"
@@ -50,7 +51,7 @@ bool uses_network(const storage::ContainerRecord& record, const net::NetworkReco
   try {
     net::NetworkMode mode = net::NetworkMode::parse(record.spec["network"].get<std::string>());
     return mode.driver == net::NetworkDriver::bridge &&
-           (mode.network == network.name || mode.network == network.id);
+           (mode.find_network(network.name) || mode.find_network(network.id));
   } catch (const util::Error&) {
     return false;
   }
@@ -276,6 +277,8 @@ CLI::App* add_network_command(CLI::App& parent, Invocation& inv) {
   add_inspect(*network, inv);
   add_remove(*network, inv);
   add_prune(*network, inv);
+  add_network_connect(*network, inv);
+  add_network_disconnect(*network, inv);
   return network;
 }
 

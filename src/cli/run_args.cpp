@@ -5,6 +5,7 @@
 #include "net/network_mode.hpp"
 #include "registry/pull.hpp"
 #include "util/error.hpp"
+#include "util/strings.hpp"
 
 #include <algorithm>
 
@@ -29,10 +30,10 @@ void add_run_flags(CLI::App& cmd, RunFlags& flags) {
       "Override the image's entrypoint (\"\" clears it)");
   cmd.add_option("-h,--hostname", flags.hostname, "Container host name");
   cmd.add_option("--name", flags.name, "Assign a name to the container");
-  cmd.add_option("--network,--net", flags.network,
-                 "Network mode: slirp4netns[:allow_host_loopback=true] (default), "
-                 "pasta[:--map-gw,OPTIONS] (default without slirp4netns), container:NAME, none "
-                 "or host");
+  add_list_option(cmd, "--network,--net", flags.networks,
+                  "Network mode: slirp4netns[:allow_host_loopback=true] (default), "
+                  "pasta[:--map-gw,OPTIONS] (default without slirp4netns), container:NAME, none, "
+                  "host, or a user-defined network NAME[:alias=A] (repeat for several)");
   add_list_option(cmd, "--network-alias", flags.network_aliases,
                   "Another name of the container on its user-defined network");
   add_list_option(cmd, "-p,--publish", flags.net.publish,
@@ -85,6 +86,32 @@ RunFlags parse_run_args(const std::vector<std::string>& args) {
   return flags;
 }
 
+namespace {
+
+// Several --network flags: each must name a user-defined network (Docker and podman allow no
+// other combination); stored as one mode, "A+B".
+std::string combine_networks(const std::vector<std::string>& networks) {
+  if (networks.size() == 1)
+    return networks.front();
+  net::NetworkMode combined;
+  combined.driver = net::NetworkDriver::bridge;
+  for (const std::string& text : networks) {
+    net::NetworkMode mode = net::NetworkMode::parse(text);
+    if (mode.driver != net::NetworkDriver::bridge)
+      throw util::Error(util::cat("--network ", util::quote(text), ": only user-defined networks "
+                                  "can be combined; --network none, host, slirp4netns, pasta or "
+                                  "container: must be the only --network"));
+    for (net::UserNetwork& network : mode.networks) {
+      if (combined.find_network(network.name))
+        throw util::Error(util::cat("--network: network ", network.name, " is given twice"));
+      combined.networks.push_back(std::move(network));
+    }
+  }
+  return combined.str();
+}
+
+} // namespace
+
 runtime::RunRequest to_run_request(const RunFlags& flags) {
   if (flags.image_and_command.empty())
     throw util::Error("run: an image is required: cove run [OPTIONS] IMAGE [COMMAND [ARG...]]");
@@ -100,14 +127,16 @@ runtime::RunRequest to_run_request(const RunFlags& flags) {
   req.name = flags.name;
   req.mounts = parse_mount_flags(flags.volumes, flags.mounts, flags.tmpfs);
   // The rootless default is decided here, once, so the record states the mode actually used.
-  req.network = flags.network.empty() ? net::default_network_mode().str() : flags.network;
+  req.network = flags.networks.empty() ? net::default_network_mode().str()
+                                       : combine_networks(flags.networks);
   if (!flags.network_aliases.empty()) {
     net::NetworkMode mode = net::NetworkMode::parse(req.network);
     if (mode.driver != net::NetworkDriver::bridge)
       throw util::Error("--network-alias: network-scoped aliases are supported only for "
                         "containers on user-defined networks (--network NAME)");
-    mode.aliases.insert(mode.aliases.end(), flags.network_aliases.begin(),
-                        flags.network_aliases.end());
+    for (net::UserNetwork& network : mode.networks)
+      network.aliases.insert(network.aliases.end(), flags.network_aliases.begin(),
+                             flags.network_aliases.end());
     req.network = mode.str();
   }
   req.network_options = flags.net;

@@ -24,7 +24,7 @@ struct RunFlags {
   std::optional<std::string> entrypoint;
   std::string hostname;               // -h/--hostname
   std::string name;                   // --name
-  std::string network;                // --network/--net
+  std::vector<std::string> networks;  // --network/--net (several: user-defined networks)
   std::vector<std::string> network_aliases; // --network-alias (user-defined networks)
   net::NetworkOptions net;            // -p, -P, --dns, --dns-search, --dns-option, --add-host
   std::string pull = "missing";       // --pull[=POLICY]; bare --pull means always

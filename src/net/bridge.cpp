@@ -96,6 +96,74 @@ util::UniqueFd open_netns(pid_t pid) {
 
 } // namespace
 
+namespace {
+
+NetworkRecord& find_record(std::vector<NetworkRecord>& all, std::string_view name_or_id) {
+  auto it = std::find_if(all.begin(), all.end(), [&](const NetworkRecord& r) {
+    return r.name == name_or_id || r.id == name_or_id;
+  });
+  if (it == all.end())
+    throw util::Error(util::cat("network ", name_or_id, " not found"));
+  return *it;
+}
+
+// Both ends of the work: netlink sockets in the shared namespace and in the container's.
+struct Links {
+  util::UniqueFd container_netns;
+  NetlinkSocket holder;
+  NetlinkSocket inside;
+};
+
+Links open_links(pid_t pid, const NetnsLease& lease) {
+  util::UniqueFd netns = open_netns(pid);
+  NetlinkSocket holder = NetlinkSocket::open_in(lease.network_namespace());
+  NetlinkSocket inside = NetlinkSocket::open_in(netns.get());
+  return {std::move(netns), std::move(holder), std::move(inside)};
+}
+
+// Puts the container on `record` as eth<n>: bridge, address, veth pair; the default route via
+// the gateway when asked. Returns the endpoint as added to the record (not saved).
+Endpoint& join(Links& links, NetworkRecord& record, const std::vector<NetworkRecord>& all,
+               Endpoint endpoint, size_t n, bool default_route) {
+  int bridge = ensure_bridge(links.holder, record, all);
+  std::optional<Ipv4> address =
+      allocate_address(record.subnet, record.gateway, used_addresses(record));
+  if (!address)
+    throw util::Error(util::cat("network ", record.name, ": no free address left in ",
+                                record.subnet.str()));
+  std::string host_side = veth_name(endpoint.container_id, n);
+  std::string inner = util::cat("eth", n);
+  links.holder.add_veth(host_side, inner, links.container_netns.get(), bridge_mtu,
+                        mac_for(*address));
+  int host_index = links.holder.link_index(host_side).value_or(0);
+  links.holder.set_master(host_index, bridge);
+  links.holder.set_up(host_index);
+  int inner_index = links.inside.link_index(inner).value_or(0);
+  links.inside.add_address(inner_index, *address, record.subnet.prefix);
+  links.inside.set_up(inner_index);
+  if (default_route && !record.internal)
+    links.inside.add_default_route(record.gateway);
+  endpoint.address = *address;
+  endpoint.interface = inner;
+  record.endpoints.push_back(std::move(endpoint));
+  LOG_DEBUG("container ", record.endpoints.back().container_name, " is ", address->str(), " on ",
+            record.name, " (", inner, ")");
+  return record.endpoints.back();
+}
+
+// The number of the container's interface: ethN.
+std::optional<size_t> interface_number(const std::string& interface) {
+  if (interface.rfind("eth", 0) != 0 || interface.size() == 3)
+    return std::nullopt;
+  try {
+    return std::stoul(interface.substr(3));
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+}
+
+} // namespace
+
 BridgeAttachment BridgeAttachment::attach(pid_t pid, const BridgeRequest& request,
                                           const NetnsLease& lease) {
   BridgeAttachment attachment;
@@ -106,47 +174,21 @@ BridgeAttachment BridgeAttachment::attach(pid_t pid, const BridgeRequest& reques
   std::vector<NetworkRecord> all = store.list();
   for (NetworkRecord& record : all)
     prune_dead_endpoints(record);
-  util::UniqueFd container_netns = open_netns(pid);
-  NetlinkSocket holder = NetlinkSocket::open_in(lease.network_namespace());
-  NetlinkSocket inside = NetlinkSocket::open_in(container_netns.get());
+  Links links = open_links(pid, lease);
   Endpoint endpoint;
   endpoint.container_id = request.container_id;
   endpoint.container_name = request.container_name;
-  endpoint.aliases = request.aliases;
   endpoint.pid = pid;
   endpoint.start_time = start_time_of(pid);
   endpoint.hosts_file = request.hosts_file;
   attachment.m_active = true; // from here on the destructor releases what was recorded
   std::vector<NetworkRecord*> joined;
   for (size_t n = 0; n < request.networks.size(); ++n) {
-    auto it = std::find_if(all.begin(), all.end(), [&](const NetworkRecord& r) {
-      return r.name == request.networks[n] || r.id == request.networks[n];
-    });
-    if (it == all.end())
-      throw util::Error(util::cat("network ", request.networks[n], " not found"));
-    NetworkRecord& record = *it;
-    int bridge = ensure_bridge(holder, record, all);
-    std::optional<Ipv4> address =
-        allocate_address(record.subnet, record.gateway, used_addresses(record));
-    if (!address)
-      throw util::Error(util::cat("network ", record.name, ": no free address left in ",
-                                  record.subnet.str()));
-    std::string host_side = veth_name(request.container_id, n);
-    std::string inner = util::cat("eth", n);
-    holder.add_veth(host_side, inner, container_netns.get(), bridge_mtu, mac_for(*address));
-    int host_index = holder.link_index(host_side).value_or(0);
-    holder.set_master(host_index, bridge);
-    holder.set_up(host_index);
-    int inner_index = inside.link_index(inner).value_or(0);
-    inside.add_address(inner_index, *address, record.subnet.prefix);
-    inside.set_up(inner_index);
-    if (n == 0 && !record.internal)
-      inside.add_default_route(record.gateway);
-    endpoint.address = *address;
-    endpoint.interface = inner;
-    record.endpoints.push_back(endpoint);
+    NetworkRecord& record = find_record(all, request.networks[n].name);
+    Endpoint mine = endpoint;
+    mine.aliases = request.networks[n].aliases;
+    join(links, record, all, std::move(mine), n, n == 0);
     joined.push_back(&record);
-    LOG_DEBUG("container ", request.container_name, " is ", address->str(), " on ", record.name);
   }
   if (!request.ports.empty() && !joined.empty()) {
     Endpoint& first = joined.front()->endpoints.back();
@@ -161,6 +203,69 @@ BridgeAttachment BridgeAttachment::attach(pid_t pid, const BridgeRequest& reques
   write_ports_file(request.ports_file, attachment.m_ports);
   sync_hosts(all);
   return attachment;
+}
+
+void connect_running(pid_t pid, const std::string& container_id, const UserNetwork& network,
+                     const std::filesystem::path& storage_root, const NetnsLease& lease) {
+  NetworkStore store(storage_root);
+  util::FileLock lock = store.lock();
+  std::vector<NetworkRecord> all = store.list();
+  for (NetworkRecord& record : all)
+    prune_dead_endpoints(record);
+  // The container's live endpoints elsewhere give its name, hosts file and process, and the
+  // interface numbers taken.
+  std::optional<Endpoint> model;
+  size_t next = 0;
+  for (const NetworkRecord& record : all)
+    for (const Endpoint& e : record.endpoints)
+      if (e.container_id == container_id && e.pid == pid) {
+        model = e;
+        if (std::optional<size_t> n = interface_number(e.interface))
+          next = std::max(next, *n + 1);
+      }
+  if (!model)
+    throw util::Error(util::cat("connect container ", container_id.substr(0, 12),
+                                ": it has no endpoint on a user-defined network"));
+  NetworkRecord& record = find_record(all, network.name);
+  for (const Endpoint& e : record.endpoints)
+    if (e.container_id == container_id)
+      throw util::Error(util::cat("container ", model->container_name,
+                                  " is already connected to network ", record.name));
+  Links links = open_links(pid, lease);
+  Endpoint endpoint = *model;
+  endpoint.aliases = network.aliases;
+  endpoint.forwards.clear(); // published ports stay on the first network
+  join(links, record, all, std::move(endpoint), next, false);
+  store.save(record);
+  sync_hosts(all);
+}
+
+void disconnect_running(const std::string& container_id, const std::string& network,
+                        const std::filesystem::path& storage_root, const NetnsLease& lease) {
+  NetworkStore store(storage_root);
+  util::FileLock lock = store.lock();
+  std::vector<NetworkRecord> all = store.list();
+  for (NetworkRecord& record : all)
+    prune_dead_endpoints(record);
+  NetworkRecord& record = find_record(all, network);
+  auto it = std::find_if(record.endpoints.begin(), record.endpoints.end(),
+                         [&](const Endpoint& e) { return e.container_id == container_id; });
+  if (it == record.endpoints.end())
+    return; // not running there: only its configuration changes
+  if (!it->forwards.empty())
+    throw util::Error(util::cat("disconnect container ", it->container_name, " from ", record.name,
+                                ": its published ports are forwarded on that network (stop the "
+                                "container first)"));
+  std::optional<size_t> n = interface_number(it->interface);
+  NetlinkSocket holder = NetlinkSocket::open_in(lease.network_namespace());
+  // Deleting one end of a veth pair deletes both: the container's interface goes with it.
+  if (n)
+    if (std::optional<int> index = holder.link_index(veth_name(container_id, *n)))
+      holder.delete_link(*index);
+  LOG_DEBUG("container ", it->container_name, " left ", record.name, " (", it->interface, ")");
+  record.endpoints.erase(it);
+  store.save(record);
+  sync_hosts(all);
 }
 
 BridgeAttachment::BridgeAttachment(BridgeAttachment&& other) noexcept

@@ -6,6 +6,7 @@
 #pragma once
 
 #include "net/ipam.hpp"
+#include "net/network_mode.hpp"
 #include "net/port_mapping.hpp"
 
 #include <sys/types.h>
@@ -19,8 +20,8 @@ namespace net {
 class NetnsLease;
 
 struct BridgeRequest {
-  std::vector<std::string> networks; // names or ids, in order (eth0 is the first)
-  std::vector<std::string> aliases;  // --network-alias, on every network
+  std::vector<UserNetwork> networks; // names or ids with the aliases there, in order (eth0 is
+                                     // on the first)
   std::string container_id;
   std::string container_name;
   std::filesystem::path storage_root;
@@ -52,5 +53,18 @@ private:
   std::vector<PortMapping> m_ports;
   bool m_active = false;
 };
+
+// `network connect` of a running container already on a user network (so in the shared
+// namespace's user namespace): it joins `network` as the next ethN, with its aliases there,
+// under the network lock; the peers' hosts files learn its name. Throws util::Error (also when
+// it is connected already).
+void connect_running(pid_t pid, const std::string& container_id, const UserNetwork& network,
+                     const std::filesystem::path& storage_root, const NetnsLease& lease);
+
+// `network disconnect` of a running container: its interface on `network` is deleted and its
+// endpoint and names go. Nothing happens when it has no endpoint there. Refused for the network
+// carrying its published ports. Throws util::Error.
+void disconnect_running(const std::string& container_id, const std::string& network,
+                        const std::filesystem::path& storage_root, const NetnsLease& lease);
 
 } // namespace net

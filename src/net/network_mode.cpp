@@ -69,20 +69,21 @@ void parse_pasta_options(std::string_view text, std::string_view options, Networ
   }
 }
 
-// "NAME[:alias=A,alias=B]": a user-defined network (podman's form); whether it exists is checked
-// when the container is created.
-void parse_user_network(std::string_view text, NetworkMode& mode) {
+// "NAME[:alias=A,alias=B]": one user-defined network (podman's form); whether it exists is
+// checked when the container is created.
+UserNetwork parse_user_network(std::string_view whole, std::string_view text) {
   size_t colon = text.find(':');
-  mode.driver = NetworkDriver::bridge;
-  mode.network = std::string(text.substr(0, colon));
+  UserNetwork network;
+  network.name = std::string(text.substr(0, colon));
   if (colon == std::string_view::npos)
-    return;
+    return network;
   for (const std::string& option : util::split(text.substr(colon + 1), ',')) {
     if (option.rfind("alias=", 0) != 0 || option.size() == 6)
-      throw util::Error(util::cat("invalid network mode ", util::quote(text), ": unknown option ",
+      throw util::Error(util::cat("invalid network mode ", util::quote(whole), ": unknown option ",
                                   util::quote(option), " (supported: alias=NAME)"));
-    mode.aliases.push_back(option.substr(6));
+    network.aliases.push_back(option.substr(6));
   }
+  return network;
 }
 
 bool looks_like_network_name(std::string_view text) {
@@ -116,8 +117,21 @@ NetworkMode NetworkMode::parse(std::string_view text) {
     if (mode.container.empty() || mode.container.find_first_of(":/ ") != std::string::npos)
       throw util::Error(util::cat("invalid network mode ", util::quote(text),
                                   ": use container:NAME or container:ID"));
-  } else if (looks_like_network_name(text)) {
-    parse_user_network(text, mode);
+  } else if (looks_like_network_name(text.substr(0, text.find('+')))) {
+    mode.driver = NetworkDriver::bridge;
+    for (const std::string& part : util::split(text, '+')) {
+      std::string_view name = std::string_view(part).substr(0, part.find(':'));
+      if (!looks_like_network_name(part) || name == "none" || name == "host" ||
+          name == "slirp4netns" || name == "pasta" || name == "container")
+        throw util::Error(util::cat("invalid network mode ", util::quote(text), ": ",
+                                    util::quote(part), " is not a network name (only user-defined "
+                                    "networks can be combined)"));
+      UserNetwork network = parse_user_network(text, part);
+      if (mode.find_network(network.name))
+        throw util::Error(util::cat("invalid network mode ", util::quote(text), ": network ",
+                                    network.name, " is given twice"));
+      mode.networks.push_back(std::move(network));
+    }
   } else {
     throw util::Error(util::cat("unsupported network mode ", util::quote(text), ": ", accepted));
   }
@@ -142,13 +156,25 @@ std::string NetworkMode::str() const {
   case NetworkDriver::container:
     return "container:" + container;
   case NetworkDriver::bridge: {
-    std::vector<std::string> options;
-    for (const std::string& alias : aliases)
-      options.push_back("alias=" + alias);
-    return options.empty() ? network : network + ":" + util::join(options, ",");
+    std::vector<std::string> parts;
+    for (const UserNetwork& network : networks) {
+      std::vector<std::string> options;
+      for (const std::string& alias : network.aliases)
+        options.push_back("alias=" + alias);
+      parts.push_back(options.empty() ? network.name
+                                      : network.name + ":" + util::join(options, ","));
+    }
+    return util::join(parts, "+");
   }
   }
   return "none";
+}
+
+const UserNetwork* NetworkMode::find_network(std::string_view name) const {
+  for (const UserNetwork& network : networks)
+    if (network.name == name)
+      return &network;
+  return nullptr;
 }
 
 NetworkKind NetworkMode::etc_kind() const {

@@ -19,6 +19,13 @@ enum class NetworkDriver {
   bridge,      // a user-defined network (`network create`): a bridge in the shared namespace
 };
 
+// One user-defined network a container is on, with its aliases there.
+struct UserNetwork {
+  std::string name;
+  std::vector<std::string> aliases;
+  friend bool operator==(const UserNetwork&, const UserNetwork&) = default;
+};
+
 // A parsed --network value.
 struct NetworkMode {
   NetworkDriver driver = NetworkDriver::none;
@@ -31,13 +38,14 @@ struct NetworkMode {
   std::vector<std::string> pasta_args;
   // container:NAME|ID: the container whose network namespace is joined, as given.
   std::string container;
-  // NAME[:alias=A,alias=B]: the user-defined network and the container's aliases on it.
-  std::string network;
-  std::vector<std::string> aliases;
+  // NAME[:alias=A,alias=B][+NAME2[:alias=...]]...: the user-defined networks, in order (eth0 is
+  // on the first, whose gateway is the default route), each with the container's aliases there.
+  std::vector<UserNetwork> networks;
 
   // Parses "none", "host", "slirp4netns[:allow_host_loopback=true|false]",
-  // "pasta[:OPT,OPT...]", "container:NAME|ID" and a network name "NAME[:alias=A,...]". Throws util::Error quoting the value and
-  // listing the accepted ones.
+  // "pasta[:OPT,OPT...]", "container:NAME|ID" and user-defined networks "NAME[:alias=A,...]",
+  // several joined by '+' (the form `--network A --network B` is stored in). Throws util::Error
+  // quoting the value and listing the accepted ones.
   static NetworkMode parse(std::string_view text);
   // The canonical text form; parse(str()) == *this.
   std::string str() const;
@@ -50,6 +58,8 @@ struct NetworkMode {
     return driver == NetworkDriver::slirp4netns || driver == NetworkDriver::pasta ||
            driver == NetworkDriver::bridge;
   }
+  // The entry for user-defined network `name`, or nullptr.
+  const UserNetwork* find_network(std::string_view name) const;
   // What the generated /etc files must assume.
   NetworkKind etc_kind() const;
   friend bool operator==(const NetworkMode&, const NetworkMode&) = default;

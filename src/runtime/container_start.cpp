@@ -77,12 +77,11 @@ std::optional<net::BridgeRequest> bridge_request(const storage::Store& store,
   if (mode.driver != net::NetworkDriver::bridge)
     return std::nullopt;
   if (options.netns_lease == nullptr)
-    throw util::Error(util::cat("start container ", record.name, " on network ", mode.network,
+    throw util::Error(util::cat("start container ", record.name, " on network ", mode.str(),
                                 ": the shared network namespace was not leased"));
   const std::filesystem::path userdata = store.containers().dir(record.id) / "userdata";
   net::BridgeRequest request;
-  request.networks = {mode.network};
-  request.aliases = mode.aliases;
+  request.networks = mode.networks;
   request.container_id = record.id;
   request.container_name = record.name;
   request.storage_root = store.root();

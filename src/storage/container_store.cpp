@@ -149,10 +149,26 @@ void ContainerStore::save(const ContainerRecord& record) const {
   // Under the names lock, so that a rename between reading the name and writing is impossible.
   util::FileLock lock = lock_names();
   json document = to_json(record);
-  if (std::optional<ContainerRecord> current = load(record.id))
+  if (std::optional<ContainerRecord> current = load(record.id)) {
     document["name"] = current->name;
+    // The network list is set_network()'s once written (network connect/disconnect).
+    if (current->spec.is_object() && current->spec.contains("network") &&
+        document["spec"].is_object())
+      document["spec"]["network"] = current->spec["network"];
+  }
   util::write_file_atomic(dir(record.id) / "container.json", document.dump(), 0600,
                           durability(record));
+}
+
+void ContainerStore::set_network(ContainerRecord& record, const std::string& network) const {
+  util::FileLock lock = lock_names();
+  std::optional<ContainerRecord> current = load(record.id);
+  if (!current)
+    throw util::Error(util::cat("no such container: ", util::quote(record.name)));
+  current->spec["network"] = network;
+  util::write_file_atomic(dir(record.id) / "container.json", to_json(*current).dump(), 0600,
+                          durability(*current));
+  record.spec["network"] = network;
 }
 
 void ContainerStore::rename(ContainerRecord& record, const std::string& new_name) const {

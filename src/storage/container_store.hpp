@@ -54,6 +54,10 @@ public:
   // on disk is kept: only rename() changes it, so a writer holding an older copy of the record
   // (a container's monitor) cannot undo a rename.
   void save(const ContainerRecord& record) const;
+  // Sets spec["network"] (the runtime's network mode text) on disk, under the names lock; save()
+  // keeps the value on disk from then on, so a monitor's older copy cannot undo a `network
+  // connect` or `disconnect`.
+  void set_network(ContainerRecord& record, const std::string& network) const;
   // Gives the container `new_name` (validated; taken names refused as in create), under the
   // same names/.lock as creation and removal; record.name is updated.
   void rename(ContainerRecord& record, const std::string& new_name) const;

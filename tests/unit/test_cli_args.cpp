@@ -66,7 +66,7 @@ TEST_CASE("run: -h is the hostname, valued options and optional fields") {
   CHECK(flags.name == "n1");
   CHECK(flags.workdir == "/tmp");
   CHECK(flags.user == "1:2");
-  CHECK(flags.network == "none");
+  CHECK(flags.networks == std::vector<std::string>{"none"});
   CHECK(flags.read_only);
   CHECK_FALSE(flags.entrypoint.has_value());
   CHECK_FALSE(flags.tls_verify.has_value());
@@ -74,9 +74,21 @@ TEST_CASE("run: -h is the hostname, valued options and optional fields") {
   REQUIRE(flags.entrypoint.has_value());
   CHECK(flags.entrypoint->empty());
   CHECK(flags.tls_verify == std::optional<bool>(false));
-  CHECK(flags.network == "host");
+  CHECK(flags.networks == std::vector<std::string>{"host"});
   CHECK(parse_run_args({"--tls-verify", "alpine"}).tls_verify == std::optional<bool>(true));
   CHECK(parse_run_args({"--entrypoint", "/bin/sh", "a"}).entrypoint == std::optional<std::string>("/bin/sh"));
+}
+
+TEST_CASE("run: several --network flags name user-defined networks only") {
+  auto flags = parse_run_args({"--network", "a", "--network", "b:alias=x", "--network-alias", "y",
+                               "alpine"});
+  CHECK(cli::to_run_request(flags).network == "a:alias=y+b:alias=x,alias=y");
+  CHECK_THROWS_WITH_AS(
+      cli::to_run_request(parse_run_args({"--network", "a", "--network", "none", "alpine"})),
+      doctest::Contains("only user-defined networks can be combined"), util::Error);
+  CHECK_THROWS_WITH_AS(
+      cli::to_run_request(parse_run_args({"--network", "a", "--network", "a", "alpine"})),
+      doctest::Contains("given twice"), util::Error);
 }
 
 TEST_CASE("run: bad usage is a parse error") {

@@ -118,3 +118,25 @@ TEST_CASE("parse_add_host") {
   CHECK_THROWS_WITH_AS(net::parse_add_host(":1.2.3.4", slirp), doctest::Contains("NAME:IP"),
                        util::Error);
 }
+
+TEST_CASE("NetworkMode: user-defined networks, one or several, with aliases") {
+  net::NetworkMode one = net::NetworkMode::parse("web:alias=a,alias=b");
+  CHECK(one.driver == net::NetworkDriver::bridge);
+  REQUIRE(one.networks.size() == 1);
+  CHECK(one.networks[0].name == "web");
+  CHECK(one.networks[0].aliases == std::vector<std::string>{"a", "b"});
+  CHECK(one.str() == "web:alias=a,alias=b");
+  net::NetworkMode two = net::NetworkMode::parse("front:alias=x+back");
+  REQUIRE(two.networks.size() == 2);
+  CHECK(two.networks[1].name == "back");
+  CHECK(two.networks[1].aliases.empty());
+  CHECK(two.find_network("back") != nullptr);
+  CHECK(two.find_network("other") == nullptr);
+  CHECK(net::NetworkMode::parse(two.str()) == two);
+  CHECK_THROWS_WITH_AS(net::NetworkMode::parse("a+host"), doctest::Contains("only user-defined"),
+                       util::Error);
+  CHECK_THROWS_WITH_AS(net::NetworkMode::parse("a+a"), doctest::Contains("given twice"),
+                       util::Error);
+  CHECK_THROWS_WITH_AS(net::NetworkMode::parse("a:mtu=9"), doctest::Contains("alias=NAME"),
+                       util::Error);
+}

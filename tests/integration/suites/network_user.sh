@@ -225,6 +225,54 @@ test_create_start() {
   expect_namespace_gone ""
 }
 
+test_connect() {
+  local www=$WORK/www-user
+  TEST "run on two networks: reachable from both, by name"
+  expect_success cove run -d --name both --network netA --network netB -v "$www:/www:ro" \
+    "$IMG" httpd -f -p 80 -h /www
+  wait_http both http://127.0.0.1/
+  expect_success cove run --rm --network netA "$IMG" timeout 10 wget -q -O - http://both/
+  expect_eq "$OUT" "hello from web" "from netA"
+  expect_success cove run --rm --network netB "$IMG" timeout 10 wget -q -O - http://both/
+  expect_eq "$OUT" "hello from web" "from netB"
+  expect_success cove exec both ip -o -4 addr
+  expect_contains "$OUT" "eth1" "second interface"
+
+  TEST "network connect puts a running container on one more network at once"
+  expect_success cove run -d --name joiner --network netA -v "$www:/www:ro" "$IMG" httpd -f -p 80 -h /www
+  wait_http joiner http://127.0.0.1/
+  expect_failure 1 "" cove run --rm --network netB "$IMG" timeout 5 wget -q -O - http://joiner/
+  expect_success cove network connect --alias joined netB joiner
+  expect_success cove run --rm --network netB "$IMG" timeout 10 wget -q -O - http://joined/
+  expect_eq "$OUT" "hello from web" "by its new alias from netB"
+  expect_success cove exec both timeout 10 wget -q -O - http://joiner/
+  expect_eq "$OUT" "hello from web" "a peer's hosts file learned the name"
+  expect_cove_error "already connected" cove network connect netB joiner
+
+  TEST "network disconnect takes it off that network at once"
+  expect_success cove network disconnect netB joiner
+  expect_failure 1 "" cove run --rm --network netB "$IMG" timeout 5 wget -q -O - http://joined/
+  expect_success cove exec joiner ip -o -4 addr
+  expect_not_contains "$OUT" "eth1" "interfaces after disconnect"
+  expect_cove_error "not connected" cove network disconnect netB joiner
+  expect_cove_error "only network" cove network disconnect netA joiner
+
+  TEST "network connect of a stopped container takes effect when it starts"
+  expect_success cove stop -t 1 joiner
+  expect_success cove network connect netB joiner
+  expect_success cove start joiner
+  wait_http joiner http://127.0.0.1/
+  expect_success cove run --rm --network netB "$IMG" timeout 10 wget -q -O - http://joiner/
+  expect_eq "$OUT" "hello from web" "from netB after start"
+  expect_success cove inspect --format '{{.HostConfig.NetworkMode}}' joiner
+
+  TEST "network connect refuses a container with its own slirp4netns"
+  expect_success cove create --name lone "$IMG" true
+  expect_cove_error "only containers on user-defined networks" cove network connect netA lone
+  expect_success cove rm -f both joiner lone
+  expect_namespace_gone ""
+}
+
 test_sigkill() {
   TEST "after a SIGKILL of the container's monitor, the holder releases and exits"
   expect_success cove run -d --name victim --network netA "$IMG" sleep 1000
@@ -263,6 +311,7 @@ suite_main() {
   test_names_and_isolation
   test_outbound
   test_create_start
+  test_connect
   test_sigkill
   test_rm_prune
 }
