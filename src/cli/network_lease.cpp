@@ -19,10 +19,12 @@ std::optional<net::NetnsLease> lease_network_namespace(const Invocation& inv,
   net::NetworkMode mode = net::NetworkMode::parse(network);
   if (mode.driver != net::NetworkDriver::bridge)
     return std::nullopt;
-  if (!net::NetworkStore(storage_root(inv.global)).find(mode.network))
-    throw util::Error(util::cat("unsupported network mode ", util::quote(network), ": no network ",
-                                mode.network, " (create it with: cove network create ",
-                                mode.network, ")"));
+  net::NetworkStore networks(storage_root(inv.global));
+  for (const net::UserNetwork& wanted : mode.networks)
+    if (!networks.find(wanted.name))
+      throw util::Error(util::cat("unsupported network mode ", util::quote(network),
+                                  ": no network ", wanted.name,
+                                  " (create it with: cove network create ", wanted.name, ")"));
   std::filesystem::path runroot = runtime_root(inv.global);
   util::paths::ensure_private_dir(runroot);
   net::NetnsLease lease = net::NetnsLease::acquire(runroot, storage_root(inv.global),
