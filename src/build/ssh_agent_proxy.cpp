@@ -129,6 +129,12 @@ SshAgentProxy::SshAgentProxy(const std::filesystem::path& tmp_dir, const std::st
     // Dies with cove; holds nothing of cove's (locks, pipes) but the listening socket.
     if (::prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || ::getppid() != parent)
       ::_exit(1);
+    // cove's own signal handling is not the forwarder's: a ^C or a kill just ends it.
+    sigset_t none;
+    ::sigemptyset(&none);
+    ::sigprocmask(SIG_SETMASK, &none, nullptr);
+    for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE})
+      ::signal(sig, SIG_DFL);
     if (::dup2(m_listen.get(), 3) < 0)
       ::_exit(1);
     int null = ::open("/dev/null", O_RDWR | O_CLOEXEC); // above 3 now, closed below

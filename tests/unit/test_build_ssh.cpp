@@ -73,7 +73,7 @@ TEST_CASE("run mounts: ssh defaults and options") {
   CHECK(m.uid == 1000);
   CHECK(m.gid == 100);
   CHECK(parse_run_mount("type=ssh,required").required);
-  CHECK_THROWS_WITH_AS(parse_run_mount("type=ssh,source=x"), "--mount=type=ssh: unknown option \"source\" for type=ssh",
+  CHECK_THROWS_WITH_AS(parse_run_mount("type=ssh,source=x"), "--mount=type=ssh,source=x: unknown option \"source\" for type=ssh",
                        util::Error);
   CHECK_THROWS_WITH_AS(parse_run_mount("type=ssh,mode=9"), doctest::Contains("expected an octal mode"), util::Error);
   CHECK_THROWS_WITH_AS(parse_run_mount("type=ssh,uid=x"), doctest::Contains("uid=x: expected a number"), util::Error);
