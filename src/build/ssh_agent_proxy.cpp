@@ -115,7 +115,8 @@ SshAgentProxy::SshAgentProxy(const std::filesystem::path& tmp_dir, const std::st
   m_listen.reset(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
   if (!m_listen)
     util::throw_errno("ssh agent forwarding: socket");
-  if (::bind(m_listen.get(), reinterpret_cast<const sockaddr*>(&addr), sizeof addr) < 0 || ::listen(m_listen.get(), 16) < 0)
+  if (::bind(m_listen.get(), reinterpret_cast<const sockaddr*>(&addr), sizeof addr) < 0 ||
+      ::listen(m_listen.get(), 16) < 0)
     util::throw_errno(util::cat("ssh agent forwarding: listen on ", util::quote(socket().string())));
   if (::fchownat(dir.get(), "agent", uid, gid, AT_SYMLINK_NOFOLLOW) < 0)
     util::throw_errno(util::cat("ssh agent socket: chown to ", uid, ":", gid, " (is that id mapped?)"));

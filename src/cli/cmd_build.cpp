@@ -147,7 +147,8 @@ CLI::App* add_build_command(CLI::App& parent, Invocation& inv) {
   cmd->add_option("--network", flags->network, "Network for RUN steps: none, host, slirp4netns[:OPTIONS] (default: as cove run)");
   cmd->add_option("--secret", flags->secrets, "Secret for RUN --mount=type=secret: id=ID,src=PATH or id=ID,env=VAR (repeatable)")
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
-  cmd->add_option("--ssh", flags->ssh, "SSH agent for RUN --mount=type=ssh: default or ID[=SOCKET] (default: $SSH_AUTH_SOCK; repeatable)")
+  cmd->add_option("--ssh", flags->ssh,
+                  "SSH agent for RUN --mount=type=ssh: default or ID[=SOCKET] (default: $SSH_AUTH_SOCK; repeatable)")
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   cmd->add_option("CONTEXT", flags->context, "Build context directory, or - for a tar or a Dockerfile on stdin")->required();
   cmd->callback([flags, &inv] { inv.action = [flags, &inv] { return build_image(inv, *flags); }; });

@@ -73,8 +73,8 @@ TEST_CASE("run mounts: ssh defaults and options") {
   CHECK(m.uid == 1000);
   CHECK(m.gid == 100);
   CHECK(parse_run_mount("type=ssh,required").required);
-  CHECK_THROWS_WITH_AS(parse_run_mount("type=ssh,source=x"), "--mount=type=ssh,source=x: unknown option \"source\" for type=ssh",
-                       util::Error);
+  CHECK_THROWS_WITH_AS(parse_run_mount("type=ssh,source=x"),
+                       "--mount=type=ssh,source=x: unknown option \"source\" for type=ssh", util::Error);
   CHECK_THROWS_WITH_AS(parse_run_mount("type=ssh,mode=9"), doctest::Contains("expected an octal mode"), util::Error);
   CHECK_THROWS_WITH_AS(parse_run_mount("type=ssh,uid=x"), doctest::Contains("uid=x: expected a number"), util::Error);
   CHECK_THROWS_WITH_AS(parse_run_mount("type=ssh,required=maybe"), doctest::Contains("expected true or false"),
@@ -95,7 +95,8 @@ TEST_CASE("run mounts: ssh targets are numbered as BuildKit does; SSH_AUTH_SOCK 
   std::vector<RunMount> none{parse_run_mount("type=tmpfs,target=/t")};
   check_run_mounts(none);
   CHECK(ssh_auth_sock(none) == "");
-  std::vector<RunMount> clash{parse_run_mount("type=ssh"), parse_run_mount("type=tmpfs,target=/run/buildkit/ssh_agent.0")};
+  std::vector<RunMount> clash{parse_run_mount("type=ssh"),
+                              parse_run_mount("type=tmpfs,target=/run/buildkit/ssh_agent.0")};
   CHECK_THROWS_WITH_AS(check_run_mounts(clash), doctest::Contains("two mounts on"), util::Error);
 }
 
@@ -124,8 +125,8 @@ TEST_CASE("ssh: --ssh values as Docker reads them") {
                        util::Error);
   CHECK_THROWS_WITH_AS(parse_ssh_flag("a=", env_of({})), doctest::Contains("the socket path after = is empty"),
                        util::Error);
-  CHECK_THROWS_WITH_AS(parse_ssh_flag("a=" + sock + "," + sock, env_of({})), doctest::Contains("one agent socket per id"),
-                       util::Error);
+  CHECK_THROWS_WITH_AS(parse_ssh_flag("a=" + sock + "," + sock, env_of({})),
+                       doctest::Contains("one agent socket per id"), util::Error);
   CHECK_THROWS_WITH_AS(parse_ssh_flag("a=" + (dir.path() / "missing").string(), env_of({})),
                        doctest::Contains("No such file or directory"), util::Error);
   auto key = dir.path() / "id_ed25519";

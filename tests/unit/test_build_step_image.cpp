@@ -38,7 +38,10 @@ TEST_CASE("step image: builds sharing one record keep it until the last one is d
   for (const auto& entry : std::filesystem::directory_iterator(dir.path() / "root" / "build-images"))
     CHECK(entry.path().filename() == ".lock");
   // A record made again after the last one left is removed again.
-  { StepImage again(store, r); CHECK(recorded(store, r)); }
+  {
+    StepImage again(store, r);
+    CHECK(recorded(store, r));
+  }
   CHECK_FALSE(recorded(store, r));
 }
 
