@@ -4,6 +4,9 @@
 
 #include <doctest/doctest.h>
 
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <filesystem>
 #include <optional>
 
@@ -55,4 +58,37 @@ TEST_CASE("step image: an image recorded before is never removed") {
     StepImage b(store, r);
   }
   CHECK(recorded(store, r));
+}
+
+TEST_CASE("step image: builds in other processes joining and leaving at once never lose the record in use") {
+  util::TempDir dir(std::filesystem::temp_directory_path(), "cove-unit-step-image");
+  storage::Store store(dir.path() / "root");
+  auto r = record("raced");
+  std::vector<pid_t> children;
+  for (int i = 0; i < 4; ++i) {
+    pid_t pid = ::fork();
+    REQUIRE(pid >= 0);
+    if (pid == 0) {
+      int status = 0;
+      try {
+        storage::Store own(dir.path() / "root");
+        for (int round = 0; round < 25 && status == 0; ++round) {
+          StepImage step(own, r);
+          if (!recorded(own, r))
+            status = 1; // another process removed it while this one runs on it
+        }
+      } catch (...) {
+        status = 2;
+      }
+      ::_exit(status);
+    }
+    children.push_back(pid);
+  }
+  for (pid_t pid : children) {
+    int status = -1;
+    REQUIRE(::waitpid(pid, &status, 0) == pid);
+    CHECK(WIFEXITED(status));
+    CHECK(WEXITSTATUS(status) == 0);
+  }
+  CHECK_FALSE(recorded(store, r));
 }
