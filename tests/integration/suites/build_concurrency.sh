@@ -68,4 +68,5 @@ DF
     expect_eq "$OUT" "$(printf 'one\nfrom the context')" "image warm-$i"
   done
   expect_eq "$(unnamed_images)" 0 "intermediate image records left"
+  expect_eq "$(ls -A "$STORE/build-images")" ".lock" "step image bookkeeping left"
 }
