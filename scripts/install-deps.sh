@@ -12,7 +12,7 @@ build_pkgs=(cmake g++ make pkg-config
 # Runtime helpers cove calls: newuidmap/newgidmap, networking helpers, fuse-overlayfs.
 runtime_pkgs=(uidmap slirp4netns fuse-overlayfs fuse3 passt)
 # What the integration harness and the scripts under scripts/ use.
-test_pkgs=(docker-registry busybox-static curl ca-certificates python3 zstd gzip tar jq
+test_pkgs=(docker-registry busybox-static curl ca-certificates python3 zstd gzip tar jq debootstrap openssh-client
   util-linux bsdutils passwd procps coreutils apache2-utils
   skopeo umoci bzip2 xz-utils)
 

@@ -194,7 +194,7 @@ StageState Builder::build_stage(std::size_t index) {
   StepCache cache(m_store, !m_req.no_cache);
   detail::StepContext ctx{m_store, m_ctx,   m_df,  m_req.build_args, m_globals, m_req.runtime,
                           cache,   [this, index](const std::string& name) { return source_layers(name, index); },
-                          m_req.network, m_req.secrets};
+                          m_req.network, m_req.secrets, m_req.ssh};
   for (const auto& ins : triggers) {
     step(util::cat("ONBUILD ", ins.original));
     try {

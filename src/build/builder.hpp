@@ -1,6 +1,7 @@
 // `cove build`: Dockerfile -> image in local storage. See DESIGN.md §3.8.
 #pragma once
 #include "build/secrets.hpp"
+#include "build/ssh_sources.hpp"
 #include "image/platform.hpp"
 #include "registry/pull.hpp"
 #include "runtime/run.hpp"
@@ -36,6 +37,7 @@ struct BuildRequest {
   runtime::RuntimeOptions runtime;              // where RUN steps keep their runtime state
   std::string network;                          // --network: RUN steps' default ("" = host)
   std::vector<SecretSource> secrets;            // --secret id=ID,src=PATH|env=VAR
+  std::vector<SshSource> ssh;                   // --ssh default|ID[=SOCKET]
 };
 
 // Builds the image and records it under the tags; returns its record. Step progress goes to

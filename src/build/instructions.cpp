@@ -4,13 +4,13 @@
 #include "build/add_source.hpp"
 #include "build/run_mount_setup.hpp"
 #include "build/run_step.hpp"
+#include "build/step_image.hpp"
 #include "runtime/rootfs.hpp"
 
 #include "image/media_types.hpp"
 #include "storage/store.hpp"
 #include "util/error.hpp"
 #include "util/fs.hpp"
-#include "util/scope_exit.hpp"
 #include "util/strings.hpp"
 
 #include <sys/stat.h>
@@ -179,22 +179,13 @@ void Handler::operator()(const Run& r) {
     mounts.push_back(parse_run_mount(word(text), s.config.working_dir.empty() ? "/" : s.config.working_dir));
   check_run_mounts(mounts);
   check_required_secrets(mounts, ctx.secrets);
+  check_required_ssh(mounts, ctx.ssh);
   auto network = run_network(r.network, ctx.network);
-  MountSources sources{ctx.store, ctx.context, ctx.runtime.driver, ctx.source_layers, ctx.secrets, process_env};
+  MountSources sources{ctx.store, ctx.context, ctx.runtime.driver, ctx.source_layers, ctx.secrets, process_env,
+                       ctx.ssh};
   // The step runs on the stage as it stands, recorded as an unnamed image only for its duration.
   auto record = save_image(ctx.store, s);
-  auto& images = ctx.store.images();
-  bool existed = images.lookup(record.id.str()).has_value();
-  if (!existed)
-    images.add(record, std::nullopt);
-  util::ScopeExit drop([&] {
-    if (!existed)
-      try {
-        images.remove(record.id);
-      } catch (const std::exception&) {
-        // a stale unnamed record is harmless and `cove rmi` removes it
-      }
-  });
+  StepImage step_image(ctx.store, record);
   auto key = step_key(s.cache_key, ins, s.args, mount_inputs(sources, mounts));
   s.cache_key = key;
   if (auto hit = ctx.cache.find(key)) {
@@ -209,6 +200,10 @@ void Handler::operator()(const Run& r) {
   for (const auto& [k, v] : s.args)
     if (!s.config.env_value(k))
       step.env.push_back(util::cat(k, "=", v));
+  // As BuildKit: an ssh mount's RUN finds the agent through SSH_AUTH_SOCK, unless ENV or ARG set it.
+  if (auto sock = ssh_auth_sock(mounts); !sock.empty() && !s.config.env_value("SSH_AUTH_SOCK") &&
+                                         !s.args.count("SSH_AUTH_SOCK"))
+    step.env.push_back("SSH_AUTH_SOCK=" + sock);
   auto layer = run_step(ctx.store, ctx.runtime, step);
   ctx.cache.put(key, layer);
   add_layer(ctx, s, layer);

@@ -55,7 +55,7 @@ fs::path resolve_in_rootfs(const fs::path& rootfs, const std::string& rel) {
 }
 
 std::string rethrow_context(const RunMount& m) {
-  static const char* names[] = {"bind", "cache", "tmpfs", "secret"};
+  static const char* names[] = {"bind", "cache", "tmpfs", "secret", "ssh"};
   return util::cat("--mount=type=", names[static_cast<int>(m.type)], ",target=", m.target);
 }
 
@@ -93,6 +93,13 @@ void check_required_secrets(const std::vector<RunMount>& mounts, const std::vect
                                   m.id, ",src=PATH)"));
 }
 
+void check_required_ssh(const std::vector<RunMount>& mounts, const std::vector<SshSource>& ssh) {
+  for (const auto& m : mounts)
+    if (m.type == RunMountType::ssh && m.required && !find_ssh(ssh, m.id))
+      throw util::Error(util::cat("ssh agent ", util::quote(m.id), " is required but was not given (pass --ssh ",
+                                  m.id, "[=SOCKET])"));
+}
+
 PreparedMounts::PreparedMounts(const MountSources& sources, const std::vector<RunMount>& mounts) {
   for (const auto& m : mounts) {
     try {
@@ -114,6 +121,9 @@ PreparedMounts::PreparedMounts(const MountSources& sources, const std::vector<Ru
       }
       case RunMountType::secret:
         secret(sources, m);
+        break;
+      case RunMountType::ssh:
+        ssh(sources, m);
         break;
       }
     } catch (const util::Error&) {
@@ -191,6 +201,20 @@ void PreparedMounts::secret(const MountSources& sources, const RunMount& m) {
   bind.source = staged.file().string();
   bind.destination = m.target;
   bind.read_only = true;
+  m_mounts.push_back(std::move(bind));
+}
+
+// An agent id the build was not given is left out, unless required (checked before the cache).
+void PreparedMounts::ssh(const MountSources& sources, const RunMount& m) {
+  const auto* source = find_ssh(sources.ssh, m.id);
+  if (!source) {
+    check_required_ssh({m}, sources.ssh);
+    return;
+  }
+  const auto& agent = m_agents.emplace_back(sources.store.tmp_dir(), source->socket, m.mode, m.uid, m.gid);
+  runtime::Mount bind;
+  bind.source = agent.socket().string();
+  bind.destination = m.target;
   m_mounts.push_back(std::move(bind));
 }
 

@@ -71,7 +71,9 @@ RunMountType type_of(const std::vector<Field>& fields) {
         return RunMountType::tmpfs;
       if (f.value == "secret")
         return RunMountType::secret;
-      throw util::Error(util::cat("type=", f.value, " is not supported (bind, cache, tmpfs or secret)"));
+      if (f.value == "ssh")
+        return RunMountType::ssh;
+      throw util::Error(util::cat("type=", f.value, " is not supported (bind, cache, tmpfs, secret or ssh)"));
     }
   return RunMountType::bind; // BuildKit's default
 }
@@ -132,6 +134,7 @@ bool applies(RunMountType type, const std::string& key) {
   case RunMountType::tmpfs:
     return key == "size";
   case RunMountType::secret:
+  case RunMountType::ssh:
     return key == "id" || key == "required" || key == "mode" || key == "uid" || key == "gid";
   }
   return false;
@@ -147,6 +150,8 @@ const char* type_name(RunMountType type) {
     return "tmpfs";
   case RunMountType::secret:
     return "secret";
+  case RunMountType::ssh:
+    return "ssh";
   }
   return "bind";
 }
@@ -209,6 +214,12 @@ std::string relative_source(const std::string& source) {
 }
 
 void finish(RunMount& m, std::string_view workdir) {
+  if (m.type == RunMountType::ssh) {
+    if (m.id.empty())
+      m.id = "default";
+    if (m.target.empty())
+      return; // numbered by check_run_mounts, which sees the RUN's other ssh mounts
+  }
   if (m.type == RunMountType::secret) {
     if (m.id.empty() && m.target.empty())
       throw util::Error("a secret mount needs id= or target=");
@@ -239,6 +250,8 @@ RunMount parse_run_mount(std::string_view text, std::string_view workdir) {
     m.read_only = m.type == RunMountType::bind;
     if (m.type == RunMountType::secret)
       m.mode = 0400;
+    if (m.type == RunMountType::ssh)
+      m.mode = 0600;
     for (const auto& f : fields)
       apply(m, f);
     finish(m, workdir);
@@ -248,11 +261,26 @@ RunMount parse_run_mount(std::string_view text, std::string_view workdir) {
   }
 }
 
-void check_run_mounts(const std::vector<RunMount>& mounts) {
+void check_run_mounts(std::vector<RunMount>& mounts) {
+  int ssh_index = 0;
+  for (auto& m : mounts) {
+    if (m.type != RunMountType::ssh)
+      continue;
+    if (m.target.empty())
+      m.target = util::cat("/run/buildkit/ssh_agent.", ssh_index);
+    ++ssh_index;
+  }
   std::set<std::string> targets;
   for (const auto& m : mounts)
     if (!targets.insert(m.target).second)
       throw util::Error(util::cat("--mount: two mounts on ", util::quote(m.target)));
+}
+
+std::string ssh_auth_sock(const std::vector<RunMount>& mounts) {
+  for (const auto& m : mounts)
+    if (m.type == RunMountType::ssh)
+      return m.target;
+  return "";
 }
 
 std::vector<std::string> mount_from_names(const std::vector<std::string>& texts) {

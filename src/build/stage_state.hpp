@@ -4,6 +4,7 @@
 #include "build/copy_layer.hpp"
 #include "build/dockerfile.hpp"
 #include "build/secrets.hpp"
+#include "build/ssh_sources.hpp"
 #include "build/substitute.hpp"
 #include "image/config.hpp"
 #include "image/manifest.hpp"
@@ -47,6 +48,7 @@ struct StepContext {
   std::function<std::vector<image::Digest>(const std::string&)> source_layers;
   const std::string& network;               // RUN's default network mode (the build's --network)
   const std::vector<SecretSource>& secrets; // --secret, for RUN --mount=type=secret
+  const std::vector<SshSource>& ssh;        // --ssh, for RUN --mount=type=ssh
 };
 
 // Stores the stage's config and manifest as blobs and returns the record for them (not yet in

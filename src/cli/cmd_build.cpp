@@ -31,6 +31,7 @@ struct BuildFlags {
   std::vector<std::string> labels;
   std::string network;
   std::vector<std::string> secrets;
+  std::vector<std::string> ssh;
   std::string context;
 };
 
@@ -104,6 +105,8 @@ build::BuildRequest to_request(const BuildFlags& flags) {
   req.no_cache = flags.no_cache || !flags.layers; // --layers=false: no cached steps, as podman
   req.network = build_network(flags.network);
   req.secrets = build_secrets(flags.secrets);
+  for (const auto& text : flags.ssh)
+    req.ssh.push_back(build::parse_ssh_flag(text, build::process_env));
   return req;
 }
 
@@ -143,6 +146,9 @@ CLI::App* add_build_command(CLI::App& parent, Invocation& inv) {
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   cmd->add_option("--network", flags->network, "Network for RUN steps: none, host, slirp4netns[:OPTIONS] (default: as cove run)");
   cmd->add_option("--secret", flags->secrets, "Secret for RUN --mount=type=secret: id=ID,src=PATH or id=ID,env=VAR (repeatable)")
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  cmd->add_option("--ssh", flags->ssh,
+                  "SSH agent for RUN --mount=type=ssh: default or ID[=SOCKET] (default: $SSH_AUTH_SOCK; repeatable)")
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   cmd->add_option("CONTEXT", flags->context, "Build context directory, or - for a tar or a Dockerfile on stdin")->required();
   cmd->callback([flags, &inv] { inv.action = [flags, &inv] { return build_image(inv, *flags); }; });

@@ -104,8 +104,8 @@ TEST_CASE("run mounts: quoted CSV fields and upper-case keys") {
 }
 
 TEST_CASE("run mounts: errors quote the value and say what is wrong") {
-  CHECK_THROWS_WITH_AS(parse_run_mount("type=ssh"), "--mount=type=ssh: type=ssh is not supported (bind, cache, tmpfs or secret)",
-                       util::Error);
+  CHECK_THROWS_WITH_AS(parse_run_mount("type=sshd"),
+                       "--mount=type=sshd: type=sshd is not supported (bind, cache, tmpfs, secret or ssh)", util::Error);
   CHECK_THROWS_WITH_AS(parse_run_mount("type=cache"), "--mount=type=cache: target= is required", util::Error);
   CHECK_THROWS_WITH_AS(parse_run_mount("type=cache,target=/"), doctest::Contains("cannot mount over the root directory"),
                        util::Error);

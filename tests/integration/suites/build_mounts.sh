@@ -1,5 +1,6 @@
-# cove build: RUN --mount=type=cache|secret|bind|tmpfs and RUN --network / build --network.
-# Every RUN here runs as root in the container, so the nosub identity (one mapped id) works too.
+# cove build: RUN --mount=type=cache|secret|ssh|bind|tmpfs and RUN --network / build --network.
+# Every RUN here runs as root in the container, so the nosub identity (one mapped id) works too
+# (the ssh mount owned by uid 1000 is skipped there).
 
 SUITE_IDENTITIES="user nosub root"
 
@@ -224,9 +225,93 @@ DF
   expect_cove_error 'bridge' cove build --network bridge "$ctx"
 }
 
+# The host's ssh-add with the libraries it links, for an image that has no agent client (the
+# test image is busybox, whose nc cannot open a Unix socket).
+host_ssh_add() {
+  local dir=$1 lib
+  mkdir -p "$dir"
+  cp /usr/bin/ssh-add "$dir/ssh-add"
+  for lib in $(ldd /usr/bin/ssh-add | grep -o '/[^ ]*'); do
+    cp -L "$lib" "$dir/"
+  done
+  ln -sf "$(basename "$(ldd /usr/bin/ssh-add | grep -o '/[^ ]*ld-linux[^ ]*')")" "$dir/ld.so"
+}
+
+test_ssh() {
+  local ctx=$WORK/ssh sock=$WORK/agent.sock sock2=$WORK/agent2.sock agent_pids=() fp out tool s pid
+  mkdir -p "$ctx"
+
+  TEST "RUN --mount=type=ssh reaches the --ssh agent; nothing of it in the image"
+  for tool in ssh-agent ssh-add ssh-keygen ldd; do
+    command -v "$tool" >/dev/null || { skip_test "$tool not found (openssh-client, libc-bin)"; return 0; }
+  done
+  host_ssh_add "$ctx/hostssh"
+  ssh-keygen -q -t ed25519 -N '' -C cove-test-key -f "$WORK/key"
+  own_contexts
+  for s in "$sock" "$sock2"; do
+    user_cmd ssh-agent -a "$s" -s
+    out=$OUT
+    agent_pids+=("$(sed -n 's/^SSH_AGENT_PID=\([0-9]*\);.*/\1/p' <<<"$out")")
+  done
+  user_cmd env SSH_AUTH_SOCK="$sock" ssh-add -q "$WORK/key"
+  expect_eq "$RC" 0 "ssh-add the test key"
+  fp=$(ssh-keygen -l -f "$WORK/key.pub" | cut -d' ' -f2)
+  cat >"$ctx/Dockerfile" <<DF
+FROM $IMG
+RUN --mount=type=bind,source=hostssh,target=/h --mount=type=ssh sh -c 'echo "sock=\$SSH_AUTH_SOCK"; stat -c "%F %u:%g %a" "\$SSH_AUTH_SOCK"; /h/ld.so --library-path /h /h/ssh-add -l; touch /s1'
+RUN --mount=type=ssh,id=other,target=/tmp/agent sh -c 'if test -S /tmp/agent; then echo other-mounted; else echo other-absent; fi; echo "sock=\$SSH_AUTH_SOCK"; touch /s2'
+DF
+  own_contexts
+  cove_env "SSH_AUTH_SOCK=$sock" -- build -t local/ssh:1 --ssh default "$ctx"
+  expect_eq "$RC" 0 "exit status"
+  [[ $RC == 0 ]] || show_last
+  expect_line "$OUT" "^sock=/run/buildkit/ssh_agent.0$" "SSH_AUTH_SOCK of the first step"
+  expect_line "$OUT" "^socket 0:0 600$" "the socket in the container"
+  expect_contains "$OUT" " $fp cove-test-key (ED25519)" "the agent's keys, listed in the step"
+  expect_line "$OUT" "^other-absent$" "an ssh id not given and not required is left out"
+  expect_line "$OUT" "^sock=/tmp/agent$" "SSH_AUTH_SOCK names the mount's target"
+  expect_eq "$(layer_entries_matching 'ssh_agent|run/buildkit|tmp/agent|hostssh|h/ssh-add')" "" "layer entries of the mounts"
+  expect_success cove run --rm --network none local/ssh:1 sh -c 'test ! -e /run/buildkit && test ! -e /tmp/agent && test ! -e /h && echo clean; echo "env=$SSH_AUTH_SOCK"'
+  expect_eq "$OUT" "$(printf 'clean\nenv=')" "image content and environment"
+  expect_success cove image inspect --format '{{json .Config.Env}}' local/ssh:1
+  expect_not_contains "$OUT" "SSH_AUTH_SOCK" "the image's environment"
+
+  TEST "the cache key holds the ssh id, not the socket behind it; a second id"
+  cove_env "SSH_AUTH_SOCK=$sock2" -- build -t local/ssh:2 --ssh default "$ctx"
+  expect_eq "$RC" 0 "exit status"
+  expect_eq "$(grep -c -- '--> Using cache' <<<"$OUT")" 2 "cached steps with another agent"
+  expect_success cove build --no-cache -t local/ssh:3 --ssh "default=$sock2" --ssh "other=$sock" "$ctx"
+  expect_line "$OUT" "^other-mounted$" "the second id"
+  expect_line "$OUT" "agent has no identities" "the first step used the other (empty) agent"
+
+  TEST "ssh mount uid, gid and mode (without a subuid range: a clear error)"
+  printf 'FROM %s\nRUN --mount=type=bind,source=hostssh,target=/h --mount=type=ssh,uid=1000,gid=1000,mode=0660 sh -c '\''stat -c "%%u:%%g %%a" $SSH_AUTH_SOCK; su app -c "/h/ld.so --library-path /h /h/ssh-add -l"'\''\n' "$IMG" >"$ctx/Owner"
+  own_contexts
+  if [[ $IDENTITY == nosub ]]; then
+    expect_cove_error 'Owner:2: RUN: --mount=type=ssh,target=/run/buildkit/ssh_agent.0: ssh agent socket: chown to 1000:1000 (is that id mapped?)' \
+      cove build --ssh "default=$sock" -f "$ctx/Owner" "$ctx"
+  else
+    expect_success cove build --ssh "default=$sock" -f "$ctx/Owner" "$ctx"
+    expect_line "$OUT" "^1000:1000 660$" "the socket's owner and mode"
+    expect_contains "$OUT" " $fp cove-test-key (ED25519)" "the agent as uid 1000"
+  fi
+
+  TEST "ssh errors: a required id missing names the line; bad --ssh values"
+  printf 'FROM %s\nRUN --mount=type=ssh,id=git,required=true touch /ran\n' "$IMG" >"$ctx/Required"
+  own_contexts
+  expect_cove_error 'Required:2: RUN: ssh agent "git" is required but was not given' cove build -f "$ctx/Required" "$ctx"
+  expect_cove_error 'SSH_AUTH_SOCK is not set' cove build --ssh default "$ctx"
+  expect_cove_error 'is not a socket' cove build --ssh "default=$WORK/key" "$ctx"
+
+  for pid in "${agent_pids[@]}"; do
+    [[ -n $pid ]] && kill "$pid" 2>/dev/null
+  done
+}
+
 suite_main() {
   test_cache_mounts
   test_secrets
   test_binds
   test_tmpfs_and_network
+  test_ssh
 }
