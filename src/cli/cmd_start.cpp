@@ -1,15 +1,21 @@
 // cove create and start: a container made ready without running it, and started later under its
-// own monitor (as run -d does); start -a then follows its output and returns its exit code.
+// own monitor (as run -d does); start -a then follows its output and returns its exit code, and
+// start -i passes stdin (or the terminal) on until then or until the detach keys.
 #include "cli/commands.hpp"
 #include "cli/container_access.hpp"
 #include "cli/network_lease.hpp"
 #include "cli/run_args.hpp"
 
+#include "runtime/attach_input.hpp"
 #include "runtime/control.hpp"
 #include "runtime/monitor.hpp"
+#include "runtime/spec.hpp"
+#include "runtime/terminal.hpp"
 #include "storage/store.hpp"
 #include "util/error.hpp"
 #include "util/strings.hpp"
+
+#include <unistd.h>
 
 #include <iostream>
 #include <memory>
@@ -20,8 +26,33 @@ namespace {
 
 struct StartFlags {
   bool attach = false;
+  bool interactive = false;
+  std::string detach_keys = "ctrl-p,ctrl-q";
   std::vector<std::string> names;
 };
+
+// start -a: the output from the log (from where it was before the start, so nothing is missed)
+// until the container stops; with -i, cove's stdin (or terminal) goes to the container through
+// its monitor until then or until the detach keys. Returns the exit code, or 0 after a detach.
+int follow_started(const storage::ContainerStore& containers, storage::ContainerRecord& record,
+                   off_t log_offset, const StartFlags& flags, const runtime::DetachKeys& keys) {
+  runtime::ContainerSpec spec = runtime::ContainerSpec::from_json(record.spec);
+  LogOptions options{true, false, std::nullopt, log_offset, {}, {}};
+  std::optional<runtime::AttachInput> input;
+  std::optional<runtime::RawMode> raw;
+  if (flags.interactive && spec.stdin_open) {
+    input.emplace(containers.dir(record.id), record.name, spec.tty, keys);
+    if (spec.tty)
+      raw.emplace(STDIN_FILENO);
+    options.wait_more = [&] { return input->pump(std::chrono::milliseconds(50)); };
+  }
+  print_logs(containers, record, options);
+  raw.reset();
+  if (input && input->detached())
+    return 0;
+  runtime::wait_stopped(containers, record, std::nullopt);
+  return runtime::ContainerState::from_json(record.state).exit_code;
+}
 
 int create(const Invocation& inv, RunFlags flags) {
   flags.image_and_command = inv.command_words;
@@ -34,8 +65,10 @@ int create(const Invocation& inv, RunFlags flags) {
 }
 
 int start(const Invocation& inv, const StartFlags& flags) {
-  if (flags.attach && flags.names.size() != 1)
-    throw util::Error("start: -a takes exactly one container");
+  bool attach = flags.attach || flags.interactive; // -i attaches too, as Docker's
+  if (attach && flags.names.size() != 1)
+    throw util::Error("start: -a and -i take exactly one container");
+  runtime::DetachKeys keys = runtime::DetachKeys::parse(flags.detach_keys);
   std::vector<storage::ContainerRecord> wanted;
   {
     storage::ContainerStore host = host_containers(inv);
@@ -59,15 +92,13 @@ int start(const Invocation& inv, const StartFlags& flags) {
       runtime::wait_stopped(containers, record, std::chrono::seconds(10));
       runtime::start_detached(*store, options, record);
     }
-    if (!flags.attach)
+    if (!attach)
       std::cout << name << '\n' << std::flush;
     last = std::move(record);
   });
-  if (!flags.attach || !last)
+  if (!attach || !last)
     return 0;
-  print_logs(containers, *last, {true, false, std::nullopt, log_offset, {}});
-  runtime::wait_stopped(containers, *last, std::nullopt);
-  return runtime::ContainerState::from_json(last->state).exit_code;
+  return follow_started(containers, *last, log_offset, flags, keys);
 }
 
 struct RestartFlags {
@@ -120,6 +151,11 @@ CLI::App* add_start_command(CLI::App& parent, Invocation& inv) {
   auto flags = std::make_shared<StartFlags>();
   CLI::App* cmd = parent.add_subcommand("start", "Start created or stopped containers");
   cmd->add_flag("-a,--attach", flags->attach, "Follow the output and return the exit code");
+  cmd->add_flag("-i,--interactive", flags->interactive,
+                "Attach stdin (or the terminal) of a container created with -i; implies -a");
+  cmd->add_option("--detach-keys", flags->detach_keys,
+                  "Keys that detach from -i, leaving the container running: ctrl-<key> or "
+                  "characters, comma-separated (default ctrl-p,ctrl-q; \"\" disables)");
   cmd->add_option("CONTAINER", flags->names, "Container names or ids")->required();
   cmd->callback([flags, &inv] { inv.action = [flags, &inv] { return start(inv, *flags); }; });
   return cmd;
