@@ -1,21 +1,17 @@
 // cove create and start: a container made ready without running it, and started later under its
 // own monitor (as run -d does); start -a then follows its output and returns its exit code, and
 // start -i passes stdin (or the terminal) on until then or until the detach keys.
+#include "cli/attached_start.hpp"
 #include "cli/commands.hpp"
 #include "cli/container_access.hpp"
 #include "cli/network_lease.hpp"
 #include "cli/run_args.hpp"
 
-#include "runtime/attach_input.hpp"
 #include "runtime/control.hpp"
 #include "runtime/monitor.hpp"
-#include "runtime/spec.hpp"
-#include "runtime/terminal.hpp"
 #include "storage/store.hpp"
 #include "util/error.hpp"
 #include "util/strings.hpp"
-
-#include <unistd.h>
 
 #include <iostream>
 #include <memory>
@@ -30,29 +26,6 @@ struct StartFlags {
   std::string detach_keys = "ctrl-p,ctrl-q";
   std::vector<std::string> names;
 };
-
-// start -a: the output from the log (from where it was before the start, so nothing is missed)
-// until the container stops; with -i, cove's stdin (or terminal) goes to the container through
-// its monitor until then or until the detach keys. Returns the exit code, or 0 after a detach.
-int follow_started(const storage::ContainerStore& containers, storage::ContainerRecord& record,
-                   off_t log_offset, const StartFlags& flags, const runtime::DetachKeys& keys) {
-  runtime::ContainerSpec spec = runtime::ContainerSpec::from_json(record.spec);
-  LogOptions options{true, false, std::nullopt, log_offset, {}, {}};
-  std::optional<runtime::AttachInput> input;
-  std::optional<runtime::RawMode> raw;
-  if (flags.interactive && spec.stdin_open) {
-    input.emplace(containers.dir(record.id), record.name, spec.tty, keys);
-    if (spec.tty)
-      raw.emplace(STDIN_FILENO);
-    options.wait_more = [&] { return input->pump(std::chrono::milliseconds(50)); };
-  }
-  print_logs(containers, record, options);
-  raw.reset();
-  if (input && input->detached())
-    return 0;
-  runtime::wait_stopped(containers, record, std::nullopt);
-  return runtime::ContainerState::from_json(record.state).exit_code;
-}
 
 int create(const Invocation& inv, RunFlags flags) {
   flags.image_and_command = inv.command_words;
@@ -98,7 +71,7 @@ int start(const Invocation& inv, const StartFlags& flags) {
   });
   if (!attach || !last)
     return 0;
-  return follow_started(containers, *last, log_offset, flags, keys);
+  return follow_started(containers, *last, {log_offset, flags.interactive, keys});
 }
 
 struct RestartFlags {

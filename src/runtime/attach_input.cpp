@@ -39,8 +39,8 @@ void send_window_size(int socket) {
 } // namespace
 
 AttachInput::AttachInput(const std::filesystem::path& container_dir, const std::string& name,
-                         bool tty, const DetachKeys& keys)
-    : m_tty(tty), m_keys(keys) {
+                         bool tty, const DetachKeys& keys, std::function<void(int)> forward)
+    : m_tty(tty), m_keys(keys), m_forward(tty ? std::function<void(int)>() : std::move(forward)) {
   std::optional<util::UniqueFd> socket = connect_attach_socket(container_dir);
   if (!socket)
     throw util::Error(util::cat("attach to container ", name,
@@ -48,8 +48,10 @@ AttachInput::AttachInput(const std::filesystem::path& container_dir, const std::
                                 std::strerror(errno), ")"));
   m_socket = std::move(*socket);
   if (m_tty) {
-    m_winch.emplace(std::initializer_list<int>{SIGWINCH});
+    m_signals.emplace(std::initializer_list<int>{SIGWINCH});
     send_window_size(m_socket.get());
+  } else if (m_forward) {
+    m_signals.emplace(std::initializer_list<int>{SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2});
   }
 }
 
@@ -58,19 +60,20 @@ bool AttachInput::pump(std::chrono::milliseconds timeout) {
   std::vector<pollfd> fds{{m_socket ? m_socket.get() : -1, POLLIN, 0}};
   if (m_stdin_open && m_socket)
     fds.push_back({STDIN_FILENO, POLLIN, 0});
-  if (m_winch)
-    fds.push_back({m_winch->fd(), POLLIN, 0});
+  if (m_signals)
+    fds.push_back({m_signals->fd(), POLLIN, 0});
   if (::poll(fds.data(), fds.size(), static_cast<int>(timeout.count())) < 0) {
     if (errno == EINTR)
       return true;
     util::throw_errno("poll the attach socket");
   }
-  if (m_winch && fds.back().fd == m_winch->fd() && fds.back().revents != 0) {
-    while (m_winch->read()) {
+  if (m_signals && fds.back().fd == m_signals->fd() && fds.back().revents != 0)
+    while (std::optional<int> sig = m_signals->read()) {
+      if (*sig != SIGWINCH)
+        m_forward(*sig);
+      else if (m_socket)
+        send_window_size(m_socket.get());
     }
-    if (m_socket)
-      send_window_size(m_socket.get());
-  }
   if (m_stdin_open && m_socket && fds[1].revents != 0 && !pass_input())
     return false;
   if (fds[0].revents != 0 && !drop_output())
@@ -94,7 +97,7 @@ bool AttachInput::pass_input() {
   return !m_keys.detached();
 }
 
-// Reads and drops what the monitor sent; false once it closed the connection.
+// Reads what the monitor sent, keeping only an exit code; false once it closed the connection.
 bool AttachInput::drop_output() {
   char packet[attach_packet_max];
   for (;;) {
@@ -105,7 +108,19 @@ bool AttachInput::drop_output() {
       return true;
     if (n <= 0)
       return false;
+    if (static_cast<AttachMessage>(packet[0]) == AttachMessage::exit)
+      m_exit_code = decode_exit_code(std::string_view(packet + 1, static_cast<size_t>(n) - 1));
   }
+}
+
+std::optional<int> AttachInput::exit_code() {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (m_socket && std::chrono::steady_clock::now() < deadline) {
+    pollfd wait{m_socket.get(), POLLIN, 0};
+    if (::poll(&wait, 1, 100) > 0 && !drop_output())
+      m_socket.reset();
+  }
+  return m_exit_code;
 }
 
 } // namespace runtime

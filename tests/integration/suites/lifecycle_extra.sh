@@ -227,6 +227,27 @@ test_detach_keys() {
   wait_bg
   expect_success cove rm sti stk
 
+  TEST "run -i --detach-keys: detaching leaves the container running under a monitor"
+  expect_cove_error "invalid detach keys" cove run --rm --detach-keys ctrl-pp "$IMG" true
+  printf 'in\n\x18after\n' >"$WORK/rdk.txt"
+  attach_bg rdk "$WORK/rdk.txt" run -i --network none --detach-keys ctrl-x --name rdk "$IMG" cat
+  wait_rc rdk || fail "run -i --detach-keys did not detach"
+  expect_eq "$(cat "$T/bg/rdk.rc" 2>/dev/null)" 0 "run exit code after ^X"
+  expect_eq "$(ctr_field rdk '{{.State.Status}}')" running "container after detach"
+  wait_for_logs rdk in
+  expect_success cove rm -f rdk
+
+  TEST "run --rm -i --detach-keys without detaching: output, exit code, container removed"
+  printf 'x-in\n' >"$WORK/rrm.txt"
+  attach_bg rrm "$WORK/rrm.txt" run --rm -i --network none --detach-keys ctrl-x --name rrm \
+    "$IMG" sh -c 'head -n 1; echo x-out >&2; exit 5'
+  wait_rc rrm || fail "run --rm -i did not end"
+  wait_bg
+  expect_eq "$(cat "$T/bg/rrm.rc" 2>/dev/null)" 5 "the container's exit code"
+  expect_eq "$(cat "$T/bg/rrm.out" 2>/dev/null)" x-in "stdout"
+  expect_contains "$(cat "$T/bg/rrm.err" 2>/dev/null)" x-out "stderr"
+  expect_cove_error "no such container" cove container inspect rrm
+
   if ! command -v script >/dev/null; then
     TEST "exec -it --detach-keys"
     skip_test "script(1) not found (bsdutils)"
@@ -252,6 +273,14 @@ test_detach_keys() {
   expect_contains "$OUT" at-42 "the shell's answer through the terminal"
   expect_eq "$(ctr_field tsh '{{.State.Status}}')" running "container after detach"
   expect_success cove rm -f tsh
+
+  TEST "run -it --detach-keys through a terminal: ^X detaches, the shell runs on"
+  tty_cove "sleep 1; printf 'echo at-\$((6*7))\\n'; sleep 2; printf '\\030'" \
+    run -it --network none --detach-keys ctrl-x --name rtty "$IMG" sh
+  expect_eq "$RC" 0 "run exit status after the detach keys"
+  expect_contains "$OUT" at-42 "the shell's answer through the terminal"
+  expect_eq "$(ctr_field rtty '{{.State.Status}}')" running "container after detach"
+  expect_success cove rm -f rtty
 
   TEST "exec -it: Ctrl-P Ctrl-Q by default; --detach-keys '' passes them on"
   tty_cove "sleep 1; printf '\\020\\021'" exec -it ex sh
