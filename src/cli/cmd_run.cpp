@@ -27,8 +27,13 @@ int run_container(const Invocation& inv, RunFlags flags, const DetachKeysFlag& d
   // Validate (pull policy, platform, missing image) before entering the user namespace.
   runtime::RunRequest request = to_run_request(flags);
   std::optional<runtime::DetachKeys> keys;
-  if (detach_keys.given)
+  if (detach_keys.given) {
     keys = runtime::DetachKeys::parse(detach_keys.spec);
+    if (request.detach)
+      throw util::Error("run: --detach-keys does not apply to -d: give it to attach");
+    if (!request.interactive)
+      throw util::Error("run: --detach-keys needs -i: the keys are read from stdin");
+  }
   // Restarts are the monitor's job; a foreground run ends with its container's first exit.
   if (request.restart.restarts() && !request.detach)
     throw util::Error("run: --restart needs -d (or create, then start): only a detached "

@@ -24,6 +24,7 @@ struct StartFlags {
   bool attach = false;
   bool interactive = false;
   std::string detach_keys = "ctrl-p,ctrl-q";
+  bool detach_keys_given = false;
   std::vector<std::string> names;
 };
 
@@ -42,6 +43,8 @@ int start(const Invocation& inv, const StartFlags& flags) {
   if (attach && flags.names.size() != 1)
     throw util::Error("start: -a and -i take exactly one container");
   runtime::DetachKeys keys = runtime::DetachKeys::parse(flags.detach_keys);
+  if (flags.detach_keys_given && !flags.interactive)
+    throw util::Error("start: --detach-keys needs -i: the keys are read from stdin");
   std::vector<storage::ContainerRecord> wanted;
   {
     storage::ContainerStore host = host_containers(inv);
@@ -126,11 +129,15 @@ CLI::App* add_start_command(CLI::App& parent, Invocation& inv) {
   cmd->add_flag("-a,--attach", flags->attach, "Follow the output and return the exit code");
   cmd->add_flag("-i,--interactive", flags->interactive,
                 "Attach stdin (or the terminal) of a container created with -i; implies -a");
-  cmd->add_option("--detach-keys", flags->detach_keys,
-                  "Keys that detach from -i, leaving the container running: ctrl-<key> or "
-                  "characters, comma-separated (default ctrl-p,ctrl-q; \"\" disables)");
+  CLI::Option* keys = cmd->add_option(
+      "--detach-keys", flags->detach_keys,
+      "With -i: keys that detach, leaving the container running: ctrl-<key> or characters, "
+      "comma-separated (default ctrl-p,ctrl-q; \"\" disables)");
   cmd->add_option("CONTAINER", flags->names, "Container names or ids")->required();
-  cmd->callback([flags, &inv] { inv.action = [flags, &inv] { return start(inv, *flags); }; });
+  cmd->callback([flags, keys, &inv] {
+    flags->detach_keys_given = keys->count() > 0;
+    inv.action = [flags, &inv] { return start(inv, *flags); };
+  });
   return cmd;
 }
 

@@ -172,6 +172,10 @@ test_detach_keys() {
   expect_cove_error "invalid detach keys" cove attach --detach-keys 'a,,b' dk
   expect_cove_error "invalid detach keys" cove exec -it --detach-keys ctrl-P dk true
   expect_cove_error "invalid detach keys" cove exec --detach-keys ctrl- dk true
+  expect_cove_error "needs -i and -t" cove exec -i --detach-keys ctrl-x dk true
+  expect_cove_error "needs -i" cove start --detach-keys ctrl-x dk
+  expect_cove_error "needs -i" cove run --rm -t --detach-keys ctrl-x "$IMG" true
+  expect_cove_error "does not apply to -d" cove run -d -i --detach-keys ctrl-x "$IMG" true
 
   TEST "attach --detach-keys ctrl-x detaches on ^X and leaves the container running"
   printf 'kept\n\x10\x11also-kept\n\x18dropped\n' >"$WORK/ctrlx.txt"
