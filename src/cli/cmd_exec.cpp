@@ -21,6 +21,8 @@ struct ExecFlags {
   bool interactive = false;
   bool tty = false;
   bool detach = false;
+  std::string detach_keys = "ctrl-p,ctrl-q";
+  bool detach_keys_given = false;
   std::vector<std::string> container_and_command; // for --help only
 };
 
@@ -38,6 +40,9 @@ int exec(const Invocation& inv, const ExecFlags& flags) {
   request.interactive = flags.interactive;
   request.tty = flags.tty;
   request.detach = flags.detach;
+  request.detach_keys = runtime::DetachKeys::parse(flags.detach_keys);
+  if (flags.detach_keys_given && !(flags.interactive && flags.tty))
+    throw util::Error("exec: --detach-keys needs -i and -t: the keys are read from the terminal");
   storage::ContainerStore containers = host_containers(inv);
   ContainerView view = view_of(containers, find_container(containers, inv.command_words.front()));
   return runtime::exec_in_container(view.record, view.state, request);
@@ -55,10 +60,17 @@ CLI::App* add_exec_command(CLI::App& parent, Invocation& inv) {
   cmd->add_flag("-i,--interactive", flags->interactive, "Keep stdin open");
   cmd->add_flag("-t,--tty", flags->tty, "Allocate a pseudo-terminal");
   cmd->add_flag("-d,--detach", flags->detach, "Run the command in the background");
+  CLI::Option* keys = cmd->add_option(
+      "--detach-keys", flags->detach_keys,
+      "With -it: keys that detach, leaving the command running: ctrl-<key> or characters, "
+      "comma-separated (default ctrl-p,ctrl-q; \"\" disables)");
   // Only for --help: split_command_args hands CONTAINER and what follows over without CLI11.
   cmd->add_option("CONTAINER", flags->container_and_command, "Container, then the command")
       ->type_name("COMMAND [ARG...]");
-  cmd->callback([flags, &inv] { inv.action = [flags, &inv] { return exec(inv, *flags); }; });
+  cmd->callback([flags, keys, &inv] {
+    flags->detach_keys_given = keys->count() > 0;
+    inv.action = [flags, &inv] { return exec(inv, *flags); };
+  });
   return cmd;
 }
 

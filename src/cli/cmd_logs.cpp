@@ -88,7 +88,7 @@ bool running(const storage::ContainerStore& containers, storage::ContainerRecord
 }
 
 int logs(const Invocation& inv, const LogsFlags& flags) {
-  LogOptions options{flags.follow, flags.timestamps, parse_tail(flags.tail), 0, {}};
+  LogOptions options{flags.follow, flags.timestamps, parse_tail(flags.tail), 0, {}, {}};
   UnixNanos now = unix_nanos_now();
   if (!flags.since.empty())
     options.window.since = parse_time_argument(flags.since, now, "--since");
@@ -125,7 +125,10 @@ void print_logs(const storage::ContainerStore& containers, storage::ContainerRec
     std::cout << std::flush;
     if (!still_running || (options.window.until && unix_nanos_now() > *options.window.until))
       break;
-    ::usleep(50000);
+    if (!options.wait_more)
+      ::usleep(50000);
+    else if (!options.wait_more())
+      break;
   }
 }
 

@@ -27,12 +27,7 @@ int port(const Invocation& inv, const PortFlags& flags) {
     query = parse_port_query(flags.port);
   storage::ContainerStore containers = host_containers(inv);
   ContainerView view = view_of(containers, find_container(containers, flags.container));
-  std::vector<net::PortMapping> ports;
-  // A stopped container publishes nothing (Docker shows no ports for it either).
-  if (view.state.status == runtime::Status::running)
-    ports = parse_published_ports(
-        util::read_file_if_exists(containers.dir(view.record.id) / "userdata" / "ports")
-            .value_or(""));
+  std::vector<net::PortMapping> ports = published_ports(containers, view);
   std::vector<std::string> lines = query ? describe_port(ports, *query) : describe_all_ports(ports);
   if (query && lines.empty())
     throw util::Error(util::cat("no public port '", query->port, "/",

@@ -63,8 +63,10 @@ std::vector<ContainerView> select(const storage::ContainerStore& containers, con
     bool keep = true;
     for (const std::string& filter : flags.filters)
       keep = keep && matches(view, filter);
-    if (keep)
-      views.push_back(std::move(view));
+    if (!keep)
+      continue;
+    view.ports = published_ports(containers, view);
+    views.push_back(std::move(view));
   }
   size_t limit = flags.latest ? 1 : flags.last >= 0 ? static_cast<size_t>(flags.last) : views.size();
   if (views.size() > limit)
@@ -99,7 +101,7 @@ CLI::App* add_ps_command(CLI::App& parent, Invocation& inv, const std::string& n
                   "Filter: id=, name=, status=, ancestor=, label=KEY[=VALUE]");
   cmd->add_option("--format", flags->format,
                   "json, or a Go template: {{.ID}} {{.Image}} {{.Command}} {{.RunningFor}} "
-                  "{{.Status}} {{.State}} {{.Names}} (\"table ...\" adds headers)");
+                  "{{.Status}} {{.State}} {{.Ports}} {{.Names}} (\"table ...\" adds headers)");
   cmd->callback([flags, &inv] { inv.action = [flags, &inv] { return ps(inv, *flags); }; });
   return cmd;
 }

@@ -1,7 +1,9 @@
 // cove rm: removes containers. Running ones only with -f (killed first, from the host); the
 // files, owned by sub-ids, are then removed from inside a user namespace with cove's mapping.
 #include "cli/commands.hpp"
+#include "cli/arg_scan.hpp"
 #include "cli/container_access.hpp"
+#include "cli/prune_filter.hpp"
 
 #include "runtime/control.hpp"
 #include "runtime/volumes.hpp"
@@ -11,6 +13,7 @@
 #include <signal.h>
 
 #include <iostream>
+#include <map>
 #include <memory>
 
 namespace cli {
@@ -73,12 +76,31 @@ int rm(const Invocation& inv, const RmFlags& flags) {
   return 0;
 }
 
-// Removes every container that is not running (their monitors gone), printing the ids.
-int prune(const Invocation& inv) {
+struct PruneFlags {
+  bool force = false;
+  std::vector<std::string> filters;
+};
+
+std::map<std::string, std::string> container_labels(const storage::ContainerRecord& record) {
+  std::map<std::string, std::string> labels;
+  if (record.spec.contains("config") && record.spec["config"].contains("labels") &&
+      record.spec["config"]["labels"].is_object())
+    for (const auto& [key, value] : record.spec["config"]["labels"].items())
+      labels[key] = value.is_string() ? value.get<std::string>() : value.dump();
+  return labels;
+}
+
+// Removes every container that is not running and passes the filters (their monitors gone),
+// printing the ids.
+int prune(const Invocation& inv, const PruneFlags& flags) {
+  std::vector<LabelFilter> filters = parse_label_filters(flags.filters);
+  if (!flags.force && !confirm_prune("WARNING! This will remove all non running containers.", {}))
+    return 0;
   storage::ContainerStore containers = host_containers(inv);
   std::vector<storage::ContainerRecord> doomed;
   for (storage::ContainerRecord& record : containers.list()) {
-    if (runtime::refresh_state(containers, record).status == runtime::Status::running)
+    if (!matches_all(filters, container_labels(record)) ||
+        runtime::refresh_state(containers, record).status == runtime::Status::running)
       continue;
     runtime::wait_stopped(containers, record, std::chrono::seconds(10));
     doomed.push_back(std::move(record));
@@ -96,11 +118,14 @@ int prune(const Invocation& inv) {
 } // namespace
 
 CLI::App* add_prune_command(CLI::App& parent, Invocation& inv) {
-  auto force = std::make_shared<bool>(false);
+  auto flags = std::make_shared<PruneFlags>();
   CLI::App* cmd = parent.add_subcommand("prune", "Remove all stopped containers");
-  cmd->add_flag("-f,--force", *force, "Do not ask for confirmation (cove never asks)");
-  // The callback owns the flag storage so CLI11 never writes to a freed bool.
-  cmd->callback([force, &inv] { inv.action = [&inv] { return prune(inv); }; });
+  cmd->add_flag("-f,--force", flags->force,
+                "Do not ask for confirmation (cove asks only when stdin is a terminal)");
+  add_list_option(*cmd, "--filter", flags->filters,
+                  "Only containers with (label=KEY[=VALUE]) or without (label!=KEY[=VALUE]) a label");
+  // The callback owns the flag storage so CLI11 never writes to freed memory.
+  cmd->callback([flags, &inv] { inv.action = [flags, &inv] { return prune(inv, *flags); }; });
   return cmd;
 }
 

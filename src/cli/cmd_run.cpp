@@ -1,4 +1,5 @@
 // cove run: flags -> runtime::RunRequest -> runtime::run; the container's exit code is cove's.
+#include "cli/attached_start.hpp"
 #include "cli/commands.hpp"
 #include "cli/container_access.hpp"
 #include "cli/network_lease.hpp"
@@ -15,10 +16,24 @@ namespace cli {
 
 namespace {
 
-int run_container(const Invocation& inv, RunFlags flags) {
+// --detach-keys, when given (a foreground run without it cannot detach: see run_container).
+struct DetachKeysFlag {
+  std::string spec;
+  bool given = false;
+};
+
+int run_container(const Invocation& inv, RunFlags flags, const DetachKeysFlag& detach_keys) {
   flags.image_and_command = inv.command_words;
   // Validate (pull policy, platform, missing image) before entering the user namespace.
   runtime::RunRequest request = to_run_request(flags);
+  std::optional<runtime::DetachKeys> keys;
+  if (detach_keys.given) {
+    keys = runtime::DetachKeys::parse(detach_keys.spec);
+    if (request.detach)
+      throw util::Error("run: --detach-keys does not apply to -d: give it to attach");
+    if (!request.interactive)
+      throw util::Error("run: --detach-keys needs -i: the keys are read from stdin");
+  }
   // Restarts are the monitor's job; a foreground run ends with its container's first exit.
   if (request.restart.restarts() && !request.detach)
     throw util::Error("run: --restart needs -d (or create, then start): only a detached "
@@ -33,6 +48,14 @@ int run_container(const Invocation& inv, RunFlags flags) {
     std::cout << runtime::run_detached(*store, options, request) << '\n';
     return 0;
   }
+  // A foreground run is the container's monitor, and its container dies with it. To be able to
+  // detach (-i with detach keys asked for), the container runs under a monitor of its own, as
+  // with -d, and this command follows it as start -ai does.
+  if (keys && keys->enabled() && request.interactive) {
+    storage::ContainerRecord record =
+        find_container(store->containers(), runtime::run_detached(*store, options, request));
+    return follow_started(store->containers(), record, {0, true, *keys});
+  }
   return runtime::run(*store, options, request);
 }
 
@@ -40,9 +63,18 @@ int run_container(const Invocation& inv, RunFlags flags) {
 
 CLI::App* add_run_command(CLI::App& parent, Invocation& inv) {
   auto flags = std::make_shared<RunFlags>();
+  auto detach_keys = std::make_shared<DetachKeysFlag>();
   CLI::App* cmd = parent.add_subcommand("run", "Run a command in a new container");
   add_run_flags(*cmd, *flags);
-  cmd->callback([flags, &inv] { inv.action = [flags, &inv] { return run_container(inv, *flags); }; });
+  CLI::Option* keys = cmd->add_option(
+      "--detach-keys", detach_keys->spec,
+      "With -i: keys that detach, leaving the container running under a monitor: ctrl-<key> or "
+      "characters, comma-separated (\"\" disables; without the option, a foreground run does "
+      "not detach)");
+  cmd->callback([flags, detach_keys, keys, &inv] {
+    detach_keys->given = keys->count() > 0;
+    inv.action = [flags, detach_keys, &inv] { return run_container(inv, *flags, *detach_keys); };
+  });
   return cmd;
 }
 

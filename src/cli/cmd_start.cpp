@@ -1,5 +1,7 @@
 // cove create and start: a container made ready without running it, and started later under its
-// own monitor (as run -d does); start -a then follows its output and returns its exit code.
+// own monitor (as run -d does); start -a then follows its output and returns its exit code, and
+// start -i passes stdin (or the terminal) on until then or until the detach keys.
+#include "cli/attached_start.hpp"
 #include "cli/commands.hpp"
 #include "cli/container_access.hpp"
 #include "cli/network_lease.hpp"
@@ -20,6 +22,9 @@ namespace {
 
 struct StartFlags {
   bool attach = false;
+  bool interactive = false;
+  std::string detach_keys = "ctrl-p,ctrl-q";
+  bool detach_keys_given = false;
   std::vector<std::string> names;
 };
 
@@ -34,8 +39,12 @@ int create(const Invocation& inv, RunFlags flags) {
 }
 
 int start(const Invocation& inv, const StartFlags& flags) {
-  if (flags.attach && flags.names.size() != 1)
-    throw util::Error("start: -a takes exactly one container");
+  bool attach = flags.attach || flags.interactive; // -i attaches too, as Docker's
+  if (attach && flags.names.size() != 1)
+    throw util::Error("start: -a and -i take exactly one container");
+  runtime::DetachKeys keys = runtime::DetachKeys::parse(flags.detach_keys);
+  if (flags.detach_keys_given && !flags.interactive)
+    throw util::Error("start: --detach-keys needs -i: the keys are read from stdin");
   std::vector<storage::ContainerRecord> wanted;
   {
     storage::ContainerStore host = host_containers(inv);
@@ -59,15 +68,13 @@ int start(const Invocation& inv, const StartFlags& flags) {
       runtime::wait_stopped(containers, record, std::chrono::seconds(10));
       runtime::start_detached(*store, options, record);
     }
-    if (!flags.attach)
+    if (!attach)
       std::cout << name << '\n' << std::flush;
     last = std::move(record);
   });
-  if (!flags.attach || !last)
+  if (!attach || !last)
     return 0;
-  print_logs(containers, *last, {true, false, std::nullopt, log_offset, {}});
-  runtime::wait_stopped(containers, *last, std::nullopt);
-  return runtime::ContainerState::from_json(last->state).exit_code;
+  return follow_started(containers, *last, {log_offset, flags.interactive, keys});
 }
 
 struct RestartFlags {
@@ -120,8 +127,17 @@ CLI::App* add_start_command(CLI::App& parent, Invocation& inv) {
   auto flags = std::make_shared<StartFlags>();
   CLI::App* cmd = parent.add_subcommand("start", "Start created or stopped containers");
   cmd->add_flag("-a,--attach", flags->attach, "Follow the output and return the exit code");
+  cmd->add_flag("-i,--interactive", flags->interactive,
+                "Attach stdin (or the terminal) of a container created with -i; implies -a");
+  CLI::Option* keys = cmd->add_option(
+      "--detach-keys", flags->detach_keys,
+      "With -i: keys that detach, leaving the container running: ctrl-<key> or characters, "
+      "comma-separated (default ctrl-p,ctrl-q; \"\" disables)");
   cmd->add_option("CONTAINER", flags->names, "Container names or ids")->required();
-  cmd->callback([flags, &inv] { inv.action = [flags, &inv] { return start(inv, *flags); }; });
+  cmd->callback([flags, keys, &inv] {
+    flags->detach_keys_given = keys->count() > 0;
+    inv.action = [flags, &inv] { return start(inv, *flags); };
+  });
   return cmd;
 }
 

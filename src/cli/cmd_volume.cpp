@@ -5,6 +5,7 @@
 #include "cli/commands.hpp"
 #include "cli/container_access.hpp"
 #include "cli/output.hpp"
+#include "cli/prune_filter.hpp"
 
 #include "runtime/volumes.hpp"
 #include "storage/volume_store.hpp"
@@ -148,10 +149,27 @@ int rm(const Invocation& inv, const RmFlags& flags) {
   return 0;
 }
 
-int prune(const Invocation& inv) {
+struct PruneFlags {
+  bool force = false;
+  std::vector<std::string> filters;
+};
+
+int prune(const Invocation& inv, const PruneFlags& flags) {
+  std::vector<LabelFilter> filters = parse_label_filters(flags.filters);
+  runtime::VolumeSelector selected = [&](const storage::VolumeRecord& volume) {
+    return matches_all(filters, volume.labels);
+  };
+  if (!flags.force) {
+    std::vector<std::string> doomed =
+        runtime::unused_volumes(host_volumes(inv), host_containers(inv), selected);
+    if (!confirm_prune("WARNING! This will remove all volumes not used by at least one container. "
+                       "The following volumes will be removed:",
+                       doomed))
+      return 0;
+  }
   enter_userns(inv);
   storage::VolumeStore volumes = host_volumes(inv);
-  for (const std::string& name : runtime::prune_volumes(volumes, host_containers(inv)))
+  for (const std::string& name : runtime::prune_volumes(volumes, host_containers(inv), selected))
     std::cout << name << '\n';
   return 0;
 }
@@ -196,10 +214,13 @@ CLI::App* add_volume_command(CLI::App& parent, Invocation& inv) {
   rm_cmd->add_option("VOLUME", rm_flags->names, "Volume names")->required();
   set_action(rm_cmd, inv, rm_flags, rm);
 
-  auto prune_force = std::make_shared<bool>(false);
+  auto prune_flags = std::make_shared<PruneFlags>();
   CLI::App* prune_cmd = group->add_subcommand("prune", "Remove all volumes no container uses");
-  prune_cmd->add_flag("-f,--force", *prune_force, "Do not ask for confirmation (cove never asks)");
-  set_action(prune_cmd, inv, prune_force, [](const Invocation& i, bool) { return prune(i); });
+  prune_cmd->add_flag("-f,--force", prune_flags->force,
+                      "Do not ask for confirmation (cove asks only when stdin is a terminal)");
+  add_list_option(*prune_cmd, "--filter", prune_flags->filters,
+                  "Only volumes with (label=KEY[=VALUE]) or without (label!=KEY[=VALUE]) a label");
+  set_action(prune_cmd, inv, prune_flags, prune);
   return group;
 }
 

@@ -1,6 +1,9 @@
 #include "cli/container_access.hpp"
 
+#include "cli/port_list.hpp"
+
 #include "runtime/control.hpp"
+#include "util/fs.hpp"
 #include "util/error.hpp"
 #include "util/log.hpp"
 #include "util/strings.hpp"
@@ -22,6 +25,14 @@ storage::ContainerRecord find_container(const storage::ContainerStore& container
 ContainerView view_of(const storage::ContainerStore& containers, storage::ContainerRecord record) {
   runtime::ContainerState state = runtime::refresh_state(containers, record);
   return {std::move(record), std::move(state)};
+}
+
+std::vector<net::PortMapping> published_ports(const storage::ContainerStore& containers,
+                                              const ContainerView& view) {
+  if (view.state.status != runtime::Status::running)
+    return {};
+  return parse_published_ports(
+      util::read_file_if_exists(containers.dir(view.record.id) / "userdata" / "ports").value_or(""));
 }
 
 void for_each_name(const std::vector<std::string>& names,

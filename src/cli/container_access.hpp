@@ -12,6 +12,7 @@
 
 #include <sys/types.h>
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -28,6 +29,11 @@ storage::ContainerRecord find_container(const storage::ContainerStore& container
 // The record with its state reconciled with /proc.
 ContainerView view_of(const storage::ContainerStore& containers, storage::ContainerRecord record);
 
+// The ports the running container's network helper published (userdata/ports); none when it is
+// not running (Docker shows none for a stopped container either).
+std::vector<net::PortMapping> published_ports(const storage::ContainerStore& containers,
+                                              const ContainerView& view);
+
 // What `logs` prints.
 struct LogOptions {
   bool follow = false;         // keep reading until the container stops
@@ -35,6 +41,9 @@ struct LogOptions {
   std::optional<size_t> tail;  // only the last N records
   off_t from = 0;              // start at this offset of the log file
   TimeWindow window;           // --since/--until: only records timed inside
+  // While following: waits a moment for more output; false stops following (start -ai's detach
+  // keys). Unset: sleeps 50 ms.
+  std::function<bool()> wait_more;
 };
 
 // Prints the container's log: stdout records to stdout, stderr records to stderr.

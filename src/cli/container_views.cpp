@@ -1,6 +1,7 @@
 #include "cli/container_views.hpp"
 
 #include "cli/image_views.hpp"
+#include "cli/port_list.hpp"
 #include "image/config.hpp"
 #include "runtime/restart_policy.hpp"
 #include "util/strings.hpp"
@@ -131,6 +132,20 @@ std::vector<std::string> binds(const nlohmann::json& spec) {
   return out;
 }
 
+// podman's Ports: [{"host_ip", "container_port", "host_port", "range", "protocol"}], or null.
+ordered_json ports_json(const std::vector<PortRange>& ranges) {
+  if (ranges.empty())
+    return nullptr;
+  ordered_json out = ordered_json::array();
+  for (const PortRange& r : ranges)
+    out.push_back({{"host_ip", r.host_ip},
+                   {"container_port", r.container_port},
+                   {"host_port", r.host_port},
+                   {"range", r.range},
+                   {"protocol", std::string(net::to_string(r.protocol))}});
+  return out;
+}
+
 ordered_json row(const ContainerView& view, const PsOptions& options) {
   const storage::ContainerRecord& r = view.record;
   std::optional<long long> created = image::parse_rfc3339(r.created);
@@ -141,7 +156,7 @@ ordered_json row(const ContainerView& view, const PsOptions& options) {
           {"Command", ps_command(spec_args(r.spec), options.no_trunc)},
           {"CreatedAt", docker_time(r.created)},
           {"RunningFor", created ? util::human_duration(options.now - *created) : ""},
-          {"Ports", ""},
+          {"Ports", describe_port_ranges(collapse_ports(view.ports))},
           {"State", std::string(runtime::status_word(view.state))},
           {"Status", runtime::status_text(view.state, options.now)},
           {"Names", r.name},
@@ -169,6 +184,7 @@ ordered_json ps_json(const ContainerView& view) {
           {"StartedAt", image::parse_rfc3339(s.started_at).value_or(0)},
           {"ExitedAt", image::parse_rfc3339(s.finished_at).value_or(0)},
           {"Names", {r.name}},
+          {"Ports", ports_json(collapse_ports(view.ports))},
           {"AutoRemove", r.auto_remove},
           {"Labels", spec_config(r.spec, "labels")}};
 }

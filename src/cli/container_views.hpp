@@ -3,6 +3,7 @@
 #pragma once
 
 #include "cli/output.hpp"
+#include "net/port_mapping.hpp"
 #include "runtime/container_state.hpp"
 #include "storage/container_store.hpp"
 
@@ -17,6 +18,7 @@ namespace cli {
 struct ContainerView {
   storage::ContainerRecord record;
   runtime::ContainerState state;
+  std::vector<net::PortMapping> ports; // published while running (ps fills it; else empty)
 };
 
 struct PsOptions {

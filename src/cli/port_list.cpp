@@ -81,6 +81,38 @@ std::vector<std::string> describe_all_ports(std::vector<net::PortMapping> ports)
   return lines;
 }
 
+std::vector<PortRange> collapse_ports(std::vector<net::PortMapping> ports) {
+  std::sort(ports.begin(), ports.end(), [](const net::PortMapping& a, const net::PortMapping& b) {
+    return std::tie(a.container_port, a.host_ip, a.host_port, a.protocol) <
+           std::tie(b.container_port, b.host_ip, b.host_port, b.protocol);
+  });
+  std::vector<PortRange> ranges;
+  for (const net::PortMapping& port : ports) {
+    auto extends = [&](const PortRange& r) {
+      return r.host_ip == port.host_ip && r.protocol == port.protocol &&
+             r.container_port + r.range == port.container_port &&
+             r.host_port + r.range == port.host_port;
+    };
+    auto found = std::find_if(ranges.begin(), ranges.end(), extends);
+    if (found != ranges.end())
+      ++found->range;
+    else
+      ranges.push_back({port.host_ip, port.host_port, port.container_port, 1, port.protocol});
+  }
+  return ranges;
+}
+
+std::string describe_port_ranges(const std::vector<PortRange>& ranges) {
+  auto span = [](unsigned first, unsigned count) {
+    return count > 1 ? util::cat(first, "-", first + count - 1) : util::cat(first);
+  };
+  std::vector<std::string> parts;
+  for (const PortRange& r : ranges)
+    parts.push_back(util::cat(r.host_ip, ":", span(r.host_port, r.range), "->",
+                              span(r.container_port, r.range), "/", net::to_string(r.protocol)));
+  return util::join(parts, ", ");
+}
+
 std::vector<std::string> describe_port(const std::vector<net::PortMapping>& ports,
                                        const PortQuery& query) {
   std::vector<std::string> lines;

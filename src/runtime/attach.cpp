@@ -56,8 +56,8 @@ void send_window_size(int socket, int terminal) {
 // One attachment: the socket, what to relay, and how it ended.
 class Session {
 public:
-  Session(util::UniqueFd socket, bool send_stdin, bool tty)
-      : m_socket(std::move(socket)), m_send_stdin(send_stdin), m_tty(tty) {}
+  Session(util::UniqueFd socket, bool send_stdin, bool tty, const DetachKeys& keys)
+      : m_socket(std::move(socket)), m_send_stdin(send_stdin), m_tty(tty), m_keys(keys) {}
 
   // Relays until the run ends (its exit code), the user detaches or the monitor goes (nullopt,
   // with detached() telling which).
@@ -139,7 +139,7 @@ private:
   util::UniqueFd m_socket;
   bool m_send_stdin;
   bool m_tty;
-  DetachKeys m_keys;
+  DetachScanner m_keys;
 };
 
 // The exit code recorded for a run whose monitor closed the connection without saying it (the
@@ -187,7 +187,7 @@ int attach_container(const storage::ContainerStore& containers, storage::Contain
       util::log::warning("forward signal ", sig, ": ", e.what());
     }
   };
-  Session session(std::move(*socket), send_stdin, spec.tty);
+  Session session(std::move(*socket), send_stdin, spec.tty, request.detach_keys);
   std::optional<int> code = session.run(*signals, forward);
   raw.reset();
   if (session.detached())

@@ -5,6 +5,7 @@
 #pragma once
 
 #include "runtime/container_state.hpp"
+#include "runtime/detach_keys.hpp"
 #include "storage/container_store.hpp"
 
 namespace runtime {
@@ -12,6 +13,7 @@ namespace runtime {
 struct AttachRequest {
   bool stdin = true;     // pass cove's stdin on (when the container has one); --no-stdin clears
   bool sig_proxy = true; // forward cove's signals to the container (without -t), as Docker
+  DetachKeys detach_keys; // --detach-keys (default Ctrl-P Ctrl-Q)
 };
 
 // Attaches to the container and returns its exit code once the run ends, or 0 when the user

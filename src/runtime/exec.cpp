@@ -3,6 +3,7 @@
 #include "runtime/exit_status.hpp"
 #include "runtime/foreground.hpp"
 #include "runtime/launcher.hpp"
+#include "runtime/pty_keeper.hpp"
 #include "runtime/signals.hpp"
 #include "runtime/spec.hpp"
 #include "runtime/terminal.hpp"
@@ -195,6 +196,11 @@ int exec_in_container(const storage::ContainerRecord& record, const ContainerSta
     throw util::Error("exec: -d cannot be combined with -i or -t");
   if (state.status != Status::running)
     throw util::Error(util::cat("container ", record.name, " is not running"));
+  // The new process would not be in the container's freezer cgroup and would run beside its
+  // frozen ones; Docker and podman refuse instead.
+  if (state.paused)
+    throw util::Error(util::cat("container ", record.name,
+                                " is paused, unpause the container before exec"));
   ContainerSpec spec = ContainerSpec::from_json(record.spec);
   // Read before joining: the container's /proc does not show this process (not in its pid ns).
   std::optional<std::string> setgroups =
@@ -235,14 +241,21 @@ int exec_in_container(const storage::ContainerRecord& record, const ContainerSta
   ForegroundIo io;
   io.terminal = own_terminal();
   std::optional<RawMode> raw;
+  DetachScanner detach(request.detach_keys);
   if (pty) {
     pty->close_slave();
     io.pty = &*pty;
     io.forward_stdin = request.interactive;
+    io.detach = request.detach_keys.enabled() ? &detach : nullptr;
     if (request.interactive)
       raw.emplace(STDIN_FILENO);
   }
-  return exit_code(wait_foreground(process, signals, io));
+  std::optional<int> status = wait_foreground(process, signals, io);
+  if (status)
+    return exit_code(*status);
+  keep_pty_open(pty->master());
+  process.disown();
+  return 0;
 }
 
 } // namespace runtime

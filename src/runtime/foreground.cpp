@@ -67,7 +67,7 @@ struct InputRelay {
   std::string pending;
   bool open = false;
 
-  void read_stdin() {
+  void read_stdin(DetachScanner* detach) {
     char buffer[4096];
     ssize_t n;
     do {
@@ -75,6 +75,8 @@ struct InputRelay {
     } while (n < 0 && errno == EINTR);
     if (n <= 0)
       open = n < 0 && errno == EAGAIN;
+    else if (detach != nullptr)
+      pending += detach->feed(std::string_view(buffer, static_cast<size_t>(n)));
     else
       pending.append(buffer, static_cast<size_t>(n));
   }
@@ -90,7 +92,7 @@ struct InputRelay {
 
 } // namespace
 
-int wait_foreground(ContainerProcess& process, SignalFd& signals, const ForegroundIo& io) {
+std::optional<int> wait_foreground(ContainerProcess& process, SignalFd& signals, const ForegroundIo& io) {
   const int master = io.pty != nullptr ? io.pty->master() : -1;
   bool master_open = master >= 0;
   InputRelay input;
@@ -122,7 +124,12 @@ int wait_foreground(ContainerProcess& process, SignalFd& signals, const Foregrou
     if (master_index >= 0 && master_open && (fds[master_index].revents & POLLOUT) != 0)
       input.write_master(master);
     if (stdin_index >= 0 && fds[stdin_index].revents != 0)
-      input.read_stdin();
+      input.read_stdin(io.detach);
+    if (io.detach != nullptr && io.detach->detached()) {
+      if (master_open && !input.pending.empty())
+        input.write_master(master); // what was typed before the keys still goes in
+      return std::nullopt;
+    }
     if ((fds[0].revents & POLLIN) != 0) {
       // The init is gone and the kernel kills the rest of its pid namespace: what is still in
       // the pty buffer is the end of the output.

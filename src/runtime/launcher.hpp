@@ -30,6 +30,8 @@ public:
   void signal(int sig) const noexcept;
   // Reaps the process; returns the raw wait status.
   int wait();
+  // Leaves the process running: the destructor neither kills nor reaps it (exec after detach).
+  void disown() noexcept { m_reaped = true; }
   // Reaps if it has exited; the raw wait status, or nullopt while it runs.
   std::optional<int> try_wait();
   // The master of the pty the container created (ChildPlan::console); empty otherwise.

@@ -112,7 +112,7 @@ int start_and_wait(storage::Store& store, storage::ContainerRecord& record,
     if (prepared.spec.stdin_open)
       raw.emplace(STDIN_FILENO);
   }
-  return wait_foreground(process, signals, io);
+  return wait_foreground(process, signals, io).value(); // no detach keys: it waits for the exit
 }
 
 } // namespace

@@ -113,13 +113,25 @@ void remove_volume(storage::VolumeStore& volumes, const storage::ContainerStore&
   volumes.remove(lock, name);
 }
 
+std::vector<std::string> unused_volumes(const storage::VolumeStore& volumes,
+                                        const storage::ContainerStore& containers,
+                                        const VolumeSelector& selected) {
+  std::set<std::string> used = used_volumes(containers);
+  std::vector<std::string> names;
+  for (const storage::VolumeRecord& volume : volumes.list())
+    if (used.count(volume.name) == 0 && selected(volume))
+      names.push_back(volume.name);
+  return names;
+}
+
 std::vector<std::string> prune_volumes(storage::VolumeStore& volumes,
-                                       const storage::ContainerStore& containers) {
+                                       const storage::ContainerStore& containers,
+                                       const VolumeSelector& selected) {
   util::FileLock lock = volumes.lock();
   std::set<std::string> used = used_volumes(containers);
   std::vector<std::string> removed;
   for (const storage::VolumeRecord& volume : volumes.list()) {
-    if (used.count(volume.name) != 0)
+    if (used.count(volume.name) != 0 || !selected(volume))
       continue;
     volumes.remove(lock, volume.name);
     removed.push_back(volume.name);

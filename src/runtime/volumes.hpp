@@ -10,6 +10,7 @@
 #include <sys/types.h>
 
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -44,8 +45,18 @@ enum class InUse { refuse, remove };
 void remove_volume(storage::VolumeStore& volumes, const storage::ContainerStore& containers,
                    const std::string& name, InUse in_use);
 
-// Removes every volume no container uses; returns their names. Runs in the user namespace.
+// Which volumes a prune considers (`volume prune --filter`).
+using VolumeSelector = std::function<bool(const storage::VolumeRecord&)>;
+
+// The volumes no container uses that `selected` accepts, by name: what prune would remove now.
+std::vector<std::string> unused_volumes(const storage::VolumeStore& volumes,
+                                        const storage::ContainerStore& containers,
+                                        const VolumeSelector& selected);
+
+// Removes every volume no container uses that `selected` accepts; returns their names. Runs in
+// the user namespace.
 std::vector<std::string> prune_volumes(storage::VolumeStore& volumes,
-                                       const storage::ContainerStore& containers);
+                                       const storage::ContainerStore& containers,
+                                       const VolumeSelector& selected);
 
 } // namespace runtime

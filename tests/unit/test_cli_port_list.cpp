@@ -39,4 +39,27 @@ TEST_SUITE("cli.port_list") {
     CHECK_THROWS_AS(cli::parse_port_query("http"), util::Error);
     CHECK_THROWS_AS(cli::parse_port_query("80/icmp"), util::Error);
   }
+
+  TEST_CASE("ps: ports sorted by private port, consecutive ones collapsed into ranges") {
+    auto ports = cli::parse_published_ports("0.0.0.0:9000->90/udp\n127.0.0.1:8080->80/tcp\n");
+    CHECK(cli::describe_port_ranges(cli::collapse_ports(ports)) ==
+          "127.0.0.1:8080->80/tcp, 0.0.0.0:9000->90/udp");
+    ports = cli::parse_published_ports("0.0.0.0:8001->81/tcp\n0.0.0.0:8000->80/tcp\n"
+                                       "0.0.0.0:8002->82/udp\n0.0.0.0:8003->83/tcp\n");
+    auto ranges = cli::collapse_ports(ports);
+    REQUIRE(ranges.size() == 3);
+    CHECK(ranges[0] == cli::PortRange{"0.0.0.0", 8000, 80, 2, net::Protocol::tcp});
+    CHECK(cli::describe_port_ranges(ranges) ==
+          "0.0.0.0:8000-8001->80-81/tcp, 0.0.0.0:8002->82/udp, 0.0.0.0:8003->83/tcp");
+    CHECK(cli::describe_port_ranges({}).empty());
+  }
+
+  TEST_CASE("ps: ranges need both sides consecutive and one address") {
+    auto ports = cli::parse_published_ports("0.0.0.0:8000->80/tcp\n0.0.0.0:9001->81/tcp\n"
+                                            "127.0.0.1:8002->82/tcp\n0.0.0.0:8080->80/tcp\n"
+                                            "0.0.0.0:8081->81/tcp\n");
+    CHECK(cli::describe_port_ranges(cli::collapse_ports(ports)) ==
+          "0.0.0.0:8000->80/tcp, 0.0.0.0:8080-8081->80-81/tcp, 0.0.0.0:9001->81/tcp, "
+          "127.0.0.1:8002->82/tcp");
+  }
 }

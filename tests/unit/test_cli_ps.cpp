@@ -76,6 +76,20 @@ TEST_CASE("ps rows carry Docker's columns and statuses") {
   CHECK(cli::render_list("{{.Names}} {{.State}}", list) == "web running\nweb exited\n");
 }
 
+TEST_CASE("ps shows published ports in the table, templates and JSON") {
+  cli::ContainerView view = sample(runtime::Status::running);
+  view.ports = {{"127.0.0.1", 8080, 80, net::Protocol::tcp}, {"0.0.0.0", 9000, 90, net::Protocol::udp}};
+  cli::ListOutput list = cli::container_list({view, sample(runtime::Status::exited)}, {false, ten_am});
+  CHECK(list.rows[0]["Ports"] == "127.0.0.1:8080->80/tcp, 0.0.0.0:9000->90/udp");
+  CHECK(list.rows[1]["Ports"] == "");
+  CHECK(list.json[0]["Ports"] ==
+        Json::parse(R"([{"host_ip":"127.0.0.1","container_port":80,"host_port":8080,"range":1,
+                        "protocol":"tcp"},{"host_ip":"0.0.0.0","container_port":90,
+                        "host_port":9000,"range":1,"protocol":"udp"}])"));
+  CHECK(list.json[1]["Ports"].is_null());
+  CHECK(cli::render_list("{{.Ports}}", list) == "127.0.0.1:8080->80/tcp, 0.0.0.0:9000->90/udp\n\n");
+}
+
 TEST_CASE("--no-trunc keeps the full id") {
   cli::ListOutput list = cli::container_list({sample(runtime::Status::created)}, {true, ten_am});
   CHECK(list.rows[0]["ID"].get<std::string>().size() == 64);

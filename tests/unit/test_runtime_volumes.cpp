@@ -64,7 +64,7 @@ TEST_CASE("volumes: attached on creation, in use while a record names them") {
     util::FileLock lock = volumes.lock();
     volumes.create(lock, "spare", {}, storage::VolumeKind::named);
   }
-  CHECK(runtime::prune_volumes(volumes, store.containers()) == std::vector<std::string>{"spare"});
+  CHECK(runtime::prune_volumes(volumes, store.containers(), [](const auto&) { return true; }) == std::vector<std::string>{"spare"});
   CHECK(volumes.lookup("data"));
 
   // rm -v: the anonymous volume goes, the named one stays.
