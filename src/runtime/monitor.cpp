@@ -12,6 +12,7 @@
 #include "storage/store.hpp"
 #include "util/error.hpp"
 #include "util/log.hpp"
+#include "util/resident.hpp"
 #include "util/strings.hpp"
 
 #include <fcntl.h>
@@ -233,7 +234,10 @@ int supervise(storage::Store& store, const RuntimeOptions& options,
     if (report) {
       write_message(report.get(), started_message);
       report.reset();
-      ::malloc_trim(0); // the monitor stays resident for the container's life: give back the heap
+      // The monitor stays resident for the container's life: give back the heap, and let go
+      // of the code the start ran (page-cache pages, touched again only if needed).
+      ::malloc_trim(0);
+      util::release_file_pages();
     }
     bool stop_requested = false;
     relay_until_exit(sources, log, process.pidfd(), signals, stop_requested, attach);
