@@ -61,6 +61,19 @@ std::pair<std::string, std::string> parse_add_host(std::string_view text, const 
 }
 
 void NetworkOptions::check(const NetworkMode& mode) const {
+  if (mode.driver == NetworkDriver::container) {
+    // The other container's network, /etc/hosts and /etc/resolv.conf are used as they are.
+    auto conflict = [&](bool given, std::string_view option) {
+      if (given)
+        throw util::Error(util::cat("conflicting options: ", option, " and --network ",
+                                    mode.str(), " (the container uses ", mode.container,
+                                    "'s network, ports, /etc/hosts and /etc/resolv.conf)"));
+    };
+    conflict(!publish.empty() || publish_all, "-p/-P");
+    conflict(!dns.empty() || !dns_search.empty() || !dns_options.empty(),
+             "--dns/--dns-search/--dns-option");
+    conflict(!add_hosts.empty(), "--add-host");
+  }
   std::vector<PortMapping> ports;
   for (const std::string& text : publish) {
     std::vector<PortMapping> some = parse_port_mapping(text);

@@ -9,6 +9,7 @@
 #include "util/file_lock.hpp"
 #include "util/fs.hpp"
 #include "util/log.hpp"
+#include "util/resident.hpp"
 #include "util/strings.hpp"
 
 #include <dirent.h>
@@ -268,6 +269,7 @@ util::FileLock serve(int listener, const Paths& paths) {
   (void)ignored;
   ready.reset();
   ::malloc_trim(0); // resident for as long as containers use the networks
+  util::release_file_pages();
   int code = 0;
   std::optional<util::FileLock> exit_lock;
   try {

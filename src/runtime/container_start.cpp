@@ -147,14 +147,11 @@ PreparedStart prepare_start(storage::Store& store, const RuntimeOptions& options
   std::optional<FreezerCgroup> freezer = FreezerCgroup::create(record.id, freezer_error);
   std::optional<net::BridgeRequest> bridge =
       bridge_request(store, options, record, spec, network);
-  PreparedStart prepared{std::move(leases), std::move(rootfs), std::move(spec), std::move(pty),
-                         std::move(plan),   std::move(network), std::nullopt,
-                         std::move(freezer), std::move(freezer_error)};
-  prepared.bridge = std::move(bridge);
-  prepared.netns_lease = options.netns_lease;
-  prepared.network_peer = std::move(peer);
-  prepared.netns = std::move(netns);
-  return prepared;
+  return PreparedStart{std::move(leases),  std::move(rootfs),        std::move(spec),
+                       std::move(pty),     std::move(plan),          std::move(network),
+                       std::nullopt,       std::move(freezer),       std::move(freezer_error),
+                       std::move(bridge),  options.netns_lease,      std::nullopt,
+                       std::move(peer),    std::move(netns)};
 }
 
 ContainerProcess launch(PreparedStart& prepared) {

@@ -68,9 +68,16 @@ std::optional<std::string> own_cgroup(const std::string& proc_cgroup, std::strin
   return std::nullopt;
 }
 
-std::optional<Hierarchy> hierarchy(std::string_view fstype, std::string_view option) {
+// What the process knows of its cgroups: read once for both hierarchies.
+struct CgroupView {
   std::string mountinfo = util::read_file("/proc/self/mountinfo");
   std::string proc_cgroup = util::read_file("/proc/self/cgroup");
+};
+
+std::optional<Hierarchy> hierarchy(const CgroupView& view, std::string_view fstype,
+                                   std::string_view option) {
+  const std::string& mountinfo = view.mountinfo;
+  const std::string& proc_cgroup = view.proc_cgroup;
   auto mount = find_mount(mountinfo, fstype, option);
   auto own = own_cgroup(proc_cgroup, option);
   if (!mount || !own)
@@ -110,8 +117,8 @@ bool frozen_now(const fs::path& dir, bool v1) {
   return false;
 }
 
-std::optional<fs::path> try_v1(const std::string& id, std::string& why) {
-  std::optional<Hierarchy> h = hierarchy("cgroup", "freezer");
+std::optional<fs::path> try_v1(const CgroupView& view, const std::string& id, std::string& why) {
+  std::optional<Hierarchy> h = hierarchy(view, "cgroup", "freezer");
   if (!h) {
     why += "no cgroup v1 freezer hierarchy is mounted; ";
     return std::nullopt;
@@ -127,8 +134,8 @@ std::optional<fs::path> try_v1(const std::string& id, std::string& why) {
   return parent / id;
 }
 
-std::optional<fs::path> try_v2(const std::string& id, std::string& why) {
-  std::optional<Hierarchy> h = hierarchy("cgroup2", "");
+std::optional<fs::path> try_v2(const CgroupView& view, const std::string& id, std::string& why) {
+  std::optional<Hierarchy> h = hierarchy(view, "cgroup2", "");
   if (!h) {
     why += "no cgroup v2 hierarchy is mounted; ";
     return std::nullopt;
@@ -154,9 +161,10 @@ std::optional<fs::path> try_v2(const std::string& id, std::string& why) {
 
 std::optional<FreezerCgroup> FreezerCgroup::create(const std::string& id, std::string& why) {
   why.clear();
-  std::optional<fs::path> dir = try_v1(id, why);
+  CgroupView view;
+  std::optional<fs::path> dir = try_v1(view, id, why);
   if (!dir)
-    dir = try_v2(id, why);
+    dir = try_v2(view, id, why);
   if (!dir) {
     while (!why.empty() && (why.back() == ' ' || why.back() == ';'))
       why.pop_back();

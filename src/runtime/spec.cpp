@@ -200,6 +200,10 @@ ContainerSpec make_spec(const image::ImageConfig& config, const RunRequest& requ
                         const EnvLookup& lookup) {
   ContainerSpec spec;
   spec.args = make_args(config, request);
+  if (!request.hostname.empty() && request.network.rfind("container:", 0) == 0)
+    throw util::Error(util::cat("conflicting options: --hostname and --network ",
+                                request.network, " (the container uses the other container's "
+                                "host name)"));
   spec.hostname = request.hostname.empty() ? container_id.substr(0, 12) : request.hostname;
   check_hostname(spec.hostname);
 

@@ -140,3 +140,19 @@ TEST_CASE("NetworkMode: user-defined networks, one or several, with aliases") {
   CHECK_THROWS_WITH_AS(net::NetworkMode::parse("a:mtu=9"), doctest::Contains("alias=NAME"),
                        util::Error);
 }
+
+TEST_CASE("NetworkOptions::check: container: mode refuses what belongs to the other container") {
+  net::NetworkMode mode = net::NetworkMode::parse("container:web");
+  net::NetworkOptions none;
+  CHECK_NOTHROW(none.check(mode));
+  net::NetworkOptions ports;
+  ports.publish = {"8080:80"};
+  CHECK_THROWS_WITH_AS(ports.check(mode), doctest::Contains("conflicting options: -p/-P"),
+                       util::Error);
+  net::NetworkOptions dns;
+  dns.dns_search = {"example.test"};
+  CHECK_THROWS_WITH_AS(dns.check(mode), doctest::Contains("--dns"), util::Error);
+  net::NetworkOptions hosts;
+  hosts.add_hosts = {"a:10.1.1.1"};
+  CHECK_THROWS_WITH_AS(hosts.check(mode), doctest::Contains("--add-host"), util::Error);
+}

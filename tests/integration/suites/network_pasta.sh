@@ -243,8 +243,13 @@ test_container_network() {
   expect_eq "$OUT" "hello from the container" "page through exec in the sharing container"
   expect_success cove rm -f side
 
+  TEST "--network container:NAME refuses options that belong to the other container"
+  expect_cove_error "conflicting options: -p/-P" cove run --rm --network container:web -p 8080:80 "$IMG" true
+  expect_cove_error "conflicting options: --hostname" cove run --rm --network container:web --hostname h "$IMG" true
+  expect_cove_error "conflicting options: --dns" cove run --rm --network container:web --dns 10.0.2.3 "$IMG" true
+  expect_cove_error "conflicting options: --add-host" cove run --rm --network container:web --add-host a:10.1.1.1 "$IMG" true
+
   TEST "--network container:NAME fails clearly when that container is not running"
-  expect_cove_error "no network to forward" cove run --rm --network container:web -p 8080:80 "$IMG" true
   expect_success cove rm -f web
   expect_cove_error "no such container" cove run --rm --network container:web "$IMG" true
   expect_success cove create --name stopped "$IMG" true
