@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <exception>
 
 namespace runtime {
 
@@ -121,30 +122,44 @@ storage::ContainerRecord create(storage::Store& store, const RunRequest& request
   storage::ImageRecord image =
       registry::ensure_image(store, request.image, request.pull, request.pull_options);
   image::ImageConfig config = image::ImageConfig::from_json(store.blobs().read(image.id));
-  storage::ContainerRecord record = store.containers().create(
-      request.name, record_image_name(request.image), image.id, nlohmann::json::object(),
-      request.rm);
-  try {
-    record.restart_policy = request.restart.str();
-    record.init = request.init;
-    ContainerSpec spec =
-        make_spec(config, request, record.id, read_env_files(request.env_files), caller_env);
-    check_bind_sources(spec);
-    ContainerState state;
-    state.stop_signal = config.stop_signal.empty() ? "SIGTERM" : config.stop_signal;
-    parse_signal(state.stop_signal);
+  // The record is complete before it is written, once (and fsynced once): a container
+  // directory appears with its whole configuration or not at all.
+  storage::ContainerRecord draft{storage::ContainerStore::new_id(),
+                                 request.name,
+                                 record_image_name(request.image),
+                                 image.id,
+                                 std::string(), // created: now, by create()
+                                 std::string(), // driver: chosen at start
+                                 nlohmann::json::object(),
+                                 nlohmann::json::object(),
+                                 request.rm,
+                                 request.restart.str(),
+                                 request.init};
+  ContainerSpec spec =
+      make_spec(config, request, draft.id, read_env_files(request.env_files), caller_env);
+  check_bind_sources(spec);
+  ContainerState state;
+  state.stop_signal = config.stop_signal.empty() ? "SIGTERM" : config.stop_signal;
+  parse_signal(state.stop_signal);
+  storage::VolumeStore volumes(store.root());
+  std::exception_ptr failure;
+  {
     // Held until the record names its volumes, so none is removed as unused meanwhile.
-    storage::VolumeStore volumes(store.root());
     util::FileLock volumes_lock = volumes.lock();
     attach_volumes(volumes, volumes_lock, spec);
-    record.spec = spec.to_json();
-    record.spec["config"] = requested_config(config, request);
-    save_state(store.containers(), record, state);
-  } catch (...) {
-    remove_container(store, record);
-    throw;
+    draft.spec = spec.to_json();
+    draft.spec["config"] = requested_config(config, request);
+    draft.state = state.to_json();
+    try {
+      return store.containers().create(draft);
+    } catch (...) {
+      failure = std::current_exception();
+    }
   }
-  return record;
+  // No record names the anonymous volumes just made (the name was taken, say): they go, once
+  // the lock above is released (remove_anonymous_volumes takes it itself).
+  remove_anonymous_volumes(volumes, store.containers(), draft);
+  std::rethrow_exception(failure);
 }
 
 int start_foreground(storage::Store& store, const RuntimeOptions& options,

@@ -67,14 +67,26 @@ std::filesystem::path ContainerStore::dir(const std::string& id) const {
   return m_root / "containers" / id;
 }
 
+std::string ContainerStore::new_id() {
+  return util::random_hex(32);
+}
+
 ContainerRecord ContainerStore::create(const std::string& name, const std::string& image,
                                        const image::Digest& image_id, nlohmann::json spec,
                                        bool auto_remove) {
-  ContainerRecord record{util::random_hex(32), name,           image,           image_id,
-                         image::now_rfc3339(), std::string(),  std::move(spec), json::object(),
-                         auto_remove,          std::string(),  false};
-  if (!name.empty())
-    validate_container_name(name);
+  ContainerRecord draft{std::string(), name,           image,           image_id,
+                        std::string(), std::string(),  std::move(spec), json::object(),
+                        auto_remove,   std::string(),  false};
+  return create(std::move(draft));
+}
+
+ContainerRecord ContainerStore::create(ContainerRecord record) {
+  if (record.id.empty())
+    record.id = new_id();
+  if (record.created.empty())
+    record.created = image::now_rfc3339();
+  if (!record.name.empty())
+    validate_container_name(record.name);
   try {
     // Built in tmp/ and renamed, so containers/ never holds a half-made container.
     TmpEntry tmp(m_root / "tmp", "container-");

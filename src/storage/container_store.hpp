@@ -50,6 +50,11 @@ public:
   ContainerRecord create(const std::string& name, const std::string& image,
                          const image::Digest& image_id, nlohmann::json spec,
                          bool auto_remove = false);
+  // The same with every field given at once (one write of container.json): an empty id gets a
+  // fresh one, an empty `created` the current time, an empty name a generated one.
+  ContainerRecord create(ContainerRecord draft);
+  // A fresh container id (64 hex), for callers that need it before create().
+  static std::string new_id();
   // Rewrites container.json atomically (fsynced unless the container is auto-removed). The name
   // on disk is kept: only rename() changes it, so a writer holding an older copy of the record
   // (a container's monitor) cannot undo a rename.

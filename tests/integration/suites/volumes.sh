@@ -139,6 +139,13 @@ suite_main() {
   vol_names
   expect_eq "$(wc -l <<<"$OUT")" "$before" "no volume left by run --rm"
 
+  TEST "a run refused for a taken name leaves no anonymous volume behind"
+  expect_success cove create --name taken "$IMG" true
+  expect_cove_error "already in use" cove run --name taken -v /clash "$IMG" true
+  vol_names
+  expect_eq "$(wc -l <<<"$OUT")" "$before" "volumes after the refused run"
+  expect_success cove rm taken
+
   TEST "container prune never removes named volumes"
   expect_success cove run --name pruned -v named3:/n "$IMG" sh -c 'echo p > /n/p'
   expect_success cove container prune -f
