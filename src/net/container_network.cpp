@@ -31,6 +31,8 @@ ContainerNetwork ContainerNetwork::connect(pid_t pid, const Request& request) {
     options.allow_host_loopback = request.mode.allow_host_loopback;
     if (!request.ports.empty())
       options.api_socket = request.api_socket;
+    if (!request.ports_file.empty())
+      options.log_file = request.ports_file.parent_path() / "slirp4netns.log";
     network.m_slirp.emplace(Slirp4netns::start(pid, options));
     for (const PortMapping& port : request.ports)
       network.m_ports.push_back(network.m_slirp->publish(port));

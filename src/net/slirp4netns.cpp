@@ -143,12 +143,19 @@ Slirp4netns Slirp4netns::start(pid_t pid, const Options& options) {
                                 " is too long for a unix socket: use a shorter --runroot"));
   Pipe ready = make_pipe("ready");
   Pipe exit = make_pipe("exit");
+  util::Subprocess::reap_exited(); // earlier helpers that have finished exiting meanwhile
   util::Subprocess::Options spawn;
   spawn.keep_fds = {ready.write.get(), exit.read.get()};
   // Terminal signals go to the container through cove; the helper must outlive them.
   spawn.new_session = true;
-  // It reports its configuration on stdout: keep that off the container's output.
-  spawn.capture_stdout = true;
+  // It reports its configuration on stdout: keep that off the container's output. Into a file
+  // rather than a pipe, so that nobody has to read it until slirp4netns' (slow) exit.
+  if (options.log_file.empty()) {
+    spawn.capture_stdout = true;
+  } else {
+    spawn.capture_stderr = false;
+    spawn.output_file = options.log_file.string();
+  }
   util::Subprocess process = util::Subprocess::spawn(
       slirp_argv(pid, options, ready.write.get(), exit.read.get()), spawn);
   ready.write.reset();
@@ -157,23 +164,34 @@ Slirp4netns Slirp4netns::start(pid_t pid, const Options& options) {
     exit.write.reset();
     ::kill(process.pid(), SIGKILL);
     int status = process.wait();
+    std::string output = options.log_file.empty()
+                             ? process.err()
+                             : util::read_file_if_exists(options.log_file).value_or("");
     throw util::Error(util::cat("start slirp4netns for process ", pid, ": ",
-                                util::describe_status(status), ": ",
-                                util::trim(process.err())));
+                                util::describe_status(status), ": ", util::trim(output)));
   }
   LOG_DEBUG("slirp4netns ready for process ", pid, " (pid ", process.pid(), ")");
-  return Slirp4netns(std::move(process), std::move(exit.write), options.api_socket);
+  Slirp4netns slirp(std::move(process), std::move(exit.write), options.api_socket);
+  slirp.m_logged = !options.log_file.empty();
+  return slirp;
 }
 
 Slirp4netns::~Slirp4netns() {
   if (!m_process || m_process->pid() <= 0)
     return;
-  m_exit_fd.reset();
-  try {
-    int status = m_process->wait();
-    LOG_DEBUG("slirp4netns ", util::describe_status(status));
-  } catch (const std::exception& e) {
-    util::log::warning("stop slirp4netns: ", e.what());
+  m_exit_fd.reset(); // slirp4netns exits by itself
+  if (m_logged) {
+    // Its exit takes the kernel some 20 ms (the tap device's unregistration waits for an RCU
+    // grace period) and nothing here depends on it: it is reaped later, or by init once cove
+    // has exited, instead of being waited for.
+    m_process->reap_later();
+  } else {
+    try {
+      int status = m_process->wait();
+      LOG_DEBUG("slirp4netns ", util::describe_status(status));
+    } catch (const std::exception& e) {
+      util::log::warning("stop slirp4netns: ", e.what());
+    }
   }
   std::error_code ignored;
   if (!m_api.empty())

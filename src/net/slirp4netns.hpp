@@ -25,6 +25,9 @@ public:
     std::filesystem::path api_socket;
     // The network namespace as a path (--netns-type=path); empty = the namespace of `pid`.
     std::filesystem::path netns_path;
+    // Where its output goes; then stopping it does not wait for its exit. Empty = a pipe, read
+    // to the end when it is stopped.
+    std::filesystem::path log_file;
   };
 
   // Starts slirp4netns for the network namespace of `pid` and waits until it has configured
@@ -50,6 +53,7 @@ private:
   std::optional<util::Subprocess> m_process;
   util::UniqueFd m_exit_fd;
   std::filesystem::path m_api;
+  bool m_logged = false; // output in a log file: stopping does not wait for the exit
 };
 
 // Binds and releases host_ip:port to find out whether it can be published; throws util::Error

@@ -12,6 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -93,6 +94,14 @@ Subprocess Subprocess::spawn(const std::vector<std::string>& argv, const Options
     make_pipe(err_pipe, argv[0]);
     posix_spawn_file_actions_adddup2(&sa.actions, err_pipe[1], STDERR_FILENO);
   }
+  if (!options.output_file.empty()) {
+    if (options.capture_stdout || options.capture_stderr)
+      throw Error(cat("spawn ", quote(argv[0]), ": an output file and captured output exclude "
+                      "each other"));
+    posix_spawn_file_actions_addopen(&sa.actions, STDOUT_FILENO, options.output_file.c_str(),
+                                     O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    posix_spawn_file_actions_adddup2(&sa.actions, STDOUT_FILENO, STDERR_FILENO);
+  }
   if (options.null_stdin)
     posix_spawn_file_actions_addopen(&sa.actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
   for (int fd : options.keep_fds)
@@ -142,6 +151,46 @@ Subprocess::Subprocess(Subprocess&& other) noexcept
     : m_pid(std::exchange(other.m_pid, -1)), m_out_fd(std::exchange(other.m_out_fd, -1)),
       m_err_fd(std::exchange(other.m_err_fd, -1)), m_argv(std::move(other.m_argv)),
       m_out(std::move(other.m_out)), m_err(std::move(other.m_err)) {}
+
+namespace {
+
+// Children given up by reap_later() that were still running then.
+std::vector<pid_t>& unreaped() {
+  static std::vector<pid_t> pids;
+  return pids;
+}
+
+} // namespace
+
+void Subprocess::reap_later() noexcept {
+  if (m_pid > 0) {
+    pid_t done;
+    while ((done = ::waitpid(m_pid, nullptr, WNOHANG)) < 0 && errno == EINTR) {
+    }
+    if (done == 0) {
+      try {
+        unreaped().push_back(m_pid);
+      } catch (...) {
+        // Out of memory: the child stays a zombie until this process exits.
+      }
+    }
+  }
+  m_pid = -1;
+  reap_exited();
+}
+
+void Subprocess::reap_exited() noexcept {
+  std::vector<pid_t>& pids = unreaped();
+  pids.erase(std::remove_if(pids.begin(), pids.end(),
+                            [](pid_t pid) {
+                              pid_t done;
+                              while ((done = ::waitpid(pid, nullptr, WNOHANG)) < 0 &&
+                                     errno == EINTR) {
+                              }
+                              return done != 0; // reaped, or not ours any more
+                            }),
+             pids.end());
+}
 
 Subprocess::~Subprocess() {
   if (m_pid > 0) {

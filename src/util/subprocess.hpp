@@ -28,6 +28,9 @@ public:
     bool new_session = false;
     // Extra environment "K=V" entries added to the current environment.
     std::vector<std::string> extra_env;
+    // stdout and stderr both written to this file (created or truncated, mode 0600) instead of
+    // captured or inherited; the capture flags must then be false.
+    std::string output_file;
   };
 
   // Starts argv[0] looked up on PATH. Throws Error naming the program if it cannot be started.
@@ -46,6 +49,11 @@ public:
   int wait();
   // Forget the child: it is no longer killed or reaped by this object.
   void detach() noexcept { m_pid = -1; }
+  // Forget the child but reap it later: reaped now if it has exited, else handed to
+  // reap_exited(), which a later call (or this process's exit) takes care of.
+  void reap_later() noexcept;
+  // Reaps the children handed over by reap_later() that have exited since; never blocks.
+  static void reap_exited() noexcept;
 
   const std::string& out() const noexcept { return m_out; }
   const std::string& err() const noexcept { return m_err; }
