@@ -163,19 +163,22 @@ std::vector<pid_t>& unreaped() {
 } // namespace
 
 void Subprocess::reap_later() noexcept {
-  if (m_pid > 0) {
-    pid_t done;
-    while ((done = ::waitpid(m_pid, nullptr, WNOHANG)) < 0 && errno == EINTR) {
-    }
-    if (done == 0) {
-      try {
-        unreaped().push_back(m_pid);
-      } catch (...) {
-        // Out of memory: the child stays a zombie until this process exits.
-      }
+  if (m_pid > 0)
+    reap_later(m_pid);
+  m_pid = -1;
+}
+
+void Subprocess::reap_later(pid_t pid) noexcept {
+  pid_t done;
+  while ((done = ::waitpid(pid, nullptr, WNOHANG)) < 0 && errno == EINTR) {
+  }
+  if (done == 0) {
+    try {
+      unreaped().push_back(pid);
+    } catch (...) {
+      // Out of memory: the child stays a zombie until this process exits.
     }
   }
-  m_pid = -1;
   reap_exited();
 }
 

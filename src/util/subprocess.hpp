@@ -54,6 +54,8 @@ public:
   void reap_later() noexcept;
   // Reaps the children handed over by reap_later() that have exited since; never blocks.
   static void reap_exited() noexcept;
+  // reap_later() for a child started otherwise (fork + exec).
+  static void reap_later(pid_t pid) noexcept;
 
   const std::string& out() const noexcept { return m_out; }
   const std::string& err() const noexcept { return m_err; }
