@@ -186,9 +186,11 @@ ContainerProcess start_run(PreparedStart& prepared, std::vector<Source>& sources
   return process;
 }
 
+// `durability`: process_safe on the first start, whose caller is waiting: the record is made
+// durable with ContainerStore::sync() right after the report (readers see it at once either way).
 void record_running(storage::Store& store, storage::ContainerRecord& record,
                     const PreparedStart& prepared, const ContainerProcess& process,
-                    unsigned restart_count) {
+                    unsigned restart_count, util::Durability durability) {
   ContainerState state = state_of(record);
   state.status = Status::running;
   state.process = {process.pid(), process_start_time(process.pid()).value_or(0)};
@@ -199,7 +201,8 @@ void record_running(storage::Store& store, storage::ContainerRecord& record,
   state.restarting = false;
   state.restart_count = restart_count;
   set_freezer(state, prepared);
-  save_state(store.containers(), record, state);
+  record.state = state.to_json();
+  store.containers().save(record, record.auto_remove ? util::Durability::process_safe : durability);
 }
 
 // Between two runs: Docker's "restarting", with the last exit recorded.
@@ -230,10 +233,17 @@ int supervise(storage::Store& store, const RuntimeOptions& options,
     int tty = prepared.pty ? prepared.pty->master() : -1;
     attach.begin_run(tty >= 0 && prepared.spec.stdin_open ? tty : input.get(), tty);
     auto started = std::chrono::steady_clock::now();
-    record_running(store, record, prepared, process, restarts.restart_count());
+    record_running(store, record, prepared, process, restarts.restart_count(),
+                   report ? util::Durability::process_safe : util::Durability::crash_safe);
     if (report) {
       write_message(report.get(), started_message);
       report.reset();
+      try {
+        if (!record.auto_remove)
+          store.containers().sync(record);
+      } catch (const std::exception& e) {
+        util::log::warning("container ", record.id, ": ", e.what());
+      }
       // The monitor stays resident for the container's life: give back the heap, and let go
       // of the code the start ran (page-cache pages, touched again only if needed).
       ::malloc_trim(0);

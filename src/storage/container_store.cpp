@@ -4,10 +4,12 @@
 #include "storage/container_names.hpp"
 #include "storage/tmp_entry.hpp"
 #include "util/error.hpp"
+#include "util/fd.hpp"
 #include "util/fs.hpp"
 #include "util/log.hpp"
 #include "util/strings.hpp"
 
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -158,6 +160,18 @@ bool ContainerStore::release_stale_name(const std::string& name) const {
 }
 
 void ContainerStore::save(const ContainerRecord& record) const {
+  save(record, durability(record));
+}
+
+void ContainerStore::sync(const ContainerRecord& record) const {
+  for (const std::filesystem::path& path : {dir(record.id) / "container.json", dir(record.id)}) {
+    util::UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!fd || ::fsync(fd.get()) < 0)
+      util::throw_errno(util::cat("fsync ", util::quote(path.string())));
+  }
+}
+
+void ContainerStore::save(const ContainerRecord& record, util::Durability durability) const {
   // Under the names lock, so that a rename between reading the name and writing is impossible.
   util::FileLock lock = lock_names();
   json document = to_json(record);
@@ -169,7 +183,7 @@ void ContainerStore::save(const ContainerRecord& record) const {
       document["spec"]["network"] = current->spec["network"];
   }
   util::write_file_atomic(dir(record.id) / "container.json", document.dump(), 0600,
-                          durability(record));
+                          durability);
 }
 
 void ContainerStore::set_network(ContainerRecord& record, const std::string& network) const {

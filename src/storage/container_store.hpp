@@ -10,6 +10,7 @@
 
 #include "image/digest.hpp"
 #include "util/file_lock.hpp"
+#include "util/fs.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -59,6 +60,11 @@ public:
   // on disk is kept: only rename() changes it, so a writer holding an older copy of the record
   // (a container's monitor) cannot undo a rename.
   void save(const ContainerRecord& record) const;
+  // The same with the durability chosen by the caller: process_safe (no fsync) for a write
+  // that sync() makes durable a moment later, off a latency-critical path.
+  void save(const ContainerRecord& record, util::Durability durability) const;
+  // fsyncs container.json and the container's directory.
+  void sync(const ContainerRecord& record) const;
   // Sets spec["network"] (the runtime's network mode text) on disk, under the names lock; save()
   // keeps the value on disk from then on, so a monitor's older copy cannot undo a `network
   // connect` or `disconnect`.
