@@ -101,6 +101,23 @@ bench_startup() {
     row "startup ($u) ms" "$([ -n "$c" ] && ms "$json" cove || echo -)" "$(ms "$json" podman)" \
         "$(ms "$json" unshare)" \
         "podman/cove $(ratio "$p" "$c") (target >= 15x); cove/unshare $(ratio "$c" "$n") (target <= 5x)"
+    bench_startup_network "$u" "$have_cove"
+}
+
+# The same with each tool's default rootless network (slirp4netns for both), issue 4's target.
+bench_startup_network() {
+    local u=$1 have_cove=$2 json=$OUT/startup-net-$1.json
+    local podman="podman $(podman_flags "$u") run --rm $SMALL_IMAGE true"
+    local cove="$COVE_BIN $(cove_flags "$u") run --rm $SMALL_IMAGE true"
+    local args=(-n podman "$podman")
+    [ -n "$have_cove" ] && works "$u" $cove && args+=(-n cove "$cove") || have_cove=""
+    as_user "$u" hyperfine -N --style basic --warmup "$WARMUP" --runs "$RUNS" \
+        --export-json "$json" "${args[@]}" >"$OUT/startup-net-$u.log"
+    local p c
+    p=$(mean "$json" podman)
+    c=$([ -n "$have_cove" ] && mean "$json" cove || true)
+    row "startup, default network ($u) ms" "$([ -n "$c" ] && ms "$json" cove || echo -)" \
+        "$(ms "$json" podman)" "-" "podman/cove $(ratio "$p" "$c") (target >= 7x, cove < 25 ms)"
 }
 
 bench_pull_one() { # USER TAG REPOTAG

@@ -19,6 +19,27 @@ Pasta start_pasta(pid_t pid, const ContainerNetwork::Request& request) {
   return Pasta::start(pid, options);
 }
 
+Slirp4netns::Options slirp_options(const ContainerNetwork::Request& request, int netns_fd) {
+  Slirp4netns::Options options;
+  options.allow_host_loopback = request.mode.allow_host_loopback;
+  if (!request.ports.empty())
+    options.api_socket = request.api_socket;
+  if (!request.ports_file.empty())
+    options.log_file = request.ports_file.parent_path() / "slirp4netns.log";
+  options.netns_fd = netns_fd;
+  return options;
+}
+
+// The published ports, one "0.0.0.0:8080->80/tcp" line each, for `port` and `ps`.
+void write_ports_file(const std::filesystem::path& path, const std::vector<PortMapping>& ports) {
+  if (path.empty())
+    return;
+  std::string text;
+  for (const PortMapping& port : ports)
+    text += describe(port) + "\n";
+  util::write_file_atomic(path, text);
+}
+
 } // namespace
 
 ContainerNetwork ContainerNetwork::connect(pid_t pid, const Request& request) {
@@ -27,25 +48,31 @@ ContainerNetwork ContainerNetwork::connect(pid_t pid, const Request& request) {
     network.m_pasta.emplace(start_pasta(pid, request));
     network.m_ports = network.m_pasta->ports();
   } else if (request.mode.driver == NetworkDriver::slirp4netns) {
-    Slirp4netns::Options options;
-    options.allow_host_loopback = request.mode.allow_host_loopback;
-    if (!request.ports.empty())
-      options.api_socket = request.api_socket;
-    if (!request.ports_file.empty())
-      options.log_file = request.ports_file.parent_path() / "slirp4netns.log";
-    network.m_slirp.emplace(Slirp4netns::start(pid, options));
-    for (const PortMapping& port : request.ports)
-      network.m_ports.push_back(network.m_slirp->publish(port));
+    network.m_slirp.emplace(Slirp4netns::spawn(pid, slirp_options(request, -1)));
+    network.finish(request);
+    return network;
   } else {
     return network;
   }
-  if (!request.ports_file.empty()) {
-    std::string text;
-    for (const PortMapping& port : network.m_ports)
-      text += describe(port) + "\n";
-    util::write_file_atomic(request.ports_file, text);
-  }
+  write_ports_file(request.ports_file, network.m_ports);
   return network;
+}
+
+std::optional<ContainerNetwork> ContainerNetwork::begin(const Request& request, int netns_fd) {
+  if (request.mode.driver != NetworkDriver::slirp4netns || netns_fd < 0)
+    return std::nullopt;
+  ContainerNetwork network;
+  network.m_slirp.emplace(Slirp4netns::spawn(::getpid(), slirp_options(request, netns_fd)));
+  return network;
+}
+
+void ContainerNetwork::finish(const Request& request) {
+  if (!m_slirp)
+    return;
+  m_slirp->wait_ready();
+  for (const PortMapping& port : request.ports)
+    m_ports.push_back(m_slirp->publish(port));
+  write_ports_file(request.ports_file, m_ports);
 }
 
 ContainerNetwork::Request ContainerNetwork::plan(std::string_view network,

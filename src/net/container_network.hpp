@@ -39,6 +39,13 @@ public:
   // publishes the ports. A mode without a helper (none, host) does nothing. Throws util::Error.
   static ContainerNetwork connect(pid_t pid, const Request& request);
 
+  // For slirp4netns and a namespace made ahead of the container (`netns_fd`, open): starts the
+  // helper without waiting for it, so that it sets itself up while the caller prepares the
+  // container; finish() then waits for it and publishes the ports. nullopt for every other
+  // mode (connect() after the clone serves those).
+  static std::optional<ContainerNetwork> begin(const Request& request, int netns_fd);
+  void finish(const Request& request);
+
   // The ports as published, with the host ports that were chosen.
   const std::vector<PortMapping>& ports() const noexcept { return m_ports; }
 

@@ -166,7 +166,7 @@ Slirp4netns set_up_namespace(const Paths& paths) {
   util::UniqueFd netns = make_network_namespace();
   Slirp4netns::Options options;
   options.api_socket = paths.api();
-  options.netns_path = util::cat("/proc/", ::getpid(), "/fd/", netns.get());
+  options.netns_fd = netns.get();
   Slirp4netns slirp = Slirp4netns::start(::getpid(), options);
   util::check(::setns(netns.get(), CLONE_NEWNET), "enter the shared network namespace (setns)");
   NetlinkSocket netlink = NetlinkSocket::open();

@@ -60,9 +60,9 @@ std::vector<std::string> slirp_argv(pid_t pid, const Slirp4netns::Options& optio
     argv.emplace_back("--api-socket");
     argv.push_back(options.api_socket.string());
   }
-  if (!options.netns_path.empty()) {
+  if (options.netns_fd >= 0) {
     argv.emplace_back("--netns-type=path");
-    argv.push_back(options.netns_path.string());
+    argv.push_back(util::cat("/proc/self/fd/", options.netns_fd));
   } else {
     argv.push_back(std::to_string(pid));
   }
@@ -133,6 +133,12 @@ nlohmann::json api_call(const std::filesystem::path& socket_path, const nlohmann
 } // namespace
 
 Slirp4netns Slirp4netns::start(pid_t pid, const Options& options) {
+  Slirp4netns slirp = spawn(pid, options);
+  slirp.wait_ready();
+  return slirp;
+}
+
+Slirp4netns Slirp4netns::spawn(pid_t pid, const Options& options) {
   if (!util::find_program("slirp4netns"))
     throw util::Error("slirp4netns is not installed (Debian package slirp4netns): install it or "
                       "use --network host|none");
@@ -146,6 +152,8 @@ Slirp4netns Slirp4netns::start(pid_t pid, const Options& options) {
   util::Subprocess::reap_exited(); // earlier helpers that have finished exiting meanwhile
   util::Subprocess::Options spawn;
   spawn.keep_fds = {ready.write.get(), exit.read.get()};
+  if (options.netns_fd >= 0)
+    spawn.keep_fds.push_back(options.netns_fd);
   // Terminal signals go to the container through cove; the helper must outlive them.
   spawn.new_session = true;
   // It reports its configuration on stdout: keep that off the container's output. Into a file
@@ -160,20 +168,31 @@ Slirp4netns Slirp4netns::start(pid_t pid, const Options& options) {
       slirp_argv(pid, options, ready.write.get(), exit.read.get()), spawn);
   ready.write.reset();
   exit.read.reset();
-  if (!wait_ready(ready.read.get())) {
-    exit.write.reset();
-    ::kill(process.pid(), SIGKILL);
-    int status = process.wait();
-    std::string output = options.log_file.empty()
-                             ? process.err()
-                             : util::read_file_if_exists(options.log_file).value_or("");
-    throw util::Error(util::cat("start slirp4netns for process ", pid, ": ",
-                                util::describe_status(status), ": ", util::trim(output)));
-  }
-  LOG_DEBUG("slirp4netns ready for process ", pid, " (pid ", process.pid(), ")");
   Slirp4netns slirp(std::move(process), std::move(exit.write), options.api_socket);
   slirp.m_logged = !options.log_file.empty();
+  slirp.m_ready = std::move(ready.read);
+  slirp.m_target = pid;
+  slirp.m_log_file = options.log_file;
   return slirp;
+}
+
+void Slirp4netns::wait_ready() {
+  if (!m_ready)
+    return;
+  bool ok = net::wait_ready(m_ready.get());
+  m_ready.reset();
+  if (ok) {
+    LOG_DEBUG("slirp4netns ready for process ", m_target, " (pid ", m_process->pid(), ")");
+    return;
+  }
+  m_exit_fd.reset();
+  ::kill(m_process->pid(), SIGKILL);
+  int status = m_process->wait();
+  std::string output = m_log_file.empty() ? m_process->err()
+                                          : util::read_file_if_exists(m_log_file).value_or("");
+  m_process.reset();
+  throw util::Error(util::cat("start slirp4netns for process ", m_target, ": ",
+                              util::describe_status(status), ": ", util::trim(output)));
 }
 
 Slirp4netns::~Slirp4netns() {

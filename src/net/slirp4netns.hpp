@@ -23,8 +23,9 @@ public:
     bool allow_host_loopback = false;
     // Where the API socket (used to publish ports) is created; empty = no API socket.
     std::filesystem::path api_socket;
-    // The network namespace as a path (--netns-type=path); empty = the namespace of `pid`.
-    std::filesystem::path netns_path;
+    // The network namespace as an open descriptor, inherited by slirp4netns and named to it as
+    // /proc/self/fd/N (--netns-type=path); -1 = the namespace of `pid`.
+    int netns_fd = -1;
     // Where its output goes; then stopping it does not wait for its exit. Empty = a pipe, read
     // to the end when it is stopped.
     std::filesystem::path log_file;
@@ -33,6 +34,10 @@ public:
   // Starts slirp4netns for the network namespace of `pid` and waits until it has configured
   // tap0 (--ready-fd). Throws util::Error with slirp4netns' own message if it cannot start.
   static Slirp4netns start(pid_t pid, const Options& options);
+  // start() in two halves, so that the caller can work while slirp4netns sets itself up:
+  // spawn() returns at once, wait_ready() waits for tap0 (throwing as start() does).
+  static Slirp4netns spawn(pid_t pid, const Options& options);
+  void wait_ready();
 
   Slirp4netns(Slirp4netns&&) noexcept = default;
   Slirp4netns& operator=(Slirp4netns&&) = delete;
@@ -54,6 +59,9 @@ private:
   util::UniqueFd m_exit_fd;
   std::filesystem::path m_api;
   bool m_logged = false; // output in a log file: stopping does not wait for the exit
+  util::UniqueFd m_ready;           // until wait_ready(): the ready pipe's read end
+  pid_t m_target = 0;               // for messages
+  std::filesystem::path m_log_file; // for messages
 };
 
 // Binds and releases host_ip:port to find out whether it can be published; throws util::Error

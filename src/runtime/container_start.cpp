@@ -112,15 +112,23 @@ PreparedStart prepare_start(storage::Store& store, const RuntimeOptions& options
                             const storage::ContainerRecord& record, int terminal_from) {
   ContainerSpec spec = ContainerSpec::from_json(record.spec);
   network_namespace(spec.network);
-  // --network none: the namespace needs nothing from the container, so it is made meanwhile on
-  // another core (NetnsAhead) and the child joins it.
+  // --network none and slirp4netns: the namespace needs nothing from the container, so it is
+  // made meanwhile on another core (NetnsAhead) and the child joins it; slirp4netns is started
+  // on it by path as soon as it exists and sets itself up while the rootfs is mounted.
   std::unique_ptr<NetnsAhead> netns;
-  if (!spec.network.empty() &&
-      net::NetworkMode::parse(spec.network).driver == net::NetworkDriver::none)
+  net::NetworkDriver driver = spec.network.empty() ? net::NetworkDriver::host
+                                                   : net::NetworkMode::parse(spec.network).driver;
+  if (driver == net::NetworkDriver::none || driver == net::NetworkDriver::slirp4netns)
     netns = std::make_unique<NetnsAhead>();
   image::ImageConfig config = image::ImageConfig::from_json(store.blobs().read(record.image_id));
   std::vector<storage::LayerLease> leases = lease_layers(store, config.diff_ids);
   const std::filesystem::path dir = store.containers().dir(record.id);
+  net::ContainerNetwork::Request network = net::ContainerNetwork::plan(
+      spec.network.empty() ? "host" : spec.network, spec.network_options, config.exposed_ports,
+      options.runtime_root / util::cat("slirp-", record.id.substr(0, 12), ".sock"),
+      dir / "userdata" / "ports");
+  std::optional<net::ContainerNetwork> early_network =
+      netns ? net::ContainerNetwork::begin(network, netns->wait()) : std::nullopt;
   DriverChoice choice = choose_driver(store, options.driver);
   MountedRootfs rootfs =
       MountedRootfs::mount(store, choice, config.diff_ids, dir, Access::read_write,
@@ -139,10 +147,6 @@ PreparedStart prepare_start(storage::Store& store, const RuntimeOptions& options
   ChildPlan plan = make_child_plan(spec, user, rootfs.path(), make_mount_plan(spec, inputs));
   if (record.init)
     add_init(plan, find_init_binary());
-  net::ContainerNetwork::Request network = net::ContainerNetwork::plan(
-      spec.network.empty() ? "host" : spec.network, spec.network_options, config.exposed_ports,
-      options.runtime_root / util::cat("slirp-", record.id.substr(0, 12), ".sock"),
-      dir / "userdata" / "ports");
   std::string freezer_error;
   std::optional<FreezerCgroup> freezer = FreezerCgroup::create(record.id, freezer_error);
   std::optional<net::BridgeRequest> bridge =
@@ -151,7 +155,7 @@ PreparedStart prepare_start(storage::Store& store, const RuntimeOptions& options
                        std::move(pty),     std::move(plan),          std::move(network),
                        std::nullopt,       std::move(freezer),       std::move(freezer_error),
                        std::move(bridge),  options.netns_lease,      std::nullopt,
-                       std::move(peer),    std::move(netns)};
+                       std::move(peer),    std::move(netns),         std::move(early_network)};
 }
 
 ContainerProcess launch(PreparedStart& prepared) {
@@ -170,24 +174,31 @@ ContainerProcess launch(PreparedStart& prepared) {
   prepared.plan.loopback_up =
       !netns && network_namespace(prepared.spec.network) == NetworkNamespace::private_;
   // A restart: the previous run's network helper goes first (it holds the API socket path).
+  // The first start's helper, started with the namespace made ahead, is ready by now.
   prepared.connected.reset();
   prepared.bridged.reset();
+  if (prepared.early_network) {
+    prepared.early_network->finish(prepared.network);
+    prepared.connected.emplace(std::move(*prepared.early_network));
+    prepared.early_network.reset();
+  }
   // Work between the clone and the exec needs the child in a copy of cove's memory, waiting;
   // without any, the launcher spawns it vfork-style (no page tables copied, one address space
   // less). Anything added to the hook below must be added to this condition too.
-  const bool between =
-      prepared.freezer || prepared.bridge || prepared.network.mode.has_helper();
+  const bool helper_after_clone = !prepared.connected && prepared.network.mode.has_helper();
+  const bool between = prepared.freezer || prepared.bridge || helper_after_clone;
   AfterClone after_clone;
   if (between) {
     after_clone = [&](pid_t pid) {
       if (prepared.freezer) // before exec: every process of the container is in it
         prepared.freezer->add(pid);
-      prepared.connected.emplace(net::ContainerNetwork::connect(pid, prepared.network));
+      if (!prepared.connected)
+        prepared.connected.emplace(net::ContainerNetwork::connect(pid, prepared.network));
       if (prepared.bridge)
         prepared.bridged.emplace(
             net::BridgeAttachment::attach(pid, *prepared.bridge, *prepared.netns_lease));
     };
-  } else {
+  } else if (!prepared.connected) {
     prepared.connected.emplace(); // nothing to connect
   }
   ContainerProcess process =

@@ -43,7 +43,9 @@ struct PreparedStart {
   const net::NetnsLease* netns_lease = nullptr;   // the shared namespace its bridge is in
   std::optional<net::BridgeAttachment> bridged;   // set by launch(); released after the process
   std::optional<NetworkPeer> network_peer; // container:NAME: whose network namespace launch() joins
-  std::unique_ptr<NetnsAhead> netns; // --network none: the namespace, being made meanwhile
+  std::unique_ptr<NetnsAhead> netns; // --network none|slirp4netns: the namespace, made meanwhile
+  // slirp4netns started on that namespace by prepare_start(); launch() waits for it.
+  std::optional<net::ContainerNetwork> early_network = {};
 };
 
 // Mounts the rootfs and computes the plan for `record`. `terminal_from` is the terminal whose

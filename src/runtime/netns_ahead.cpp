@@ -40,11 +40,16 @@ void NetnsAhead::make() noexcept {
 }
 
 util::UniqueFd NetnsAhead::take() {
+  wait();
+  return std::move(m_fd);
+}
+
+int NetnsAhead::wait() {
   if (m_thread.joinable())
     m_thread.join();
   if (m_error != 0)
     throw util::SystemError(m_error, m_failed);
-  return std::move(m_fd);
+  return m_fd.get();
 }
 
 } // namespace runtime

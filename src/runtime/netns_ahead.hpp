@@ -23,14 +23,19 @@ public:
 
   // Waits for the thread; the namespace, or util::SystemError naming the failed step.
   util::UniqueFd take();
+  // Waits for the thread; the namespace's descriptor, still owned by this object (for a helper
+  // that joins it by path, /proc/PID/fd/N, before take()). Throws as take().
+  int wait();
 
 private:
   void make() noexcept;
 
-  std::thread m_thread;
   util::UniqueFd m_fd;
   int m_error = 0;
   const char* m_failed = ""; // the step that failed (a literal)
+  // Last: members are initialised in declaration order, and the thread writes the ones above
+  // (declared before it, they were once reset after a quick thread had set them).
+  std::thread m_thread;
 };
 
 } // namespace runtime
