@@ -112,13 +112,14 @@ PreparedStart prepare_start(storage::Store& store, const RuntimeOptions& options
                             const storage::ContainerRecord& record, int terminal_from) {
   ContainerSpec spec = ContainerSpec::from_json(record.spec);
   network_namespace(spec.network);
-  // --network none and slirp4netns: the namespace needs nothing from the container, so it is
-  // made meanwhile on another core (NetnsAhead) and the child joins it; slirp4netns is started
-  // on it by path as soon as it exists and sets itself up while the rootfs is mounted.
+  // slirp4netns: the namespace needs nothing from the container, so it is made meanwhile on
+  // another core (NetnsAhead), slirp4netns is started on it as soon as it exists and sets itself
+  // up while the rootfs is mounted, and the child joins it. (For --network none alone a thread
+  // measured slower than CLONE_NEWNET in the clone: 10.1 vs 9.5 ms.)
   std::unique_ptr<NetnsAhead> netns;
   net::NetworkDriver driver = spec.network.empty() ? net::NetworkDriver::host
                                                    : net::NetworkMode::parse(spec.network).driver;
-  if (driver == net::NetworkDriver::none || driver == net::NetworkDriver::slirp4netns)
+  if (driver == net::NetworkDriver::slirp4netns)
     netns = std::make_unique<NetnsAhead>();
   image::ImageConfig config = image::ImageConfig::from_json(store.blobs().read(record.image_id));
   std::vector<storage::LayerLease> leases = lease_layers(store, config.diff_ids);
