@@ -299,7 +299,14 @@ bench_build() {
     for i in $(seq -w 1 21); do
         head -c 4096 /usr/share/common-licenses/GPL-3 | sed "s/GNU/file $i/" >"$ctx/src/f$i.txt"
     done
-    printf '%s\n' "FROM $SMALL_IMAGE" \
+    # The base: a Debian image (scripts/make-debian-image.sh, from its cached debootstrap
+    # tarball); busybox when that cannot be made here.
+    local base=$SMALL_IMAGE
+    if "$BENCH_DIR/../scripts/make-debian-image.sh" "$REGISTRY" bench/debian:bookworm >/dev/null 2>&1; then
+        base=$REGISTRY/bench/debian:bookworm
+    fi
+    note "build: FROM $base"
+    printf '%s\n' "FROM $base" \
         'RUN mkdir -p /app/data && echo built > /app/data/stamp' \
         'COPY src/ /app/src/' \
         'RUN ls /app/src | wc -l > /app/count' \

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <charconv>
 #include <set>
 #include <utility>
 
@@ -121,6 +122,25 @@ std::vector<image::Digest> LayerStore::list() const {
 }
 
 std::uint64_t LayerStore::disk_size(const image::Digest& diff_id) const {
+  // A stored layer never changes: it is measured once (a walk of every file, tens of
+  // milliseconds for a distribution's base layer) and the result kept beside it.
+  const std::filesystem::path cached = layer_dir(diff_id) / "size";
+  if (std::optional<std::string> text = util::read_file_if_exists(cached)) {
+    std::uint64_t size = 0;
+    auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), size);
+    if (ec == std::errc() && end == text->data() + text->size())
+      return size;
+  }
+  std::uint64_t total = measure(diff_id);
+  try {
+    util::write_file_atomic(cached, std::to_string(total), 0644, util::Durability::process_safe);
+  } catch (const std::exception& e) {
+    LOG_DEBUG("keep the size of layer ", diff_id.str(), ": ", e.what()); // only a cache
+  }
+  return total;
+}
+
+std::uint64_t LayerStore::measure(const image::Digest& diff_id) const {
   std::uint64_t total = 0;
   std::set<std::pair<dev_t, ino_t>> seen; // hardlinked files count once
   std::error_code ec;

@@ -54,8 +54,10 @@ public:
   bool remove_if_unused(const image::Digest& diff_id) const;
   // All stored layers.
   std::vector<image::Digest> list() const;
-  // Bytes used on disk by the unpacked tree (apparent size).
+  // Bytes used on disk by the unpacked tree (apparent size): measured once, then kept in the
+  // layer's directory.
   std::uint64_t disk_size(const image::Digest& diff_id) const;
+
 
   // The storage root.
   const std::filesystem::path& root() const noexcept { return m_root; }
@@ -68,6 +70,8 @@ public:
   void create_short_link(const image::Digest& diff_id) const;
 
 private:
+  // disk_size() without the kept result: a walk of the layer.
+  std::uint64_t measure(const image::Digest& diff_id) const;
   std::filesystem::path m_root;
 };
 
