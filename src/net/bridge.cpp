@@ -162,6 +162,31 @@ std::optional<size_t> interface_number(const std::string& interface) {
   }
 }
 
+// Deletes the host ends of the veth pairs of endpoints found dead. A container's network
+// namespace is torn down asynchronously by the kernel, so its veth may still sit on the bridge
+// with its address and MAC (derived from the address) when that address is handed out again:
+// traffic for the new owner would then reach the dying namespace. Deleting one end deletes both.
+void remove_stale_links(NetlinkSocket& holder, const std::vector<Endpoint>& dead) noexcept {
+  for (const Endpoint& e : dead) {
+    try {
+      if (std::optional<size_t> n = interface_number(e.interface))
+        if (std::optional<int> index = holder.link_index(veth_name(e.container_id, *n)))
+          holder.delete_link(*index);
+    } catch (const std::exception& error) {
+      LOG_DEBUG("remove the veth of ", e.container_name, ": ", error.what()); // already going
+    }
+  }
+}
+
+// Prunes every record's dead endpoints; returns them.
+std::vector<Endpoint> prune_all(std::vector<NetworkRecord>& all) {
+  std::vector<Endpoint> dead;
+  for (NetworkRecord& record : all)
+    for (Endpoint& e : prune_dead_endpoints(record))
+      dead.push_back(std::move(e));
+  return dead;
+}
+
 } // namespace
 
 BridgeAttachment BridgeAttachment::attach(pid_t pid, const BridgeRequest& request,
@@ -172,9 +197,9 @@ BridgeAttachment BridgeAttachment::attach(pid_t pid, const BridgeRequest& reques
   NetworkStore store(request.storage_root);
   util::FileLock lock = store.lock();
   std::vector<NetworkRecord> all = store.list();
-  for (NetworkRecord& record : all)
-    prune_dead_endpoints(record);
+  std::vector<Endpoint> dead = prune_all(all);
   Links links = open_links(pid, lease);
+  remove_stale_links(links.holder, dead);
   Endpoint endpoint;
   endpoint.container_id = request.container_id;
   endpoint.container_name = request.container_name;
@@ -210,8 +235,7 @@ void connect_running(pid_t pid, const std::string& container_id, const UserNetwo
   NetworkStore store(storage_root);
   util::FileLock lock = store.lock();
   std::vector<NetworkRecord> all = store.list();
-  for (NetworkRecord& record : all)
-    prune_dead_endpoints(record);
+  std::vector<Endpoint> dead = prune_all(all);
   // The container's live endpoints elsewhere give its name, hosts file and process, and the
   // interface numbers taken.
   std::optional<Endpoint> model;
@@ -232,6 +256,7 @@ void connect_running(pid_t pid, const std::string& container_id, const UserNetwo
       throw util::Error(util::cat("container ", model->container_name,
                                   " is already connected to network ", record.name));
   Links links = open_links(pid, lease);
+  remove_stale_links(links.holder, dead);
   Endpoint endpoint = *model;
   endpoint.aliases = network.aliases;
   endpoint.forwards.clear(); // published ports stay on the first network

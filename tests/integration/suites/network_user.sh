@@ -176,18 +176,20 @@ test_names_and_isolation() {
 test_outbound() {
   TEST "a container on a user network reaches a server outside (in a namespace the test made)"
   command -v ip >/dev/null || { skip_test "iproute2's ip is not installed"; return; }
-  local ns=covext$$ www=$WORK/www-outside
+  # The identities' runs of this suite go in parallel: each takes its own host-side subnet.
+  local ns=covext$$ www=$WORK/www-outside net
+  case $IDENTITY in user) net=10.199.77 ;; nosub) net=10.199.78 ;; *) net=10.199.79 ;; esac
   mkdir -p "$www"
   echo "hello from outside" >"$www/index.html"
   ip netns add "$ns" || { skip_test "cannot create a network namespace here"; return; }
   ip link add cvx$$ type veth peer name eth0 netns "$ns"
-  ip addr add 10.199.77.1/30 dev cvx$$
+  ip addr add "$net.1/30" dev cvx$$
   ip link set cvx$$ up
-  ip -n "$ns" addr add 10.199.77.2/30 dev eth0
+  ip -n "$ns" addr add "$net.2/30" dev eth0
   ip -n "$ns" link set eth0 up
   ip -n "$ns" link set lo up
   ip netns exec "$ns" busybox httpd -p 8080 -h "$www"
-  expect_success cove run --rm --network netA "$IMG" timeout 10 wget -q -O - http://10.199.77.2:8080/
+  expect_success cove run --rm --network netA "$IMG" timeout 10 wget -q -O - "http://$net.2:8080/"
   expect_eq "$OUT" "hello from outside" "outbound from netA"
   ip netns pids "$ns" | xargs -r kill
   ip link del cvx$$ 2>/dev/null
