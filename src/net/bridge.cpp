@@ -133,6 +133,10 @@ Endpoint& join(Links& links, NetworkRecord& record, const std::vector<NetworkRec
                                 record.subnet.str()));
   std::string host_side = veth_name(endpoint.container_id, n);
   std::string inner = util::cat("eth", n);
+  // The same container's previous run (a restart, or start after stop): its namespace may still
+  // be being torn down, with this veth on the bridge. The name is this container's own.
+  if (std::optional<int> stale = links.holder.link_index(host_side))
+    links.holder.delete_link(*stale);
   links.holder.add_veth(host_side, inner, links.container_netns.get(), bridge_mtu,
                         mac_for(*address));
   int host_index = links.holder.link_index(host_side).value_or(0);
@@ -162,11 +166,9 @@ std::optional<size_t> interface_number(const std::string& interface) {
   }
 }
 
-// Deletes the host ends of the veth pairs of endpoints found dead. A container's network
-// namespace is torn down asynchronously by the kernel, so its veth may still sit on the bridge
-// with its address and MAC (derived from the address) when that address is handed out again:
-// traffic for the new owner would then reach the dying namespace. Deleting one end deletes both.
-void remove_stale_links(NetlinkSocket& holder, const std::vector<Endpoint>& dead) noexcept {
+} // namespace
+
+void remove_endpoint_links(NetlinkSocket& holder, const std::vector<Endpoint>& dead) noexcept {
   for (const Endpoint& e : dead) {
     try {
       if (std::optional<size_t> n = interface_number(e.interface))
@@ -177,6 +179,8 @@ void remove_stale_links(NetlinkSocket& holder, const std::vector<Endpoint>& dead
     }
   }
 }
+
+namespace {
 
 // Prunes every record's dead endpoints; returns them.
 std::vector<Endpoint> prune_all(std::vector<NetworkRecord>& all) {
@@ -194,12 +198,13 @@ BridgeAttachment BridgeAttachment::attach(pid_t pid, const BridgeRequest& reques
   BridgeAttachment attachment;
   attachment.m_storage_root = request.storage_root;
   attachment.m_api = lease.api_socket();
+  attachment.m_netns.reset(::fcntl(lease.network_namespace(), F_DUPFD_CLOEXEC, 0));
   NetworkStore store(request.storage_root);
   util::FileLock lock = store.lock();
   std::vector<NetworkRecord> all = store.list();
   std::vector<Endpoint> dead = prune_all(all);
   Links links = open_links(pid, lease);
-  remove_stale_links(links.holder, dead);
+  remove_endpoint_links(links.holder, dead);
   Endpoint endpoint;
   endpoint.container_id = request.container_id;
   endpoint.container_name = request.container_name;
@@ -256,7 +261,7 @@ void connect_running(pid_t pid, const std::string& container_id, const UserNetwo
       throw util::Error(util::cat("container ", model->container_name,
                                   " is already connected to network ", record.name));
   Links links = open_links(pid, lease);
-  remove_stale_links(links.holder, dead);
+  remove_endpoint_links(links.holder, dead);
   Endpoint endpoint = *model;
   endpoint.aliases = network.aliases;
   endpoint.forwards.clear(); // published ports stay on the first network
@@ -295,13 +300,14 @@ void disconnect_running(const std::string& container_id, const std::string& netw
 
 BridgeAttachment::BridgeAttachment(BridgeAttachment&& other) noexcept
     : m_storage_root(std::move(other.m_storage_root)), m_api(std::move(other.m_api)),
-      m_ports(std::move(other.m_ports)), m_active(std::exchange(other.m_active, false)) {}
+      m_netns(std::move(other.m_netns)), m_ports(std::move(other.m_ports)),
+      m_active(std::exchange(other.m_active, false)) {}
 
 BridgeAttachment::~BridgeAttachment() {
   // The container's process is gone (or the start failed and it was killed): its endpoints are
   // dead, and the veths went with its namespace.
   if (m_active)
-    release_dead_endpoints(m_storage_root, m_api);
+    release_dead_endpoints(m_storage_root, m_api, m_netns.get());
 }
 
 } // namespace net

@@ -8,6 +8,7 @@
 #include "net/ipam.hpp"
 #include "net/network_mode.hpp"
 #include "net/port_mapping.hpp"
+#include "util/fd.hpp"
 
 #include <sys/types.h>
 
@@ -18,6 +19,8 @@
 namespace net {
 
 class NetnsLease;
+class NetlinkSocket;
+struct Endpoint;
 
 struct BridgeRequest {
   std::vector<UserNetwork> networks; // names or ids with the aliases there, in order (eth0 is
@@ -50,9 +53,16 @@ private:
   BridgeAttachment() = default;
   std::filesystem::path m_storage_root;
   std::filesystem::path m_api;
+  util::UniqueFd m_netns; // the shared namespace, for removing veths at release
   std::vector<PortMapping> m_ports;
   bool m_active = false;
 };
+
+// Deletes the host ends of the veth pairs of `dead` endpoints (the container ends go with them),
+// in the shared namespace `holder` is a socket of. A container's network namespace is torn down
+// asynchronously by the kernel, and until then its veth keeps its address and MAC (derived from
+// the address) on the bridge, where a new owner of the address would be shadowed. Never throws.
+void remove_endpoint_links(NetlinkSocket& holder, const std::vector<Endpoint>& dead) noexcept;
 
 // `network connect` of a running container already on a user network (so in the shared
 // namespace's user namespace): it joins `network` as the next ethN, with its aliases there,

@@ -1,5 +1,6 @@
 #include "net/rootless_netns.hpp"
 
+#include "net/bridge.hpp"
 #include "net/hosts_sync.hpp"
 #include "net/netlink.hpp"
 #include "net/netns_ports.hpp"
@@ -366,7 +367,7 @@ NetnsLease NetnsLease::acquire(const std::filesystem::path& runtime_root,
 }
 
 void release_dead_endpoints(const std::filesystem::path& storage_root,
-                            const std::filesystem::path& api_socket) noexcept {
+                            const std::filesystem::path& api_socket, int netns_fd) noexcept {
   try {
     NetworkStore store(storage_root);
     util::FileLock lock = store.lock();
@@ -377,6 +378,14 @@ void release_dead_endpoints(const std::filesystem::path& storage_root,
       if (dead.empty())
         continue;
       changed = true;
+      // Their namespaces go asynchronously; their veths (address and MAC on the bridge) go now,
+      // before the address is handed out again.
+      try {
+        NetlinkSocket links = netns_fd >= 0 ? NetlinkSocket::open_in(netns_fd) : NetlinkSocket::open();
+        remove_endpoint_links(links, dead);
+      } catch (const std::exception& error) {
+        LOG_DEBUG("remove the veths of stopped containers: ", error.what());
+      }
       for (const Endpoint& e : dead) {
         LOG_DEBUG("released ", e.address.str(), " of container ", e.container_name, " on ",
                   record.name);

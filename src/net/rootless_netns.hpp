@@ -55,6 +55,6 @@ private:
 // `storage_root`: their published ports (through `api_socket`) and their names in the other
 // containers' /etc/hosts. Safe to call from any cove process. Errors are logged.
 void release_dead_endpoints(const std::filesystem::path& storage_root,
-                            const std::filesystem::path& api_socket) noexcept;
+                            const std::filesystem::path& api_socket, int netns_fd = -1) noexcept;
 
 } // namespace net
