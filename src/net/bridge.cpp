@@ -3,6 +3,7 @@
 #include "net/hosts_sync.hpp"
 #include "net/netlink.hpp"
 #include "net/netns_ports.hpp"
+#include "net/ports_file.hpp"
 #include "net/network_store.hpp"
 #include "net/rootless_netns.hpp"
 #include "util/error.hpp"
@@ -75,15 +76,6 @@ std::vector<Ipv4> used_addresses(const NetworkRecord& record) {
   for (const Endpoint& e : record.endpoints)
     used.push_back(e.address);
   return used;
-}
-
-void write_ports_file(const std::filesystem::path& path, const std::vector<PortMapping>& ports) {
-  if (path.empty())
-    return;
-  std::string text;
-  for (const PortMapping& port : ports)
-    text += describe(port) + "\n";
-  util::write_file_atomic(path, text, 0644, util::Durability::process_safe);
 }
 
 util::UniqueFd open_netns(pid_t pid) {
@@ -221,8 +213,21 @@ BridgeAttachment BridgeAttachment::attach(pid_t pid, const BridgeRequest& reques
     joined.push_back(&record);
   }
   if (!request.ports.empty() && !joined.empty()) {
+    // TCP through cove's forwarder into the shared namespace, UDP through its slirp4netns.
     Endpoint& first = joined.front()->endpoints.back();
+    first.publishes = true;
+    std::vector<PortMapping> tcp = tcp_ports(request.ports);
+    if (!tcp.empty())
+      attachment.m_forwarder.emplace(PortForwarder::start(
+          std::move(tcp), lease.network_namespace(), first.address,
+          request.ports_file.empty() ? std::filesystem::path()
+                                     : request.ports_file.parent_path() / "portfwd.log"));
+    size_t next_tcp = 0;
     for (PortMapping port : request.ports) {
+      if (port.protocol == Protocol::tcp) {
+        attachment.m_ports.push_back(attachment.m_forwarder->ports().at(next_tcp++));
+        continue;
+      }
       first.forwards.push_back(add_forward(lease.api_socket(), port, first.address));
       attachment.m_ports.push_back(port);
       store.save(*joined.front()); // a forward is never added without being recorded
@@ -230,7 +235,7 @@ BridgeAttachment BridgeAttachment::attach(pid_t pid, const BridgeRequest& reques
   }
   for (NetworkRecord* record : joined)
     store.save(*record);
-  write_ports_file(request.ports_file, attachment.m_ports);
+  write_ports_file(request.ports_file, attachment.m_ports, util::Durability::process_safe);
   sync_hosts(all);
   return attachment;
 }
@@ -265,6 +270,7 @@ void connect_running(pid_t pid, const std::string& container_id, const UserNetwo
   Endpoint endpoint = *model;
   endpoint.aliases = network.aliases;
   endpoint.forwards.clear(); // published ports stay on the first network
+  endpoint.publishes = false;
   join(links, record, all, std::move(endpoint), next, false);
   store.save(record);
   sync_hosts(all);
@@ -282,7 +288,7 @@ void disconnect_running(const std::string& container_id, const std::string& netw
                          [&](const Endpoint& e) { return e.container_id == container_id; });
   if (it == record.endpoints.end())
     return; // not running there: only its configuration changes
-  if (!it->forwards.empty())
+  if (it->publishes || !it->forwards.empty())
     throw util::Error(util::cat("disconnect container ", it->container_name, " from ", record.name,
                                 ": its published ports are forwarded on that network (stop the "
                                 "container first)"));
@@ -300,7 +306,8 @@ void disconnect_running(const std::string& container_id, const std::string& netw
 
 BridgeAttachment::BridgeAttachment(BridgeAttachment&& other) noexcept
     : m_storage_root(std::move(other.m_storage_root)), m_api(std::move(other.m_api)),
-      m_netns(std::move(other.m_netns)), m_ports(std::move(other.m_ports)),
+      m_netns(std::move(other.m_netns)), m_forwarder(std::move(other.m_forwarder)),
+      m_ports(std::move(other.m_ports)),
       m_active(std::exchange(other.m_active, false)) {}
 
 BridgeAttachment::~BridgeAttachment() {

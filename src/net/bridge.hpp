@@ -7,12 +7,14 @@
 
 #include "net/ipam.hpp"
 #include "net/network_mode.hpp"
+#include "net/port_forwarder.hpp"
 #include "net/port_mapping.hpp"
 #include "util/fd.hpp"
 
 #include <sys/types.h>
 
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -54,6 +56,7 @@ private:
   std::filesystem::path m_storage_root;
   std::filesystem::path m_api;
   util::UniqueFd m_netns; // the shared namespace, for removing veths at release
+  std::optional<PortForwarder> m_forwarder; // the TCP ports
   std::vector<PortMapping> m_ports;
   bool m_active = false;
 };

@@ -1,43 +1,49 @@
 #include "net/container_network.hpp"
 
+#include "net/etc_files.hpp"
+#include "net/ports_file.hpp"
 #include "util/error.hpp"
 #include "util/fs.hpp"
 #include "util/log.hpp"
 #include "util/strings.hpp"
 
+#include <fcntl.h>
+
 namespace net {
 
 namespace {
+
+std::filesystem::path helper_log(const ContainerNetwork::Request& request, const char* name) {
+  return request.ports_file.empty() ? std::filesystem::path()
+                                    : request.ports_file.parent_path() / name;
+}
 
 Pasta start_pasta(pid_t pid, const ContainerNetwork::Request& request) {
   Pasta::Options options;
   options.map_host_loopback = request.mode.allow_host_loopback;
   options.extra_args = request.mode.pasta_args;
   options.ports = request.ports;
-  if (!request.ports_file.empty())
-    options.log_file = request.ports_file.parent_path() / "pasta.log";
+  options.log_file = helper_log(request, "pasta.log");
   return Pasta::start(pid, options);
 }
 
 Slirp4netns::Options slirp_options(const ContainerNetwork::Request& request, int netns_fd) {
   Slirp4netns::Options options;
   options.allow_host_loopback = request.mode.allow_host_loopback;
-  if (!request.ports.empty())
+  // TCP ports go through cove's own forwarder; slirp4netns forwards UDP.
+  if (!udp_ports(request.ports).empty())
     options.api_socket = request.api_socket;
-  if (!request.ports_file.empty())
-    options.log_file = request.ports_file.parent_path() / "slirp4netns.log";
+  options.log_file = helper_log(request, "slirp4netns.log");
   options.netns_fd = netns_fd;
   return options;
 }
 
-// The published ports, one "0.0.0.0:8080->80/tcp" line each, for `port` and `ps`.
-void write_ports_file(const std::filesystem::path& path, const std::vector<PortMapping>& ports) {
-  if (path.empty())
-    return;
-  std::string text;
-  for (const PortMapping& port : ports)
-    text += describe(port) + "\n";
-  util::write_file_atomic(path, text);
+util::UniqueFd open_netns(pid_t pid) {
+  std::string path = util::cat("/proc/", pid, "/ns/net");
+  util::UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd)
+    util::throw_errno(util::cat("open ", util::quote(path)));
+  return fd;
 }
 
 } // namespace
@@ -49,12 +55,14 @@ ContainerNetwork ContainerNetwork::connect(pid_t pid, const Request& request) {
     network.m_ports = network.m_pasta->ports();
   } else if (request.mode.driver == NetworkDriver::slirp4netns) {
     network.m_slirp.emplace(Slirp4netns::spawn(pid, slirp_options(request, -1)));
+    if (!tcp_ports(request.ports).empty())
+      network.m_netns = open_netns(pid);
     network.finish(request);
     return network;
   } else {
     return network;
   }
-  write_ports_file(request.ports_file, network.m_ports);
+  write_ports_file(request.ports_file, network.m_ports, util::Durability::crash_safe);
   return network;
 }
 
@@ -63,6 +71,8 @@ std::optional<ContainerNetwork> ContainerNetwork::begin(const Request& request, 
     return std::nullopt;
   ContainerNetwork network;
   network.m_slirp.emplace(Slirp4netns::spawn(::getpid(), slirp_options(request, netns_fd)));
+  if (!tcp_ports(request.ports).empty())
+    network.m_netns.reset(::fcntl(netns_fd, F_DUPFD_CLOEXEC, 0));
   return network;
 }
 
@@ -70,9 +80,20 @@ void ContainerNetwork::finish(const Request& request) {
   if (!m_slirp)
     return;
   m_slirp->wait_ready();
+  std::vector<PortMapping> tcp = tcp_ports(request.ports);
+  if (!tcp.empty()) {
+    if (!m_netns)
+      throw util::Error("publish TCP ports: the container's network namespace is not open");
+    m_forwarder.emplace(PortForwarder::start(std::move(tcp), m_netns.get(),
+                                             Ipv4::parse(slirp_guest_ip),
+                                             helper_log(request, "portfwd.log")));
+  }
+  m_netns.reset();
+  size_t next_tcp = 0;
   for (const PortMapping& port : request.ports)
-    m_ports.push_back(m_slirp->publish(port));
-  write_ports_file(request.ports_file, m_ports);
+    m_ports.push_back(port.protocol == Protocol::tcp ? m_forwarder->ports().at(next_tcp++)
+                                                     : m_slirp->publish(port));
+  write_ports_file(request.ports_file, m_ports, util::Durability::crash_safe);
 }
 
 ContainerNetwork::Request ContainerNetwork::plan(std::string_view network,

@@ -1,12 +1,16 @@
 // ContainerNetwork: connects one container's private network namespace to the outside (the
-// slirp4netns or pasta helper) and publishes its ports; owns the helper for the container's life.
+// slirp4netns or pasta helper) and publishes its ports; owns the helpers for the container's
+// life. With slirp4netns, TCP ports go through cove's splice forwarder (net/port_forwarder) and
+// UDP ports through slirp4netns' own forwarding; pasta forwards both itself.
 #pragma once
 
 #include "net/network_mode.hpp"
 #include "net/network_options.hpp"
 #include "net/pasta.hpp"
+#include "net/port_forwarder.hpp"
 #include "net/port_mapping.hpp"
 #include "net/slirp4netns.hpp"
+#include "util/fd.hpp"
 
 #include <sys/types.h>
 
@@ -52,6 +56,8 @@ public:
 private:
   std::optional<Slirp4netns> m_slirp;
   std::optional<Pasta> m_pasta;
+  std::optional<PortForwarder> m_forwarder; // slirp4netns: its TCP ports
+  util::UniqueFd m_netns;                   // slirp4netns: the namespace, until finish()
   std::vector<PortMapping> m_ports;
 };
 

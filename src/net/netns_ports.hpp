@@ -1,6 +1,6 @@
-// Published ports of containers on user-defined networks: host forwards added to (and removed
-// from) the shared namespace's slirp4netns through its API socket, towards the container's own
-// address on its bridge.
+// Host forwards of slirp4netns, added to (and removed from) it through its API socket: the UDP
+// ports published by containers (on user-defined networks, towards the container's own address
+// on its bridge, through the shared namespace's slirp4netns).
 #pragma once
 
 #include "net/ipam.hpp"

@@ -1,16 +1,13 @@
 #include "net/slirp4netns.hpp"
 
 #include "net/etc_files.hpp"
+#include "net/netns_ports.hpp"
 #include "util/error.hpp"
 #include "util/fs.hpp"
 #include "util/log.hpp"
 #include "util/strings.hpp"
 
-#include <nlohmann/json.hpp>
-
-#include <arpa/inet.h>
 #include <fcntl.h>
-#include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -83,51 +80,6 @@ bool wait_ready(int fd) {
   while ((n = ::read(fd, &byte, 1)) < 0 && errno == EINTR) {
   }
   return n == 1;
-}
-
-unsigned unprivileged_port_start() {
-  std::optional<std::string> text =
-      util::read_file_if_exists("/proc/sys/net/ipv4/ip_unprivileged_port_start");
-  return text ? static_cast<unsigned>(std::stoul(std::string(util::trim(*text)))) : 1024;
-}
-
-sockaddr_in ipv4_address(const std::string& ip, uint16_t port) {
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(port);
-  if (::inet_pton(AF_INET, ip.c_str(), &addr.sin_addr) != 1)
-    throw util::Error(util::cat("publish on ", util::quote(ip), ": not an IPv4 address"));
-  return addr;
-}
-
-// One request/response exchange on the API socket (slirp4netns answers and closes).
-nlohmann::json api_call(const std::filesystem::path& socket_path, const nlohmann::json& request) {
-  std::string where = util::cat("slirp4netns API ", util::quote(socket_path.string()));
-  util::UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
-  if (!fd)
-    util::throw_errno(util::cat("create a socket for ", where));
-  sockaddr_un addr{};
-  addr.sun_family = AF_UNIX;
-  std::strncpy(addr.sun_path, socket_path.c_str(), sizeof addr.sun_path - 1);
-  util::check(::connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr),
-              util::cat("connect to ", where));
-  std::string text = request.dump();
-  util::check(::send(fd.get(), text.data(), text.size(), MSG_NOSIGNAL), util::cat("send to ", where));
-  ::shutdown(fd.get(), SHUT_WR);
-  std::string reply;
-  char buf[4096];
-  ssize_t n;
-  while ((n = ::read(fd.get(), buf, sizeof buf)) != 0) {
-    if (n < 0 && errno == EINTR)
-      continue;
-    util::check(n, util::cat("read from ", where));
-    reply.append(buf, static_cast<size_t>(n));
-  }
-  try {
-    return nlohmann::json::parse(reply);
-  } catch (const nlohmann::json::exception& e) {
-    throw util::Error(util::cat(where, ": malformed reply ", util::quote(reply), ": ", e.what()));
-  }
 }
 
 } // namespace
@@ -219,55 +171,8 @@ Slirp4netns::~Slirp4netns() {
 
 PortMapping Slirp4netns::publish(const PortMapping& requested) {
   PortMapping mapping = requested;
-  mapping.host_port = check_host_port(requested);
-  nlohmann::json request = {
-      {"execute", "add_hostfwd"},
-      {"arguments",
-       {{"proto", std::string(to_string(mapping.protocol))},
-        {"host_addr", mapping.host_ip},
-        {"host_port", mapping.host_port},
-        {"guest_addr", std::string(slirp_guest_ip)},
-        {"guest_port", mapping.container_port}}}};
-  nlohmann::json reply = api_call(m_api, request);
-  if (reply.contains("error"))
-    throw util::Error(util::cat("publish ", describe(mapping), ": slirp4netns: ",
-                                reply["error"].value("desc", reply["error"].dump())));
-  LOG_DEBUG("published ", describe(mapping));
+  add_forward(m_api, mapping, Ipv4::parse(slirp_guest_ip));
   return mapping;
-}
-
-uint16_t check_host_port(const PortMapping& mapping) {
-  bool tcp = mapping.protocol == Protocol::tcp;
-  std::string what = util::cat("publish ", describe(mapping));
-  util::UniqueFd fd(::socket(AF_INET, (tcp ? SOCK_STREAM : SOCK_DGRAM) | SOCK_CLOEXEC, 0));
-  if (!fd)
-    util::throw_errno(util::cat(what, ": create a socket"));
-  // TCP ports in TIME_WAIT can still be bound by the helper; for UDP, SO_REUSEADDR would hide
-  // a real conflict.
-  int one = 1;
-  if (tcp)
-    ::setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-  sockaddr_in addr = ipv4_address(mapping.host_ip, mapping.host_port);
-  if (::bind(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) {
-    socklen_t len = sizeof addr;
-    util::check(::getsockname(fd.get(), reinterpret_cast<sockaddr*>(&addr), &len),
-                util::cat(what, ": read the bound address"));
-    return ntohs(addr.sin_port);
-  }
-  int err = errno;
-  if (err == EADDRINUSE)
-    throw util::SystemError(err, util::cat(what, ": port ", mapping.host_port, "/",
-                                           to_string(mapping.protocol), " on ", mapping.host_ip,
-                                           " is already in use"),
-                            util::SystemError::Formatted{});
-  unsigned start = unprivileged_port_start();
-  if (err == EACCES && mapping.host_port < start)
-    throw util::SystemError(err,
-                            util::cat(what, ": port ", mapping.host_port,
-                                      " is privileged (below net.ipv4.ip_unprivileged_port_start=",
-                                      start, "): publish a host port of ", start, " or more"),
-                            util::SystemError::Formatted{});
-  util::throw_errno(err, util::cat(what, ": bind ", mapping.host_ip, ":", mapping.host_port));
 }
 
 } // namespace net

@@ -2,6 +2,7 @@
 // to the outside, and the owner of that helper process.
 #pragma once
 
+#include "net/host_port.hpp"
 #include "net/port_mapping.hpp"
 #include "util/fd.hpp"
 #include "util/subprocess.hpp"
@@ -63,10 +64,5 @@ private:
   pid_t m_target = 0;               // for messages
   std::filesystem::path m_log_file; // for messages
 };
-
-// Binds and releases host_ip:port to find out whether it can be published; throws util::Error
-// explaining why not (in use, below net.ipv4.ip_unprivileged_port_start). Port 0 asks for a
-// free port, which is returned.
-uint16_t check_host_port(const PortMapping& mapping);
 
 } // namespace net

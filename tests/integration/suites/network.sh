@@ -26,6 +26,15 @@ wait_for_url() {
   return 1
 }
 
+# Waits until something listens on TCP port PORT of the host (30 s at most).
+wait_for_listen() {
+  for _ in $(seq 1 300); do
+    [[ -n $(ss -Htln "sport = :$1") ]] && return 0
+    sleep 0.1
+  done
+  return 1
+}
+
 # Pids of the slirp4netns processes started by this suite's cove (other suites may run some).
 slirp_pids() {
   local pid parent
@@ -109,6 +118,29 @@ test_publish_tcp() {
   expect_success ss -Htln "sport = :$any"
   expect_contains "$OUT" "0.0.0.0:$any" "listening socket"
 
+  TEST "20 concurrent downloads through the published port are all complete"
+  local i ok=0 curls=()
+  for i in $(seq 20); do
+    curl -sf "http://127.0.0.1:$port/index.html" >"$WORK/par.$i" &
+    curls+=($!)
+  done
+  wait "${curls[@]}"
+  for i in $(seq 20); do
+    [[ $(cat "$WORK/par.$i") == "hello from the container" ]] && ok=$((ok + 1))
+  done
+  expect_eq "$ok" 20 "complete downloads"
+
+  test_publish_half_close
+
+  TEST "a published port with nothing listening in the container resets the connection"
+  local idle
+  idle=$(free_port)
+  cove_bg idle run --rm -p "127.0.0.1:$idle:81" "$IMG" sleep 8
+  wait_for_listen "$idle" || fail "port $idle was never bound"
+  # Refused at once: curl sees the reset while connecting (7) or reading (56), never a hang (28).
+  run_cmd curl -s --max-time 5 -o /dev/null "http://127.0.0.1:$idle/"
+  [[ $RC == 7 || $RC == 56 ]] || fail "curl exited with $RC, not 7 or 56 (a reset)"
+
   TEST "publishing a port that is in use fails clearly"
   expect_cove_error "already in use" cove run --rm -p "127.0.0.1:$port:80" "$IMG" true
 
@@ -129,6 +161,65 @@ test_publish_tcp() {
     expect_exit 7 curl -s -o /dev/null "http://127.0.0.1:$port/index.html"
   fi
   rm -f "$www/big"
+}
+
+# Builds a static TCP server into $WORK/tcp-tally: it accepts one connection, reads it to the
+# end, then answers "got N bytes" and exits. False without a static cc.
+build_tcp_tally() {
+  cat >"$WORK/tcp-tally.c" <<'C'
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <unistd.h>
+int main(int argc, char **argv) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0), one = 1;
+  struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(argc > 1 ? atoi(argv[1]) : 0)};
+  setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  if (argc < 2 || bind(fd, (struct sockaddr *)&a, sizeof a) < 0 || listen(fd, 1) < 0) return 2;
+  int c = accept(fd, NULL, NULL);
+  char buf[65536], reply[64];
+  long total = 0;
+  ssize_t n;
+  while ((n = read(c, buf, sizeof buf)) > 0) total += n;
+  int len = snprintf(reply, sizeof reply, "got %ld bytes\n", total);
+  write(c, reply, len);
+  close(c);
+  return 0;
+}
+C
+  [[ -x $WORK/tcp-tally ]] ||
+    { cc -static -O2 -o "$WORK/tcp-tally" "$WORK/tcp-tally.c" 2>/dev/null && chmod 0755 "$WORK/tcp-tally"; }
+}
+
+# A client that sends 5 MiB, shuts its side down (a half-close) and reads the answer.
+test_publish_half_close() {
+  TEST "a half-closed connection through the published port still gets its answer"
+  if ! build_tcp_tally; then
+    skip_test "no C compiler that links statically (for the TCP server)"
+    return
+  fi
+  local port
+  port=$(free_port)
+  cove_bg tally run --rm -p "127.0.0.1:$port:7000" -v "$WORK/tcp-tally:/tally:ro" "$IMG" /tally 7000
+  wait_for_listen "$port" || fail "port $port was never bound"
+  local answer
+  answer=$(python3 - "$port" <<'PY'
+import socket, sys, time
+for _ in range(100):  # until the server in the container listens
+    s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+    try:
+        s.sendall(b"x" * (5 << 20))
+        s.shutdown(socket.SHUT_WR)
+        data = s.makefile("rb").read()
+    except OSError:
+        data = b""
+    if data:
+        print(data.decode().strip()); break
+    time.sleep(0.1)
+PY
+)
+  expect_eq "$answer" "got 5242880 bytes" "the server's answer after the client's end of file"
 }
 
 # Builds a static UDP server (busybox has no UDP listener) into $WORK/udp-echo: it prints the

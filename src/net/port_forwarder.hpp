@@ -1,0 +1,51 @@
+// PortForwarder: publishes a container's TCP ports through a small process of its own, forked
+// from cove. The host-side sockets are bound and listening before this returns (so a port in use
+// fails the start with a clear error, and connections made right after the start wait in the
+// backlog); the process enters the network namespace where the container's address is and
+// relays each connection there with splice(2) (net/splice_proxy), so published ports run at
+// nearly the speed of the host's loopback instead of through slirp4netns' user-mode TCP stack.
+#pragma once
+
+#include "net/ipam.hpp"
+#include "net/port_mapping.hpp"
+
+#include <sys/types.h>
+
+#include <filesystem>
+#include <vector>
+
+namespace net {
+
+class PortForwarder {
+public:
+  // Forwards each of `ports` (TCP; a host_port of 0 becomes a free port) to `target`, the
+  // container's address in the network namespace `netns_fd` (its own, or the shared one of user
+  // networks; the caller must be privileged over it; -1 = this process's own). The process reports failures to
+  // `log_file`, dies with the thread that started it (PR_SET_PDEATHSIG) and is stopped by the
+  // destructor. Throws util::Error naming the port (in use, privileged) or the failed step.
+  static PortForwarder start(std::vector<PortMapping> ports, int netns_fd, Ipv4 target,
+                             const std::filesystem::path& log_file);
+
+  PortForwarder(PortForwarder&& other) noexcept;
+  PortForwarder& operator=(PortForwarder&&) = delete;
+  PortForwarder(const PortForwarder&) = delete;
+  PortForwarder& operator=(const PortForwarder&) = delete;
+  // Kills the process and reaps it: the host ports are free when this returns.
+  ~PortForwarder();
+
+  // The ports as published, with the host ports that were chosen.
+  const std::vector<PortMapping>& ports() const noexcept { return m_ports; }
+  pid_t pid() const noexcept { return m_pid; }
+
+private:
+  PortForwarder(pid_t pid, std::vector<PortMapping> ports) : m_pid(pid), m_ports(std::move(ports)) {}
+  pid_t m_pid = -1;
+  std::vector<PortMapping> m_ports;
+};
+
+// The TCP mappings of `ports` (the forwarder's share) and the others (UDP, for the network
+// helper).
+std::vector<PortMapping> tcp_ports(const std::vector<PortMapping>& ports);
+std::vector<PortMapping> udp_ports(const std::vector<PortMapping>& ports);
+
+} // namespace net

@@ -1,0 +1,347 @@
+#include "net/splice_proxy.hpp"
+
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/epoll.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <memory>
+#include <new>
+#include <vector>
+
+namespace net {
+
+namespace {
+
+// Each pipe holds up to this much between the two sockets; fewer, larger splices.
+constexpr int pipe_bytes = 1 << 20;
+// Bytes one splice call may move, and rounds per wake-up before other connections get a turn.
+constexpr size_t splice_bytes = 1 << 20;
+constexpr int rounds_per_turn = 8;
+// After running out of descriptors, accepting pauses this long (the pending connections wait
+// in the backlog rather than spinning the loop).
+constexpr int accept_pause_ms = 100;
+
+void report(const char* what, int err) noexcept {
+  std::fprintf(stderr, "cove port forwarder: %s: %s\n", what, std::strerror(err));
+  std::fflush(stderr);
+}
+
+void close_fd(int& fd) noexcept {
+  if (fd >= 0)
+    ::close(fd);
+  fd = -1;
+}
+
+// One direction of a connection: bytes read from `from` wait in the pipe until `to` takes them.
+struct Direction {
+  int from = -1;
+  int to = -1;
+  int pipe_read = -1;
+  int pipe_write = -1;
+  size_t pending = 0;  // bytes in the pipe
+  bool eof = false;    // `from` has sent everything
+  bool done = false;   // ... and `to` has it all and was shut down for writing
+  bool want_in = false;
+  bool want_out = false;
+  unsigned long progress = 0; // splices that moved bytes, and the end of file seen
+};
+
+struct Connection;
+
+// What an epoll event refers to: a listener (route index) or one socket of a connection.
+struct Handle {
+  Connection* connection = nullptr;
+  size_t route = 0;
+  bool server = false;
+};
+
+struct Connection {
+  int client = -1;
+  int server = -1;
+  bool connecting = true;
+  bool dead = false;
+  bool client_hung = false; // hung up and no longer watched
+  bool server_hung = false;
+  Direction up;   // client -> server
+  Direction down; // server -> client
+  uint32_t client_events = 0;
+  uint32_t server_events = 0;
+  Handle client_handle;
+  Handle server_handle;
+};
+
+bool make_pipe(Direction& d) noexcept {
+  int fds[2];
+  if (::pipe2(fds, O_NONBLOCK | O_CLOEXEC) < 0)
+    return false;
+  d.pipe_read = fds[0];
+  d.pipe_write = fds[1];
+  ::fcntl(d.pipe_write, F_SETPIPE_SZ, pipe_bytes); // best effort: the default is 64 KiB
+  return true;
+}
+
+// Moves what `from` has to `to` until either would block. False when the connection failed.
+bool pump(Direction& d) noexcept {
+  d.want_in = d.want_out = false;
+  for (int round = 0; !d.done; ++round) {
+    if (round == rounds_per_turn) { // level-triggered: the ready side wakes the loop again
+      (d.pending > 0 ? d.want_out : d.want_in) = true;
+      return true;
+    }
+    if (d.pending > 0) {
+      ssize_t n = ::splice(d.pipe_read, nullptr, d.to, nullptr, d.pending,
+                           SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+      if (n < 0) {
+        if (errno == EINTR)
+          continue;
+        if (errno != EAGAIN)
+          return false;
+        d.want_out = true;
+        return true;
+      }
+      d.pending -= static_cast<size_t>(n);
+      d.progress++;
+      continue;
+    }
+    if (d.eof) {
+      ::shutdown(d.to, SHUT_WR);
+      d.done = true;
+      return true;
+    }
+    // The pipe is empty here, so EAGAIN means that the socket has nothing to read.
+    ssize_t n = ::splice(d.from, nullptr, d.pipe_write, nullptr, splice_bytes,
+                         SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+    if (n == 0) {
+      d.eof = true;
+      d.progress++;
+    } else if (n < 0) {
+      if (errno == EINTR)
+        continue;
+      if (errno != EAGAIN)
+        return false;
+      d.want_in = true;
+      return true;
+    } else {
+      d.pending += static_cast<size_t>(n);
+      d.progress++;
+    }
+  }
+  return true;
+}
+
+class Proxy {
+public:
+  explicit Proxy(const std::vector<ProxyRoute>& routes) noexcept : m_routes(routes) {}
+
+  [[noreturn]] void run() noexcept {
+    m_epoll = ::epoll_create1(EPOLL_CLOEXEC);
+    if (m_epoll < 0) {
+      report("create an epoll instance", errno);
+      ::_exit(1);
+    }
+    m_listener_handles.resize(m_routes.size());
+    for (size_t i = 0; i < m_routes.size(); ++i) {
+      m_listener_handles[i].route = i;
+      int flags = ::fcntl(m_routes[i].listener, F_GETFL);
+      ::fcntl(m_routes[i].listener, F_SETFL, flags | O_NONBLOCK);
+      watch(EPOLL_CTL_ADD, m_routes[i].listener, EPOLLIN, &m_listener_handles[i]);
+    }
+    epoll_event events[64];
+    for (;;) {
+      int timeout = m_accept_paused ? accept_pause_ms : -1;
+      int n = ::epoll_wait(m_epoll, events, 64, timeout);
+      if (n < 0 && errno != EINTR) {
+        report("wait for events", errno);
+        ::_exit(1);
+      }
+      if (n == 0 && m_accept_paused)
+        set_accepting(true);
+      for (int i = 0; i < n; ++i) {
+        auto* handle = static_cast<Handle*>(events[i].data.ptr);
+        if (!handle->connection)
+          accept_all(handle->route);
+        else if (!handle->connection->dead)
+          service(*handle->connection, handle->server, events[i].events);
+      }
+      m_graveyard.clear();
+    }
+  }
+
+private:
+  void watch(int op, int fd, uint32_t events, Handle* handle) noexcept {
+    epoll_event event{};
+    event.events = events;
+    event.data.ptr = handle;
+    if (::epoll_ctl(m_epoll, op, fd, &event) < 0)
+      report("watch a socket", errno);
+  }
+
+  void set_accepting(bool on) noexcept {
+    m_accept_paused = !on;
+    for (size_t i = 0; i < m_routes.size(); ++i)
+      watch(EPOLL_CTL_MOD, m_routes[i].listener, on ? static_cast<uint32_t>(EPOLLIN) : 0u, &m_listener_handles[i]);
+  }
+
+  void accept_all(size_t route) noexcept {
+    for (;;) {
+      int client = ::accept4(m_routes[route].listener, nullptr, nullptr,
+                             SOCK_NONBLOCK | SOCK_CLOEXEC);
+      if (client >= 0) {
+        open(route, client);
+        continue;
+      }
+      if (errno == EINTR || errno == ECONNABORTED)
+        continue;
+      if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+        report("accept a connection", errno);
+        set_accepting(false);
+      }
+      return; // EAGAIN: all taken
+    }
+  }
+
+  void open(size_t route, int client) noexcept {
+    const ProxyRoute& r = m_routes[route];
+    std::unique_ptr<Connection> c(new (std::nothrow) Connection);
+    int server = ::socket(r.target.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (!c || server < 0) {
+      report("open a connection to the container", c ? errno : ENOMEM);
+      ::close(client);
+      if (server >= 0)
+        ::close(server);
+      return;
+    }
+    int one = 1;
+    ::setsockopt(client, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    ::setsockopt(server, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    c->client = client;
+    c->server = server;
+    c->up.from = c->down.to = client;
+    c->up.to = c->down.from = server;
+    c->client_handle = {c.get(), route, false};
+    c->server_handle = {c.get(), route, true};
+    if (!make_pipe(c->up) || !make_pipe(c->down)) {
+      report("create a pipe", errno);
+      reset(*c);
+      return;
+    }
+    int rc = ::connect(server, reinterpret_cast<const sockaddr*>(&r.target), r.target_length);
+    if (rc < 0 && errno != EINPROGRESS) {
+      reset(*c); // refused: the client sees a reset, as if it had reached the port itself
+      return;
+    }
+    // The client's data waits in its socket until the container's side is connected.
+    c->server_events = EPOLLOUT;
+    watch(EPOLL_CTL_ADD, client, 0, &c->client_handle);
+    watch(EPOLL_CTL_ADD, server, EPOLLOUT, &c->server_handle);
+    Connection* raw = c.release();
+    if (rc == 0)
+      service(*raw, true, 0);
+  }
+
+  // `events`: what epoll reported for the socket on `server_side`.
+  void service(Connection& c, bool server_side, uint32_t events) noexcept {
+    if (c.connecting) {
+      if (!server_side) { // only a hang-up or error: the client gave up
+        drop(c, true);
+        return;
+      }
+      int err = 0;
+      socklen_t len = sizeof err;
+      ::getsockopt(c.server, SOL_SOCKET, SO_ERROR, &err, &len);
+      if (err == EINPROGRESS || err == EALREADY)
+        return;
+      if (err != 0) {
+        drop(c, true);
+        return;
+      }
+      c.connecting = false;
+    }
+    unsigned long before = c.up.progress + c.down.progress;
+    if (!pump(c.up) || !pump(c.down)) {
+      drop(c, true);
+      return;
+    }
+    if (c.up.done && c.down.done) {
+      drop(c, false);
+      return;
+    }
+    // A hang-up or error is reported whatever the interest asked for: one that moved nothing
+    // would wake the loop for ever while the other side is busy. An error ends the connection.
+    // A socket that hung up needs no more watching: what is left in it reads without waiting
+    // (up to its end of file) and a write to it fails at once, so the other side's events drive
+    // it from here on.
+    if ((events & (EPOLLERR | EPOLLHUP)) && c.up.progress + c.down.progress == before) {
+      int fd = server_side ? c.server : c.client;
+      int err = 0;
+      socklen_t len = sizeof err;
+      ::getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len);
+      if (err != 0 || !(events & EPOLLHUP)) {
+        drop(c, true);
+        return;
+      }
+      ::epoll_ctl(m_epoll, EPOLL_CTL_DEL, fd, nullptr);
+      (server_side ? c.server_hung : c.client_hung) = true;
+    }
+    uint32_t client_events = (c.up.want_in ? EPOLLIN : 0u) | (c.down.want_out ? EPOLLOUT : 0u);
+    uint32_t server_events = (c.down.want_in ? EPOLLIN : 0u) | (c.up.want_out ? EPOLLOUT : 0u);
+    if (!c.client_hung && client_events != c.client_events) {
+      watch(EPOLL_CTL_MOD, c.client, client_events, &c.client_handle);
+      c.client_events = client_events;
+    }
+    if (!c.server_hung && server_events != c.server_events) {
+      watch(EPOLL_CTL_MOD, c.server, server_events, &c.server_handle);
+      c.server_events = server_events;
+    }
+  }
+
+  // Closes both sockets so that each peer sees a reset (an abortive close), as it would have
+  // had it been connected directly.
+  static void reset(Connection& c) noexcept {
+    linger abort{1, 0};
+    for (int fd : {c.client, c.server})
+      if (fd >= 0)
+        ::setsockopt(fd, SOL_SOCKET, SO_LINGER, &abort, sizeof abort);
+    close_all(c);
+  }
+
+  static void close_all(Connection& c) noexcept {
+    close_fd(c.client);
+    close_fd(c.server);
+    for (Direction* d : {&c.up, &c.down}) {
+      close_fd(d->pipe_read);
+      close_fd(d->pipe_write);
+    }
+  }
+
+  // Ends a connection that is registered; freed after the current batch of events, which may
+  // still name it.
+  void drop(Connection& c, bool failed) noexcept {
+    if (failed)
+      reset(c);
+    else
+      close_all(c);
+    c.dead = true;
+    m_graveyard.emplace_back(&c);
+  }
+
+  const std::vector<ProxyRoute>& m_routes;
+  std::vector<Handle> m_listener_handles;
+  std::vector<std::unique_ptr<Connection>> m_graveyard;
+  int m_epoll = -1;
+  bool m_accept_paused = false;
+};
+
+} // namespace
+
+void run_splice_proxy(const std::vector<ProxyRoute>& routes) noexcept {
+  Proxy proxy(routes);
+  proxy.run();
+}
+
+} // namespace net

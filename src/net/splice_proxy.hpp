@@ -1,0 +1,23 @@
+// The relay loop of a published-port forwarder: accepts TCP connections on listening sockets of
+// the host's network namespace and connects each to an address in the namespace this process
+// has entered (the container's), then moves the bytes both ways with splice(2) through a pipe
+// per direction, so that they never leave the kernel.
+#pragma once
+
+#include <sys/socket.h>
+
+#include <vector>
+
+namespace net {
+
+struct ProxyRoute {
+  int listener = -1;        // a listening TCP socket (made non-blocking by the loop)
+  sockaddr_storage target{}; // where each accepted connection goes
+  socklen_t target_length = 0;
+};
+
+// Runs until the process is killed; never returns and never throws (it runs in a forked child).
+// A failed connection (refused, reset) closes its peer; other failures are reported on stderr.
+[[noreturn]] void run_splice_proxy(const std::vector<ProxyRoute>& routes) noexcept;
+
+} // namespace net
