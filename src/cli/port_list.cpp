@@ -35,7 +35,7 @@ std::string private_port(const net::PortMapping& port) {
 }
 
 std::string host_side(const net::PortMapping& port) {
-  return util::cat(port.host_ip, ":", port.host_port);
+  return net::host_address(port);
 }
 
 } // namespace
@@ -52,7 +52,10 @@ std::vector<net::PortMapping> parse_published_ports(std::string_view text) {
         slash == std::string_view::npos)
       throw util::Error(util::cat("malformed published port ", util::quote(line)));
     net::PortMapping port;
-    port.host_ip = std::string(line.substr(0, colon));
+    std::string_view ip = line.substr(0, colon);
+    if (ip.size() >= 2 && ip.front() == '[' && ip.back() == ']') // [::]:8080
+      ip = ip.substr(1, ip.size() - 2);
+    port.host_ip = std::string(ip);
     port.host_port = parse_port_number(line.substr(colon + 1, arrow - colon - 1), line);
     port.container_port = parse_port_number(line.substr(arrow + 2, slash - arrow - 2), line);
     port.protocol = parse_protocol(line.substr(slash + 1), line);
@@ -108,7 +111,8 @@ std::string describe_port_ranges(const std::vector<PortRange>& ranges) {
   };
   std::vector<std::string> parts;
   for (const PortRange& r : ranges)
-    parts.push_back(util::cat(r.host_ip, ":", span(r.host_port, r.range), "->",
+    parts.push_back(util::cat(net::is_ipv6(r.host_ip) ? util::cat("[", r.host_ip, "]") : r.host_ip,
+                              ":", span(r.host_port, r.range), "->",
                               span(r.container_port, r.range), "/", net::to_string(r.protocol)));
   return util::join(parts, ", ");
 }

@@ -222,12 +222,9 @@ BridgeAttachment BridgeAttachment::attach(pid_t pid, const BridgeRequest& reques
           std::move(tcp), lease.network_namespace(), first.address,
           request.ports_file.empty() ? std::filesystem::path()
                                      : request.ports_file.parent_path() / "portfwd.log"));
-    size_t next_tcp = 0;
-    for (PortMapping port : request.ports) {
-      if (port.protocol == Protocol::tcp) {
-        attachment.m_ports.push_back(attachment.m_forwarder->ports().at(next_tcp++));
-        continue;
-      }
+    if (attachment.m_forwarder)
+      attachment.m_ports = attachment.m_forwarder->ports();
+    for (PortMapping port : udp_ports(request.ports)) {
       first.forwards.push_back(add_forward(lease.api_socket(), port, first.address));
       attachment.m_ports.push_back(port);
       store.save(*joined.front()); // a forward is never added without being recorded

@@ -89,10 +89,10 @@ void ContainerNetwork::finish(const Request& request) {
                                              helper_log(request, "portfwd.log")));
   }
   m_netns.reset();
-  size_t next_tcp = 0;
-  for (const PortMapping& port : request.ports)
-    m_ports.push_back(port.protocol == Protocol::tcp ? m_forwarder->ports().at(next_tcp++)
-                                                     : m_slirp->publish(port));
+  if (m_forwarder)
+    m_ports = m_forwarder->ports();
+  for (const PortMapping& port : udp_ports(request.ports))
+    m_ports.push_back(m_slirp->publish(port));
   write_ports_file(request.ports_file, m_ports, util::Durability::crash_safe);
 }
 

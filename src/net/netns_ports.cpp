@@ -54,6 +54,10 @@ nlohmann::json call(const std::filesystem::path& api_socket, const nlohmann::jso
 } // namespace
 
 int add_forward(const std::filesystem::path& api_socket, PortMapping& mapping, Ipv4 guest) {
+  if (is_ipv6(mapping.host_ip))
+    throw util::Error(util::cat("publish ", describe(mapping),
+                                ": slirp4netns forwards UDP on IPv4 host addresses only (use "
+                                "--network pasta for IPv6)"));
   mapping.host_port = check_host_port(mapping);
   nlohmann::json request = {{"execute", "add_hostfwd"},
                             {"arguments",

@@ -38,6 +38,43 @@ sockaddr_storage ipv4_target(Ipv4 address, uint16_t port, socklen_t& length) {
   return storage;
 }
 
+struct HostSocket {
+  util::UniqueFd fd;
+  PortMapping mapping; // as bound (the host port chosen)
+};
+
+bool no_ipv6(int err) {
+  return err == EAFNOSUPPORT || err == EADDRNOTAVAIL || err == EPROTONOSUPPORT;
+}
+
+// Binds `port`, and for a mapping without an address also [::] on the same port where the host
+// has IPv6 (Docker's rule). A free port (host_port 0) is chosen again when its IPv6 twin is
+// taken; a port asked for that is taken on [::] fails like any port in use.
+std::vector<HostSocket> bind_mapping(const PortMapping& port) {
+  constexpr int attempts = 16;
+  for (int attempt = 1;; ++attempt) {
+    std::vector<HostSocket> out;
+    PortMapping first = port;
+    util::UniqueFd fd = bind_host_port(first);
+    out.push_back({std::move(fd), first});
+    if (!port.dual_stack || port.host_ip != "0.0.0.0")
+      return out;
+    PortMapping twin = first;
+    twin.host_ip = "::";
+    twin.dual_stack = false;
+    try {
+      util::UniqueFd fd6 = bind_host_port(twin);
+      out.push_back({std::move(fd6), twin});
+      return out;
+    } catch (const util::SystemError& e) {
+      if (no_ipv6(e.code()))
+        return out; // no IPv6 here: 0.0.0.0 alone, as Docker does
+      if (e.code() != EADDRINUSE || port.host_port != 0 || attempt == attempts)
+        throw;
+    }
+  }
+}
+
 // Closes every descriptor but stdin/stdout/stderr and `keep` (sorted).
 void close_others(const std::vector<int>& keep) noexcept {
   unsigned from = 3;
@@ -103,20 +140,26 @@ std::vector<PortMapping> udp_ports(const std::vector<PortMapping>& ports) {
 
 PortForwarder PortForwarder::start(std::vector<PortMapping> ports, int netns_fd, Ipv4 target,
                                    const std::filesystem::path& log_file) {
-  std::vector<util::UniqueFd> listeners;
-  std::vector<ProxyRoute> routes;
-  std::vector<int> keep;
-  for (PortMapping& port : ports) {
+  std::vector<HostSocket> sockets;
+  std::vector<PortMapping> published;
+  for (const PortMapping& port : ports) {
     if (port.protocol != Protocol::tcp)
       throw util::Error(util::cat("publish ", describe(port), ": the port forwarder is for TCP"));
-    util::UniqueFd fd = bind_host_port(port);
-    util::check(::listen(fd.get(), SOMAXCONN), util::cat("publish ", describe(port), ": listen"));
+    for (HostSocket& socket : bind_mapping(port)) {
+      published.push_back(socket.mapping);
+      sockets.push_back(std::move(socket));
+    }
+  }
+  std::vector<ProxyRoute> routes;
+  std::vector<int> keep;
+  for (const HostSocket& socket : sockets) {
+    util::check(::listen(socket.fd.get(), SOMAXCONN),
+                util::cat("publish ", describe(socket.mapping), ": listen"));
     ProxyRoute route;
-    route.listener = fd.get();
-    route.target = ipv4_target(target, port.container_port, route.target_length);
+    route.listener = socket.fd.get();
+    route.target = ipv4_target(target, socket.mapping.container_port, route.target_length);
     routes.push_back(route);
-    keep.push_back(fd.get());
-    listeners.push_back(std::move(fd));
+    keep.push_back(socket.fd.get());
   }
   std::sort(keep.begin(), keep.end());
   util::UniqueFd log(log_file.empty()
@@ -139,7 +182,7 @@ PortForwarder PortForwarder::start(std::vector<PortMapping> ports, int netns_fd,
   if (pid < 0)
     util::throw_errno(err, "fork the port forwarder");
   status_write.reset();
-  PortForwarder forwarder(pid, std::move(ports)); // from here on, stopped if anything fails
+  PortForwarder forwarder(pid, std::move(published)); // from here on, stopped if anything fails
   int child_err = 0;
   ssize_t n;
   while ((n = ::read(status_read.get(), &child_err, sizeof child_err)) < 0 && errno == EINTR) {

@@ -51,15 +51,29 @@ Protocol parse_protocol(std::string_view full, std::string_view text) {
   fail(full, util::cat("unknown protocol ", util::quote(text), " (use tcp or udp)"));
 }
 
-void check_ipv4(std::string_view full, std::string_view ip) {
-  in_addr addr{};
-  if (::inet_pton(AF_INET, std::string(ip).c_str(), &addr) != 1)
-    fail(full, util::cat(util::quote(ip), " is not an IPv4 address"));
+void check_address(std::string_view full, std::string_view ip) {
+  in6_addr addr{};
+  if (::inet_pton(is_ipv6(ip) ? AF_INET6 : AF_INET, std::string(ip).c_str(), &addr) != 1)
+    fail(full, util::cat(util::quote(ip), " is not an IP address"));
 }
 
-// Splits "[IP:][HOST:]CTR" (protocol already removed) into its three parts.
+// Splits "[IP:][HOST:]CTR" (protocol already removed) into its three parts; an IPv6 address is
+// written in brackets: "[::1]:8080:80", "[::1]::80".
 void split_fields(std::string_view full, std::string_view spec, std::string_view& ip,
                   std::string_view& host, std::string_view& container) {
+  if (!spec.empty() && spec.front() == '[') {
+    size_t close = spec.find(']');
+    if (close == spec.npos || close + 1 >= spec.size() || spec[close + 1] != ':')
+      fail(full, "an IPv6 address is written [ADDRESS]:HOSTPORT:CONTAINERPORT");
+    ip = spec.substr(1, close - 1);
+    std::string_view rest = spec.substr(close + 2);
+    size_t colon = rest.find(':');
+    if (ip.empty() || colon == rest.npos)
+      fail(full, "an IPv6 address is written [ADDRESS]:HOSTPORT:CONTAINERPORT");
+    host = rest.substr(0, colon);
+    container = rest.substr(colon + 1);
+    return;
+  }
   size_t last = spec.rfind(':');
   if (last == spec.npos) {
     container = spec;
@@ -74,8 +88,8 @@ void split_fields(std::string_view full, std::string_view spec, std::string_view
   }
   ip = front.substr(0, middle);
   host = front.substr(middle + 1);
-  if (ip.find(':') != ip.npos || (!ip.empty() && ip.front() == '['))
-    fail(full, "IPv6 host addresses are not supported");
+  if (ip.find(':') != ip.npos)
+    fail(full, "write an IPv6 address in brackets: [ADDRESS]:HOSTPORT:CONTAINERPORT");
 }
 
 } // namespace
@@ -96,7 +110,7 @@ std::vector<PortMapping> parse_port_mapping(std::string_view text) {
   std::string_view container;
   split_fields(text, spec, ip, host, container);
   if (!ip.empty())
-    check_ipv4(text, ip);
+    check_address(text, ip);
   PortRange ctr = parse_range(text, container);
   std::optional<PortRange> hst;
   if (!host.empty())
@@ -108,6 +122,7 @@ std::vector<PortMapping> parse_port_mapping(std::string_view text) {
     PortMapping mapping;
     if (!ip.empty())
       mapping.host_ip = std::string(ip);
+    mapping.dual_stack = ip.empty();
     mapping.host_port = hst ? static_cast<uint16_t>(hst->first + i) : 0;
     mapping.container_port = static_cast<uint16_t>(ctr.first + i);
     mapping.protocol = protocol;
@@ -125,8 +140,17 @@ std::vector<PortMapping> exposed_port_mappings(const std::vector<std::string>& e
   return out;
 }
 
+bool is_ipv6(std::string_view ip) {
+  return ip.find(':') != ip.npos;
+}
+
+std::string host_address(const PortMapping& mapping) {
+  return is_ipv6(mapping.host_ip) ? util::cat("[", mapping.host_ip, "]:", mapping.host_port)
+                                  : util::cat(mapping.host_ip, ":", mapping.host_port);
+}
+
 std::string describe(const PortMapping& mapping) {
-  return util::cat(mapping.host_ip, ":", mapping.host_port, "->", mapping.container_port, "/",
+  return util::cat(host_address(mapping), "->", mapping.container_port, "/",
                    to_string(mapping.protocol));
 }
 

@@ -14,6 +14,10 @@ TEST_SUITE("cli.port_list") {
     CHECK(ports[0].protocol == net::Protocol::tcp);
     CHECK(ports[1].protocol == net::Protocol::udp);
     CHECK(cli::parse_published_ports("").empty());
+    auto v6 = cli::parse_published_ports("[::]:8080->80/tcp\n");
+    REQUIRE(v6.size() == 1);
+    CHECK(v6[0].host_ip == "::");
+    CHECK(v6[0].host_port == 8080);
     CHECK_THROWS_AS(cli::parse_published_ports("8080->80/tcp"), util::Error);
     CHECK_THROWS_AS(cli::parse_published_ports("1.2.3.4:x->80/tcp"), util::Error);
     CHECK_THROWS_AS(cli::parse_published_ports("1.2.3.4:80->80/sctp"), util::Error);
@@ -52,6 +56,11 @@ TEST_SUITE("cli.port_list") {
     CHECK(cli::describe_port_ranges(ranges) ==
           "0.0.0.0:8000-8001->80-81/tcp, 0.0.0.0:8002->82/udp, 0.0.0.0:8003->83/tcp");
     CHECK(cli::describe_port_ranges({}).empty());
+    ports = cli::parse_published_ports("[::]:8080->80/tcp\n0.0.0.0:8080->80/tcp\n");
+    CHECK(cli::describe_port_ranges(cli::collapse_ports(ports)) ==
+          "0.0.0.0:8080->80/tcp, [::]:8080->80/tcp");
+    CHECK(cli::describe_all_ports(ports) ==
+          std::vector<std::string>{"80/tcp -> 0.0.0.0:8080", "80/tcp -> [::]:8080"});
   }
 
   TEST_CASE("ps: ranges need both sides consecutive and one address") {

@@ -11,22 +11,31 @@ using net::PortMapping;
 using net::Protocol;
 
 TEST_CASE("parse_port_mapping: the Docker forms") {
-  CHECK(net::parse_port_mapping("80") == std::vector<PortMapping>{{"0.0.0.0", 0, 80, Protocol::tcp}});
+  // Without an address: 0.0.0.0, and [::] too (dual_stack), as Docker binds both.
+  CHECK(net::parse_port_mapping("80") ==
+        std::vector<PortMapping>{{"0.0.0.0", 0, 80, Protocol::tcp, true}});
   CHECK(net::parse_port_mapping("8080:80") ==
-        std::vector<PortMapping>{{"0.0.0.0", 8080, 80, Protocol::tcp}});
+        std::vector<PortMapping>{{"0.0.0.0", 8080, 80, Protocol::tcp, true}});
+  CHECK(net::parse_port_mapping("0.0.0.0:8080:80") ==
+        std::vector<PortMapping>{{"0.0.0.0", 8080, 80, Protocol::tcp, false}});
+  CHECK(net::parse_port_mapping("[::1]:8080:80") ==
+        std::vector<PortMapping>{{"::1", 8080, 80, Protocol::tcp}});
+  CHECK(net::parse_port_mapping("[::]::80/udp") ==
+        std::vector<PortMapping>{{"::", 0, 80, Protocol::udp}});
+  CHECK(net::parse_port_mapping("[fd00::1]:7000-7001:80-81").size() == 2);
   CHECK(net::parse_port_mapping("127.0.0.1:8080:80/udp") ==
         std::vector<PortMapping>{{"127.0.0.1", 8080, 80, Protocol::udp}});
   CHECK(net::parse_port_mapping("127.0.0.1::80") ==
         std::vector<PortMapping>{{"127.0.0.1", 0, 80, Protocol::tcp}});
   CHECK(net::parse_port_mapping("53/udp") ==
-        std::vector<PortMapping>{{"0.0.0.0", 0, 53, Protocol::udp}});
+        std::vector<PortMapping>{{"0.0.0.0", 0, 53, Protocol::udp, true}});
 }
 
 TEST_CASE("parse_port_mapping: ranges") {
   std::vector<PortMapping> ports = net::parse_port_mapping("8000-8002:9000-9002");
   REQUIRE(ports.size() == 3);
-  CHECK(ports[0] == PortMapping{"0.0.0.0", 8000, 9000, Protocol::tcp});
-  CHECK(ports[2] == PortMapping{"0.0.0.0", 8002, 9002, Protocol::tcp});
+  CHECK(ports[0] == PortMapping{"0.0.0.0", 8000, 9000, Protocol::tcp, true});
+  CHECK(ports[2] == PortMapping{"0.0.0.0", 8002, 9002, Protocol::tcp, true});
   CHECK(net::parse_port_mapping("7000-7001").size() == 2);
   CHECK_THROWS_WITH_AS(net::parse_port_mapping("8000-8002:80"), doctest::Contains("differ in length"),
                        util::Error);
@@ -44,9 +53,15 @@ TEST_CASE("parse_port_mapping: bad input is quoted") {
   CHECK_THROWS_WITH_AS(net::parse_port_mapping("80/sctp"), doctest::Contains("unknown protocol"),
                        util::Error);
   CHECK_THROWS_WITH_AS(net::parse_port_mapping("300.1.1.1:80:80"),
-                       doctest::Contains("not an IPv4 address"), util::Error);
-  CHECK_THROWS_WITH_AS(net::parse_port_mapping("[::1]:80:80"), doctest::Contains("IPv6"),
+                       doctest::Contains("not an IP address"), util::Error);
+  CHECK_THROWS_WITH_AS(net::parse_port_mapping("::1:80:80"), doctest::Contains("in brackets"),
                        util::Error);
+  CHECK_THROWS_WITH_AS(net::parse_port_mapping("[::1]:80"), doctest::Contains("[ADDRESS]"),
+                       util::Error);
+  CHECK_THROWS_WITH_AS(net::parse_port_mapping("[::1:80:80"), doctest::Contains("[ADDRESS]"),
+                       util::Error);
+  CHECK_THROWS_WITH_AS(net::parse_port_mapping("[::g]:80:80"),
+                       doctest::Contains("not an IP address"), util::Error);
   CHECK_THROWS_AS(net::parse_port_mapping(""), util::Error);
   CHECK_THROWS_AS(net::parse_port_mapping("8080:"), util::Error);
 }
@@ -54,9 +69,11 @@ TEST_CASE("parse_port_mapping: bad input is quoted") {
 TEST_CASE("exposed_port_mappings and describe") {
   std::vector<PortMapping> ports = net::exposed_port_mappings({"80/tcp", "53/udp"});
   REQUIRE(ports.size() == 2);
-  CHECK(ports[0] == PortMapping{"0.0.0.0", 0, 80, Protocol::tcp});
+  CHECK(ports[0] == PortMapping{"0.0.0.0", 0, 80, Protocol::tcp, true});
   CHECK(ports[1].protocol == Protocol::udp);
   CHECK(net::describe({"127.0.0.1", 8080, 80, Protocol::udp}) == "127.0.0.1:8080->80/udp");
+  CHECK(net::describe({"::", 8080, 80, Protocol::tcp}) == "[::]:8080->80/tcp");
+  CHECK(net::host_address({"::1", 8080, 80, Protocol::tcp}) == "[::1]:8080");
 }
 
 TEST_CASE("NetworkMode::parse") {

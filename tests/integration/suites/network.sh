@@ -20,7 +20,7 @@ s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])' "${1:-tcp}"
 # Waits until URL answers (30 s at most).
 wait_for_url() {
   for _ in $(seq 1 300); do
-    curl -sf -o /dev/null "$1" && return 0
+    curl -sfg -o /dev/null "$1" && return 0
     sleep 0.1
   done
   return 1
@@ -117,6 +117,22 @@ test_publish_tcp() {
   wait_for_url "http://127.0.0.1:$any/index.html" || fail "port $any never answered"
   expect_success ss -Htln "sport = :$any"
   expect_contains "$OUT" "0.0.0.0:$any" "listening socket"
+
+  TEST "-p HOSTPORT:CTRPORT is published on [::] too, and -p [::1]:PORT:CTRPORT on ::1 only"
+  if ! ip -6 addr show dev lo 2>/dev/null | grep -q '::1/128'; then
+    skip_test "the host's loopback has no IPv6 address"
+  else
+    expect_success ss -Htln "sport = :$any"
+    expect_contains "$OUT" "[::]:$any" "IPv6 listening socket"
+    expect_eq "$(curl -sfg "http://[::1]:$any/index.html")" "hello from the container" "page over IPv6"
+    local v6
+    v6=$(free_port)
+    cove_bg v6only run --rm -p "[::1]:$v6:80" -v "$www:/www:ro" "$IMG" sh -c 'timeout 15 httpd -f -p 80 -h /www; true'
+    wait_for_url "http://[::1]:$v6/index.html" || fail "[::1]:$v6 never answered"
+    expect_success ss -Htln "sport = :$v6"
+    expect_contains "$OUT" "[::1]:$v6" "listening socket"
+    expect_not_contains "$OUT" "127.0.0.1:$v6" "no IPv4 socket"
+  fi
 
   TEST "20 concurrent downloads through the published port are all complete"
   local i ok=0 curls=()
@@ -331,7 +347,9 @@ test_errors() {
   expect_cove_error "out of range" cove run --rm -p 70000:80 "$IMG" true
   expect_cove_error "no network to forward" cove run --rm --network none -p 8080:80 "$IMG" true
   expect_cove_error "not an IP address" cove run --rm --add-host db:nowhere "$IMG" true
+  expect_cove_error "in brackets" cove run --rm -p ::1:8080:80 "$IMG" true
   expect_eq "$(container_count)" "$before" "containers left"
+  expect_cove_error "IPv4 host addresses only" cove run --rm -p "[::1]::53/udp" "$IMG" true
 
   TEST "a privileged host port is refused with the sysctl named"
   local start
