@@ -261,9 +261,17 @@ private:
         return;
       }
       c.connecting = false;
+      events = 0; // just connected: both directions start
     }
+    // Only the directions the event concerns (a download wakes the loop for every chunk; the
+    // idle direction would cost a failed splice each time), both after a hang-up or error.
+    bool both = (events & (EPOLLERR | EPOLLHUP)) || !(events & (EPOLLIN | EPOLLOUT));
+    bool readable = events & EPOLLIN;
+    bool writable = events & EPOLLOUT;
+    bool do_up = both || (server_side ? writable : readable);
+    bool do_down = both || (server_side ? readable : writable);
     unsigned long before = c.up.progress + c.down.progress;
-    if (!pump(c.up) || !pump(c.down)) {
+    if ((do_up && !pump(c.up)) || (do_down && !pump(c.down))) {
       drop(c, true);
       return;
     }
