@@ -2,7 +2,6 @@
 
 #include "net/hosts_sync.hpp"
 #include "net/netlink.hpp"
-#include "net/netns_ports.hpp"
 #include "net/ports_file.hpp"
 #include "net/network_store.hpp"
 #include "net/rootless_netns.hpp"
@@ -189,7 +188,6 @@ BridgeAttachment BridgeAttachment::attach(pid_t pid, const BridgeRequest& reques
                                           const NetnsLease& lease) {
   BridgeAttachment attachment;
   attachment.m_storage_root = request.storage_root;
-  attachment.m_api = lease.api_socket();
   attachment.m_netns.reset(::fcntl(lease.network_namespace(), F_DUPFD_CLOEXEC, 0));
   NetworkStore store(request.storage_root);
   util::FileLock lock = store.lock();
@@ -213,22 +211,14 @@ BridgeAttachment BridgeAttachment::attach(pid_t pid, const BridgeRequest& reques
     joined.push_back(&record);
   }
   if (!request.ports.empty() && !joined.empty()) {
-    // TCP through cove's forwarder into the shared namespace, UDP through its slirp4netns.
+    // Through cove's forwarder, in the shared namespace, to the container's first address.
     Endpoint& first = joined.front()->endpoints.back();
     first.publishes = true;
-    std::vector<PortMapping> tcp = tcp_ports(request.ports);
-    if (!tcp.empty())
-      attachment.m_forwarder.emplace(PortForwarder::start(
-          std::move(tcp), lease.network_namespace(), first.address,
-          request.ports_file.empty() ? std::filesystem::path()
-                                     : request.ports_file.parent_path() / "portfwd.log"));
-    if (attachment.m_forwarder)
-      attachment.m_ports = attachment.m_forwarder->ports();
-    for (PortMapping port : udp_ports(request.ports)) {
-      first.forwards.push_back(add_forward(lease.api_socket(), port, first.address));
-      attachment.m_ports.push_back(port);
-      store.save(*joined.front()); // a forward is never added without being recorded
-    }
+    attachment.m_forwarder.emplace(PortForwarder::start(
+        request.ports, lease.network_namespace(), first.address,
+        request.ports_file.empty() ? std::filesystem::path()
+                                   : request.ports_file.parent_path() / "portfwd.log"));
+    attachment.m_ports = attachment.m_forwarder->ports();
   }
   for (NetworkRecord* record : joined)
     store.save(*record);
@@ -266,8 +256,7 @@ void connect_running(pid_t pid, const std::string& container_id, const UserNetwo
   remove_endpoint_links(links.holder, dead);
   Endpoint endpoint = *model;
   endpoint.aliases = network.aliases;
-  endpoint.forwards.clear(); // published ports stay on the first network
-  endpoint.publishes = false;
+  endpoint.publishes = false; // published ports stay on the first network
   join(links, record, all, std::move(endpoint), next, false);
   store.save(record);
   sync_hosts(all);
@@ -285,7 +274,7 @@ void disconnect_running(const std::string& container_id, const std::string& netw
                          [&](const Endpoint& e) { return e.container_id == container_id; });
   if (it == record.endpoints.end())
     return; // not running there: only its configuration changes
-  if (it->publishes || !it->forwards.empty())
+  if (it->publishes)
     throw util::Error(util::cat("disconnect container ", it->container_name, " from ", record.name,
                                 ": its published ports are forwarded on that network (stop the "
                                 "container first)"));
@@ -302,7 +291,7 @@ void disconnect_running(const std::string& container_id, const std::string& netw
 }
 
 BridgeAttachment::BridgeAttachment(BridgeAttachment&& other) noexcept
-    : m_storage_root(std::move(other.m_storage_root)), m_api(std::move(other.m_api)),
+    : m_storage_root(std::move(other.m_storage_root)),
       m_netns(std::move(other.m_netns)), m_forwarder(std::move(other.m_forwarder)),
       m_ports(std::move(other.m_ports)),
       m_active(std::exchange(other.m_active, false)) {}
@@ -311,7 +300,7 @@ BridgeAttachment::~BridgeAttachment() {
   // The container's process is gone (or the start failed and it was killed): its endpoints are
   // dead, and the veths went with its namespace.
   if (m_active)
-    release_dead_endpoints(m_storage_root, m_api, m_netns.get());
+    release_dead_endpoints(m_storage_root, m_netns.get());
 }
 
 } // namespace net

@@ -54,7 +54,6 @@ public:
 private:
   BridgeAttachment() = default;
   std::filesystem::path m_storage_root;
-  std::filesystem::path m_api;
   util::UniqueFd m_netns; // the shared namespace, for removing veths at release
   std::optional<PortForwarder> m_forwarder; // the TCP ports
   std::vector<PortMapping> m_ports;

@@ -22,7 +22,7 @@ Pasta start_pasta(pid_t pid, const ContainerNetwork::Request& request) {
   Pasta::Options options;
   options.map_host_loopback = request.mode.allow_host_loopback;
   options.extra_args = request.mode.pasta_args;
-  options.ports = request.ports;
+  options.ports = tcp_ports(request.ports); // its splice path; UDP goes through the forwarder
   options.log_file = helper_log(request, "pasta.log");
   return Pasta::start(pid, options);
 }
@@ -30,9 +30,6 @@ Pasta start_pasta(pid_t pid, const ContainerNetwork::Request& request) {
 Slirp4netns::Options slirp_options(const ContainerNetwork::Request& request, int netns_fd) {
   Slirp4netns::Options options;
   options.allow_host_loopback = request.mode.allow_host_loopback;
-  // TCP ports go through cove's own forwarder; slirp4netns forwards UDP.
-  if (!udp_ports(request.ports).empty())
-    options.api_socket = request.api_socket;
   options.log_file = helper_log(request, "slirp4netns.log");
   options.netns_fd = netns_fd;
   return options;
@@ -53,16 +50,20 @@ ContainerNetwork ContainerNetwork::connect(pid_t pid, const Request& request) {
   if (request.mode.driver == NetworkDriver::pasta) {
     network.m_pasta.emplace(start_pasta(pid, request));
     network.m_ports = network.m_pasta->ports();
+    std::vector<PortMapping> udp = udp_ports(request.ports);
+    if (!udp.empty()) {
+      // pasta gives the container the host's addresses: its own loopback is the one address
+      // sure to be there, and where pasta's own forwarding delivers too.
+      network.m_netns = open_netns(pid);
+      network.forward(std::move(udp), Ipv4::parse("127.0.0.1"), request);
+    }
+    write_ports_file(request.ports_file, network.m_ports, util::Durability::crash_safe);
   } else if (request.mode.driver == NetworkDriver::slirp4netns) {
     network.m_slirp.emplace(Slirp4netns::spawn(pid, slirp_options(request, -1)));
-    if (!tcp_ports(request.ports).empty())
+    if (!request.ports.empty())
       network.m_netns = open_netns(pid);
     network.finish(request);
-    return network;
-  } else {
-    return network;
   }
-  write_ports_file(request.ports_file, network.m_ports, util::Durability::crash_safe);
   return network;
 }
 
@@ -71,7 +72,7 @@ std::optional<ContainerNetwork> ContainerNetwork::begin(const Request& request, 
     return std::nullopt;
   ContainerNetwork network;
   network.m_slirp.emplace(Slirp4netns::spawn(::getpid(), slirp_options(request, netns_fd)));
-  if (!tcp_ports(request.ports).empty())
+  if (!request.ports.empty())
     network.m_netns.reset(::fcntl(netns_fd, F_DUPFD_CLOEXEC, 0));
   return network;
 }
@@ -80,31 +81,29 @@ void ContainerNetwork::finish(const Request& request) {
   if (!m_slirp)
     return;
   m_slirp->wait_ready();
-  std::vector<PortMapping> tcp = tcp_ports(request.ports);
-  if (!tcp.empty()) {
+  forward(request.ports, Ipv4::parse(slirp_guest_ip), request);
+  write_ports_file(request.ports_file, m_ports, util::Durability::crash_safe);
+}
+
+void ContainerNetwork::forward(std::vector<PortMapping> ports, Ipv4 target,
+                               const Request& request) {
+  if (!ports.empty()) {
     if (!m_netns)
-      throw util::Error("publish TCP ports: the container's network namespace is not open");
-    m_forwarder.emplace(PortForwarder::start(std::move(tcp), m_netns.get(),
-                                             Ipv4::parse(slirp_guest_ip),
+      throw util::Error("publish ports: the container's network namespace is not open");
+    m_forwarder.emplace(PortForwarder::start(std::move(ports), m_netns.get(), target,
                                              helper_log(request, "portfwd.log")));
+    m_ports.insert(m_ports.end(), m_forwarder->ports().begin(), m_forwarder->ports().end());
   }
   m_netns.reset();
-  if (m_forwarder)
-    m_ports = m_forwarder->ports();
-  for (const PortMapping& port : udp_ports(request.ports))
-    m_ports.push_back(m_slirp->publish(port));
-  write_ports_file(request.ports_file, m_ports, util::Durability::crash_safe);
 }
 
 ContainerNetwork::Request ContainerNetwork::plan(std::string_view network,
                                                  const NetworkOptions& options,
                                                  const std::vector<std::string>& exposed,
-                                                 std::filesystem::path api_socket,
                                                  std::filesystem::path ports_file) {
   Request request;
   request.mode = NetworkMode::parse(network);
   request.ports = ports_for_mode(request.mode, options.port_mappings(exposed));
-  request.api_socket = std::move(api_socket);
   request.ports_file = std::move(ports_file);
   return request;
 }

@@ -1,7 +1,7 @@
 // ContainerNetwork: connects one container's private network namespace to the outside (the
 // slirp4netns or pasta helper) and publishes its ports; owns the helpers for the container's
-// life. With slirp4netns, TCP ports go through cove's splice forwarder (net/port_forwarder) and
-// UDP ports through slirp4netns' own forwarding; pasta forwards both itself.
+// life. Published ports go through cove's forwarder (net/port_forwarder), except TCP ports with
+// pasta, which pasta forwards itself (its splice path).
 #pragma once
 
 #include "net/network_mode.hpp"
@@ -26,8 +26,6 @@ public:
   struct Request {
     NetworkMode mode;
     std::vector<PortMapping> ports; // -p and -P, host_port 0 = any free port
-    // Where slirp4netns' API socket goes when ports are published: a private, short path.
-    std::filesystem::path api_socket;
     // Where the published ports are recorded ("0.0.0.0:8080->80/tcp" lines); empty = nowhere.
     // pasta's log goes beside it (pasta.log).
     std::filesystem::path ports_file;
@@ -36,8 +34,7 @@ public:
   // The request for a container with network mode text `network` (as stored in its spec),
   // its network options and its image's EXPOSE list. Throws util::Error for invalid values.
   static Request plan(std::string_view network, const NetworkOptions& options,
-                      const std::vector<std::string>& exposed, std::filesystem::path api_socket,
-                      std::filesystem::path ports_file);
+                      const std::vector<std::string>& exposed, std::filesystem::path ports_file);
 
   // Connects the namespace of `pid` (a container that has not started its command yet) and
   // publishes the ports. A mode without a helper (none, host) does nothing. Throws util::Error.
@@ -54,10 +51,13 @@ public:
   const std::vector<PortMapping>& ports() const noexcept { return m_ports; }
 
 private:
+  // Starts the forwarder for `ports` into m_netns (then closed), towards `target`.
+  void forward(std::vector<PortMapping> ports, Ipv4 target, const Request& request);
+
   std::optional<Slirp4netns> m_slirp;
   std::optional<Pasta> m_pasta;
-  std::optional<PortForwarder> m_forwarder; // slirp4netns: its TCP ports
-  util::UniqueFd m_netns;                   // slirp4netns: the namespace, until finish()
+  std::optional<PortForwarder> m_forwarder; // slirp4netns: every port; pasta: UDP ports
+  util::UniqueFd m_netns;                   // the namespace, until the forwarder is started
   std::vector<PortMapping> m_ports;
 };
 

@@ -15,7 +15,7 @@ namespace net {
 // a real conflict. Throws util::Error explaining why the port cannot be used.
 util::UniqueFd bind_host_port(PortMapping& mapping);
 
-// Binds and releases host_ip:port to find out whether a helper (slirp4netns, pasta) can publish
+// Binds and releases host_ip:port to find out whether a helper (pasta) can publish
 // it; throws as bind_host_port() does. Port 0 asks for a free port, which is returned.
 uint16_t check_host_port(const PortMapping& mapping);
 

@@ -43,7 +43,6 @@ nlohmann::json endpoint_json(const Endpoint& e) {
           {"aliases", e.aliases},           {"address", e.address.str()},
           {"interface", e.interface},       {"pid", e.pid},
           {"start_time", e.start_time},     {"hosts_file", e.hosts_file.string()},
-          {"forwards", e.forwards},
           {"publishes", e.publishes}};
 }
 
@@ -57,7 +56,6 @@ Endpoint endpoint_from_json(const nlohmann::json& j) {
   e.pid = j.at("pid").get<pid_t>();
   e.start_time = j.at("start_time").get<unsigned long long>();
   e.hosts_file = j.value("hosts_file", "");
-  e.forwards = j.value("forwards", std::vector<int>{});
   e.publishes = j.value("publishes", false);
   return e;
 }

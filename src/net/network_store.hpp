@@ -28,8 +28,7 @@ struct Endpoint {
   pid_t pid = 0;                    // the container's init process, and its start time, so a
   unsigned long long start_time = 0; // reused pid never keeps an endpoint alive
   std::filesystem::path hosts_file; // the container's bind-mounted /etc/hosts
-  std::vector<int> forwards;        // slirp4netns host forwarding ids of its published UDP ports
-  bool publishes = false;           // its published ports go to this address (TCP: cove's
+  bool publishes = false;           // its published ports go to this address (through its
                                     // forwarder, which lives as long as the container)
 
   // True while the recorded process is alive (same start time, not a zombie).

@@ -1,5 +1,6 @@
 #include "net/pasta.hpp"
 
+#include "net/host_port.hpp"
 #include "net/pasta_args.hpp"
 #include "net/slirp4netns.hpp"
 #include "util/error.hpp"

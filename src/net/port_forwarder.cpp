@@ -143,8 +143,6 @@ PortForwarder PortForwarder::start(std::vector<PortMapping> ports, int netns_fd,
   std::vector<HostSocket> sockets;
   std::vector<PortMapping> published;
   for (const PortMapping& port : ports) {
-    if (port.protocol != Protocol::tcp)
-      throw util::Error(util::cat("publish ", describe(port), ": the port forwarder is for TCP"));
     for (HostSocket& socket : bind_mapping(port)) {
       published.push_back(socket.mapping);
       sockets.push_back(std::move(socket));
@@ -153,9 +151,11 @@ PortForwarder PortForwarder::start(std::vector<PortMapping> ports, int netns_fd,
   std::vector<ProxyRoute> routes;
   std::vector<int> keep;
   for (const HostSocket& socket : sockets) {
-    util::check(::listen(socket.fd.get(), SOMAXCONN),
-                util::cat("publish ", describe(socket.mapping), ": listen"));
     ProxyRoute route;
+    route.udp = socket.mapping.protocol == Protocol::udp;
+    if (!route.udp)
+      util::check(::listen(socket.fd.get(), SOMAXCONN),
+                  util::cat("publish ", describe(socket.mapping), ": listen"));
     route.listener = socket.fd.get();
     route.target = ipv4_target(target, socket.mapping.container_port, route.target_length);
     routes.push_back(route);

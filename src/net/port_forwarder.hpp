@@ -1,9 +1,11 @@
-// PortForwarder: publishes a container's TCP ports through a small process of its own, forked
-// from cove. The host-side sockets are bound and listening before this returns (so a port in use
-// fails the start with a clear error, and connections made right after the start wait in the
-// backlog); the process enters the network namespace where the container's address is and
-// relays each connection there with splice(2) (net/splice_proxy), so published ports run at
-// nearly the speed of the host's loopback instead of through slirp4netns' user-mode TCP stack.
+// PortForwarder: publishes a container's ports through a small process of its own, forked from
+// cove. The host-side sockets are bound (and listening) before this returns, so a port in use
+// fails the start with a clear error and connections made right after the start wait in the
+// backlog; the process enters the network namespace where the container's address is and relays
+// each TCP connection there with splice(2) (net/splice_proxy) and each UDP client through a
+// socket of its own (net/udp_relay). Published TCP ports so run at nearly the speed of the
+// host's loopback instead of through slirp4netns' user-mode TCP stack, and UDP replies find
+// their way back to clients on the host's loopback.
 #pragma once
 
 #include "net/ipam.hpp"
@@ -18,7 +20,7 @@ namespace net {
 
 class PortForwarder {
 public:
-  // Forwards each of `ports` (TCP; a host_port of 0 becomes a free port) to `target`, the
+  // Forwards each of `ports` (a host_port of 0 becomes a free port) to `target`, the
   // container's address in the network namespace `netns_fd` (its own, or the shared one of user
   // networks; the caller must be privileged over it; -1 = this process's own). The process reports failures to
   // `log_file`, dies with the thread that started it (PR_SET_PDEATHSIG) and is stopped by the

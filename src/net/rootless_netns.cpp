@@ -3,7 +3,6 @@
 #include "net/bridge.hpp"
 #include "net/hosts_sync.hpp"
 #include "net/netlink.hpp"
-#include "net/netns_ports.hpp"
 #include "net/network_store.hpp"
 #include "net/slirp4netns.hpp"
 #include "util/error.hpp"
@@ -43,7 +42,6 @@ struct Paths {
   std::filesystem::path dir;
   std::filesystem::path lock() const { return dir / "lock"; }
   std::filesystem::path socket() const { return dir / "holder.sock"; }
-  std::filesystem::path api() const { return dir / "slirp.sock"; }
   std::filesystem::path log() const { return dir / "holder.log"; }
 };
 
@@ -166,7 +164,6 @@ util::UniqueFd make_network_namespace() {
 Slirp4netns set_up_namespace(const Paths& paths) {
   util::UniqueFd netns = make_network_namespace();
   Slirp4netns::Options options;
-  options.api_socket = paths.api();
   options.netns_fd = netns.get();
   Slirp4netns slirp = Slirp4netns::start(::getpid(), options);
   util::check(::setns(netns.get(), CLONE_NEWNET), "enter the shared network namespace (setns)");
@@ -185,7 +182,7 @@ struct Client {
 
 // With no lease left: exits unless someone is connecting. Returns the lock when it is time to
 // go; the holder keeps it until slirp4netns is gone, so a new holder started by the next user
-// never shares the API socket's path with a slirp4netns that is still exiting.
+// never runs beside a slirp4netns that is still exiting.
 std::optional<util::FileLock> may_exit(int listener, const Paths& paths) {
   std::optional<util::FileLock> lock =
       util::FileLock::try_lock(paths.lock(), util::LockMode::exclusive);
@@ -237,7 +234,7 @@ util::FileLock serve(int listener, const Paths& paths) {
     }
     for (const std::string& root : ended)
       if (!root.empty())
-        release_dead_endpoints(root, paths.api());
+        release_dead_endpoints(root);
     if (clients.empty())
       if (std::optional<util::FileLock> lock = may_exit(listener, paths))
         return std::move(*lock);
@@ -282,8 +279,6 @@ util::FileLock serve(int listener, const Paths& paths) {
   }
   listener.reset();
   slirp.reset(); // closes its exit fd and reaps it
-  if (exit_lock) // only then is the path certainly still this holder's
-    ::unlink(paths.api().c_str());
   exit_lock.reset();
   std::fflush(nullptr);
   ::_exit(code);
@@ -361,13 +356,11 @@ NetnsLease NetnsLease::acquire(const std::filesystem::path& runtime_root,
   lease.m_userns = open_namespace(lease.m_holder, "user");
   lease.m_netns = open_namespace(lease.m_holder, "net");
   lease.m_connection = std::move(*connection);
-  lease.m_api = paths.api();
   LOG_DEBUG("leased the shared network namespace of holder ", lease.m_holder);
   return lease;
 }
 
-void release_dead_endpoints(const std::filesystem::path& storage_root,
-                            const std::filesystem::path& api_socket, int netns_fd) noexcept {
+void release_dead_endpoints(const std::filesystem::path& storage_root, int netns_fd) noexcept {
   try {
     NetworkStore store(storage_root);
     util::FileLock lock = store.lock();
@@ -386,17 +379,9 @@ void release_dead_endpoints(const std::filesystem::path& storage_root,
       } catch (const std::exception& error) {
         LOG_DEBUG("remove the veths of stopped containers: ", error.what());
       }
-      for (const Endpoint& e : dead) {
+      for (const Endpoint& e : dead)
         LOG_DEBUG("released ", e.address.str(), " of container ", e.container_name, " on ",
                   record.name);
-        for (int id : e.forwards) {
-          try {
-            remove_forward(api_socket, id);
-          } catch (const std::exception& error) {
-            util::log::warning("release the ports of ", e.container_name, ": ", error.what());
-          }
-        }
-      }
       store.save(record);
     }
     if (changed)

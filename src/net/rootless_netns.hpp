@@ -39,8 +39,6 @@ public:
   int user_namespace() const noexcept { return m_userns.get(); }
   // /proc/HOLDER/ns/net, opened: where the bridges are.
   int network_namespace() const noexcept { return m_netns.get(); }
-  // The API socket of the namespace's slirp4netns (port forwarding).
-  const std::filesystem::path& api_socket() const noexcept { return m_api; }
 
 private:
   NetnsLease() = default;
@@ -48,13 +46,12 @@ private:
   util::UniqueFd m_userns;
   util::UniqueFd m_netns;
   pid_t m_holder = -1;
-  std::filesystem::path m_api;
 };
 
 // Releases the endpoints of containers that are no longer running on every network of
-// `storage_root`: their published ports (through `api_socket`) and their names in the other
-// containers' /etc/hosts. Safe to call from any cove process. Errors are logged.
-void release_dead_endpoints(const std::filesystem::path& storage_root,
-                            const std::filesystem::path& api_socket, int netns_fd = -1) noexcept;
+// `storage_root`: their addresses, veths (through `netns_fd`, the shared namespace, when open)
+// and names in the other containers' /etc/hosts. Their published ports went with their
+// forwarders. Safe to call from any cove process. Errors are logged.
+void release_dead_endpoints(const std::filesystem::path& storage_root, int netns_fd = -1) noexcept;
 
 } // namespace net

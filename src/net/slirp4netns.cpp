@@ -1,7 +1,6 @@
 #include "net/slirp4netns.hpp"
 
 #include "net/etc_files.hpp"
-#include "net/netns_ports.hpp"
 #include "util/error.hpp"
 #include "util/fs.hpp"
 #include "util/log.hpp"
@@ -9,8 +8,6 @@
 
 #include <fcntl.h>
 #include <poll.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -53,10 +50,6 @@ std::vector<std::string> slirp_argv(pid_t pid, const Slirp4netns::Options& optio
                                    util::cat("--exit-fd=", exit_fd)};
   if (!options.allow_host_loopback)
     argv.emplace_back("--disable-host-loopback");
-  if (!options.api_socket.empty()) {
-    argv.emplace_back("--api-socket");
-    argv.push_back(options.api_socket.string());
-  }
   if (options.netns_fd >= 0) {
     argv.emplace_back("--netns-type=path");
     argv.push_back(util::cat("/proc/self/fd/", options.netns_fd));
@@ -95,10 +88,6 @@ Slirp4netns Slirp4netns::spawn(pid_t pid, const Options& options) {
     throw util::Error("slirp4netns is not installed (Debian package slirp4netns): install it or "
                       "use --network host|none");
   check_tun_device();
-  if (options.api_socket.string().size() >= sizeof(sockaddr_un::sun_path))
-    throw util::Error(util::cat("slirp4netns API socket path ",
-                                util::quote(options.api_socket.string()),
-                                " is too long for a unix socket: use a shorter --runroot"));
   Pipe ready = make_pipe("ready");
   Pipe exit = make_pipe("exit");
   util::Subprocess::reap_exited(); // earlier helpers that have finished exiting meanwhile
@@ -120,7 +109,7 @@ Slirp4netns Slirp4netns::spawn(pid_t pid, const Options& options) {
       slirp_argv(pid, options, ready.write.get(), exit.read.get()), spawn);
   ready.write.reset();
   exit.read.reset();
-  Slirp4netns slirp(std::move(process), std::move(exit.write), options.api_socket);
+  Slirp4netns slirp(std::move(process), std::move(exit.write));
   slirp.m_logged = !options.log_file.empty();
   slirp.m_ready = std::move(ready.read);
   slirp.m_target = pid;
@@ -164,15 +153,6 @@ Slirp4netns::~Slirp4netns() {
       util::log::warning("stop slirp4netns: ", e.what());
     }
   }
-  std::error_code ignored;
-  if (!m_api.empty())
-    std::filesystem::remove(m_api, ignored);
-}
-
-PortMapping Slirp4netns::publish(const PortMapping& requested) {
-  PortMapping mapping = requested;
-  add_forward(m_api, mapping, Ipv4::parse(slirp_guest_ip));
-  return mapping;
 }
 
 } // namespace net

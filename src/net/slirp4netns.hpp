@@ -2,8 +2,6 @@
 // to the outside, and the owner of that helper process.
 #pragma once
 
-#include "net/host_port.hpp"
-#include "net/port_mapping.hpp"
 #include "util/fd.hpp"
 #include "util/subprocess.hpp"
 
@@ -22,8 +20,6 @@ class Slirp4netns {
 public:
   struct Options {
     bool allow_host_loopback = false;
-    // Where the API socket (used to publish ports) is created; empty = no API socket.
-    std::filesystem::path api_socket;
     // The network namespace as an open descriptor, inherited by slirp4netns and named to it as
     // /proc/self/fd/N (--netns-type=path); -1 = the namespace of `pid`.
     int netns_fd = -1;
@@ -48,17 +44,12 @@ public:
   // kernel closes the exit-fd and slirp4netns exits all the same.
   ~Slirp4netns();
 
-  // Publishes one port through the API socket (add_hostfwd); a host_port of 0 is replaced by a
-  // free port first. Returns the mapping as published. Throws util::Error naming the port and
-  // the reason (in use, privileged).
-  PortMapping publish(const PortMapping& mapping);
 
 private:
-  Slirp4netns(util::Subprocess process, util::UniqueFd exit_fd, std::filesystem::path api)
-      : m_process(std::move(process)), m_exit_fd(std::move(exit_fd)), m_api(std::move(api)) {}
+  Slirp4netns(util::Subprocess process, util::UniqueFd exit_fd)
+      : m_process(std::move(process)), m_exit_fd(std::move(exit_fd)) {}
   std::optional<util::Subprocess> m_process;
   util::UniqueFd m_exit_fd;
-  std::filesystem::path m_api;
   bool m_logged = false; // output in a log file: stopping does not wait for the exit
   util::UniqueFd m_ready;           // until wait_ready(): the ready pipe's read end
   pid_t m_target = 0;               // for messages

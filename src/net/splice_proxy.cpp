@@ -1,5 +1,8 @@
 #include "net/splice_proxy.hpp"
 
+#include "net/relay_handle.hpp"
+#include "net/udp_relay.hpp"
+
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -8,6 +11,7 @@
 
 #include <cerrno>
 #include <cstdio>
+#include <algorithm>
 #include <cstring>
 #include <memory>
 #include <new>
@@ -51,14 +55,7 @@ struct Direction {
   unsigned long progress = 0; // splices that moved bytes, and the end of file seen
 };
 
-struct Connection;
-
-// What an epoll event refers to: a listener (route index) or one socket of a connection.
-struct Handle {
-  Connection* connection = nullptr;
-  size_t route = 0;
-  bool server = false;
-};
+} // namespace
 
 struct Connection {
   int client = -1;
@@ -71,9 +68,11 @@ struct Connection {
   Direction down; // server -> client
   uint32_t client_events = 0;
   uint32_t server_events = 0;
-  Handle client_handle;
-  Handle server_handle;
+  RelayHandle client_handle;
+  RelayHandle server_handle;
 };
+
+namespace {
 
 bool make_pipe(Direction& d) noexcept {
   int fds[2];
@@ -147,13 +146,18 @@ public:
     m_listener_handles.resize(m_routes.size());
     for (size_t i = 0; i < m_routes.size(); ++i) {
       m_listener_handles[i].route = i;
+      m_listener_handles[i].kind = m_routes[i].udp ? RelayHandle::Kind::udp_listener
+                                                   : RelayHandle::Kind::tcp_listener;
       int flags = ::fcntl(m_routes[i].listener, F_GETFL);
       ::fcntl(m_routes[i].listener, F_SETFL, flags | O_NONBLOCK);
       watch(EPOLL_CTL_ADD, m_routes[i].listener, EPOLLIN, &m_listener_handles[i]);
     }
+    UdpRelay udp(m_epoll);
     epoll_event events[64];
     for (;;) {
-      int timeout = m_accept_paused ? accept_pause_ms : -1;
+      int timeout = udp.expire();
+      if (m_accept_paused)
+        timeout = timeout < 0 ? accept_pause_ms : std::min(timeout, accept_pause_ms);
       int n = ::epoll_wait(m_epoll, events, 64, timeout);
       if (n < 0 && errno != EINTR) {
         report("wait for events", errno);
@@ -162,18 +166,31 @@ public:
       if (n == 0 && m_accept_paused)
         set_accepting(true);
       for (int i = 0; i < n; ++i) {
-        auto* handle = static_cast<Handle*>(events[i].data.ptr);
-        if (!handle->connection)
+        auto* handle = static_cast<RelayHandle*>(events[i].data.ptr);
+        switch (handle->kind) {
+        case RelayHandle::Kind::tcp_listener:
           accept_all(handle->route);
-        else if (!handle->connection->dead)
-          service(*handle->connection, handle->server, events[i].events);
+          break;
+        case RelayHandle::Kind::udp_listener: {
+          const ProxyRoute& r = m_routes[handle->route];
+          udp.from_host(handle->route, r.listener, r.target, r.target_length);
+          break;
+        }
+        case RelayHandle::Kind::connection:
+          if (!handle->connection->dead)
+            service(*handle->connection, handle->server, events[i].events);
+          break;
+        case RelayHandle::Kind::udp_session:
+          udp.from_container(*handle->session);
+          break;
+        }
       }
       m_graveyard.clear();
     }
   }
 
 private:
-  void watch(int op, int fd, uint32_t events, Handle* handle) noexcept {
+  void watch(int op, int fd, uint32_t events, RelayHandle* handle) noexcept {
     epoll_event event{};
     event.events = events;
     event.data.ptr = handle;
@@ -184,7 +201,9 @@ private:
   void set_accepting(bool on) noexcept {
     m_accept_paused = !on;
     for (size_t i = 0; i < m_routes.size(); ++i)
-      watch(EPOLL_CTL_MOD, m_routes[i].listener, on ? static_cast<uint32_t>(EPOLLIN) : 0u, &m_listener_handles[i]);
+      if (!m_routes[i].udp)
+        watch(EPOLL_CTL_MOD, m_routes[i].listener, on ? static_cast<uint32_t>(EPOLLIN) : 0u,
+              &m_listener_handles[i]);
   }
 
   void accept_all(size_t route) noexcept {
@@ -223,8 +242,8 @@ private:
     c->server = server;
     c->up.from = c->down.to = client;
     c->up.to = c->down.from = server;
-    c->client_handle = {c.get(), route, false};
-    c->server_handle = {c.get(), route, true};
+    c->client_handle = {RelayHandle::Kind::connection, route, c.get(), false, nullptr};
+    c->server_handle = {RelayHandle::Kind::connection, route, c.get(), true, nullptr};
     if (!make_pipe(c->up) || !make_pipe(c->down)) {
       report("create a pipe", errno);
       reset(*c);
@@ -339,7 +358,7 @@ private:
   }
 
   const std::vector<ProxyRoute>& m_routes;
-  std::vector<Handle> m_listener_handles;
+  std::vector<RelayHandle> m_listener_handles;
   std::vector<std::unique_ptr<Connection>> m_graveyard;
   int m_epoll = -1;
   bool m_accept_paused = false;

@@ -1,7 +1,8 @@
 // The relay loop of a published-port forwarder: accepts TCP connections on listening sockets of
 // the host's network namespace and connects each to an address in the namespace this process
 // has entered (the container's), then moves the bytes both ways with splice(2) through a pipe
-// per direction, so that they never leave the kernel.
+// per direction, so that they never leave the kernel. Datagrams of UDP routes go through
+// net/udp_relay in the same loop.
 #pragma once
 
 #include <sys/socket.h>
@@ -11,7 +12,8 @@
 namespace net {
 
 struct ProxyRoute {
-  int listener = -1;        // a listening TCP socket (made non-blocking by the loop)
+  int listener = -1;        // a listening TCP socket or a bound UDP one (made non-blocking)
+  bool udp = false;
   sockaddr_storage target{}; // where each accepted connection goes
   socklen_t target_length = 0;
 };

@@ -126,7 +126,6 @@ PreparedStart prepare_start(storage::Store& store, const RuntimeOptions& options
   const std::filesystem::path dir = store.containers().dir(record.id);
   net::ContainerNetwork::Request network = net::ContainerNetwork::plan(
       spec.network.empty() ? "host" : spec.network, spec.network_options, config.exposed_ports,
-      options.runtime_root / util::cat("slirp-", record.id.substr(0, 12), ".sock"),
       dir / "userdata" / "ports");
   std::optional<net::ContainerNetwork> early_network =
       netns ? net::ContainerNetwork::begin(network, netns->wait()) : std::nullopt;

@@ -356,3 +356,75 @@ cove_main_pid() {
 stray_mounts() {
   awk -v t="$T/" 'index($5, t) == 1 { print $5 }' /proc/self/mountinfo
 }
+
+# ---------------------------------------------------------------------------------------------
+# Network helpers (the network suites); only 127.0.0.1 and ::1 are used
+
+# A free TCP (default) or UDP port on 127.0.0.1 (for ::1 too, in practice).
+free_port() {
+  python3 -c 'import socket,sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM if sys.argv[1] == "udp" else socket.SOCK_STREAM)
+s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])' "${1:-tcp}"
+}
+
+# Waits until URL answers (30 s at most).
+wait_for_url() {
+  for _ in $(seq 1 300); do
+    curl -sfg -o /dev/null "$1" && return 0
+    sleep 0.1
+  done
+  return 1
+}
+
+# Waits until something listens on TCP port PORT of the host (30 s at most).
+wait_for_listen() {
+  for _ in $(seq 1 300); do
+    [[ -n $(ss -Htln "sport = :$1") ]] && return 0
+    sleep 0.1
+  done
+  return 1
+}
+
+# Builds a static UDP server (busybox has no UDP listener) into $WORK/udp-echo: it prints the
+# first datagram it receives, echoes it to the sender and exits. False without a static cc.
+build_udp_echo() {
+  cat >"$WORK/udp-echo.c" <<'C'
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <unistd.h>
+int main(int argc, char **argv) {
+  int fd = socket(AF_INET, SOCK_DGRAM, 0);
+  struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(argc > 1 ? atoi(argv[1]) : 0)};
+  if (argc < 2 || bind(fd, (struct sockaddr *)&a, sizeof a) < 0) return 2;
+  char buf[512];
+  struct sockaddr_in from;
+  socklen_t len = sizeof from;
+  ssize_t n = recvfrom(fd, buf, sizeof buf, 0, (struct sockaddr *)&from, &len);
+  if (n <= 0) return 1;
+  write(1, buf, n);
+  write(1, "\n", 1);
+  sendto(fd, buf, n, 0, (struct sockaddr *)&from, len);
+  return 0;
+}
+C
+  [[ -x $WORK/udp-echo ]] ||
+    { cc -static -O2 -o "$WORK/udp-echo" "$WORK/udp-echo.c" 2>/dev/null && chmod 0755 "$WORK/udp-echo"; }
+}
+
+# Sends a datagram to ADDRESS (default 127.0.0.1):PORT until it comes back (10 s at most);
+# prints the reply.
+udp_roundtrip() {
+  python3 - "$1" "${2:-127.0.0.1}" <<'PY'
+import socket, sys
+s = socket.socket(socket.AF_INET6 if ":" in sys.argv[2] else socket.AF_INET, socket.SOCK_DGRAM)
+s.settimeout(0.2)
+for _ in range(50):
+    s.sendto(b"datagram", (sys.argv[2], int(sys.argv[1])))
+    try:
+        print(s.recvfrom(512)[0].decode()); break
+    except socket.timeout:
+        pass
+PY
+}
+

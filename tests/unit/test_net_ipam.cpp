@@ -92,10 +92,11 @@ TEST_CASE("NetworkRecord: JSON round-trip with endpoints") {
   e.pid = 1234;
   e.start_time = 99;
   e.hosts_file = "/x/hosts";
-  e.forwards = {3, 4};
+  e.publishes = true;
   record.endpoints.push_back(e);
   net::NetworkRecord back = net::NetworkRecord::from_json(record.to_json());
   CHECK(back.to_json() == record.to_json());
+  CHECK(back.endpoints.at(0).publishes);
   CHECK(back.bridge_name() == "coveaaaaaaaaaa");
   CHECK(back.bridge_name().size() <= 15);
   CHECK_THROWS_AS(net::NetworkRecord::from_json(nlohmann::json{{"name", "x"}}), util::Error);

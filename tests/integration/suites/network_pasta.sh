@@ -15,22 +15,6 @@ suite_probe() {
     { echo "the host has no IPv4 default route (pasta copies it into the container)"; return 1; }
 }
 
-# A free TCP (default) or UDP port on 127.0.0.1.
-free_port() {
-  python3 -c 'import socket,sys
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM if sys.argv[1] == "udp" else socket.SOCK_STREAM)
-s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])' "${1:-tcp}"
-}
-
-# Waits until URL answers (30 s at most).
-wait_for_url() {
-  for _ in $(seq 1 300); do
-    curl -sf -o /dev/null "$1" && return 0
-    sleep 0.1
-  done
-  return 1
-}
-
 # Pids of the pasta processes whose parent is this suite's cove binary (other suites and other
 # builds may run their own).
 pasta_pids() {
@@ -165,58 +149,17 @@ test_publish_tcp() {
   wait_bg
 }
 
-# Builds a static UDP server (busybox has no UDP listener) into $WORK/udp-recv: it prints the
-# first datagram it receives and exits, without replying (see test_publish_udp). False without a
-# static cc.
-build_udp_recv() {
-  cat >"$WORK/udp-recv.c" <<'C'
-#include <netinet/in.h>
-#include <stdlib.h>
-#include <sys/socket.h>
-#include <unistd.h>
-int main(int argc, char **argv) {
-  int fd = socket(AF_INET, SOCK_DGRAM, 0);
-  struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(argc > 1 ? atoi(argv[1]) : 0)};
-  if (argc < 2 || bind(fd, (struct sockaddr *)&a, sizeof a) < 0) return 2;
-  char buf[512];
-  ssize_t n = recv(fd, buf, sizeof buf, 0);
-  if (n <= 0) return 1;
-  write(1, buf, n);
-  write(1, "\n", 1);
-  return 0;
-}
-C
-  [[ -x $WORK/udp-recv ]] ||
-    { cc -static -O2 -o "$WORK/udp-recv" "$WORK/udp-recv.c" 2>/dev/null && chmod 0755 "$WORK/udp-recv"; }
-}
-
-# Sends a datagram to 127.0.0.1:PORT every 0.2 s until FILE is not empty (10 s at most).
-udp_send_until() {
-  python3 - "$1" "$2" <<'PY'
-import os, socket, sys, time
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-for _ in range(50):
-    s.sendto(b"datagram", ("127.0.0.1", int(sys.argv[1])))
-    time.sleep(0.2)
-    if os.path.exists(sys.argv[2]) and os.path.getsize(sys.argv[2]) > 0:
-        break
-PY
-}
-
 test_publish_udp() {
   local port
-  # Like slirp4netns, pasta presents a datagram from the host's loopback as coming from the
-  # gateway address, and replies to it did not come back to the host's loopback here, so only
-  # the way in is checked, and the server never replies (a reply could leave for the gateway).
-  TEST "pasta: -p 127.0.0.1:PORT:9999/udp forwards datagrams from the host"
-  if ! build_udp_recv; then
+  TEST "pasta: -p 127.0.0.1:PORT:9999/udp forwards datagrams, and the replies come back"
+  if ! build_udp_echo; then
     skip_test "no C compiler that links statically (for the UDP server)"
     return
   fi
   port=$(free_port udp)
   cove_bg udp run --rm --network pasta -p "127.0.0.1:$port:9999/udp" \
-    -v "$WORK/udp-recv:/udp-recv:ro" "$IMG" sh -c 'timeout 20 /udp-recv 9999; true'
-  udp_send_until "$port" "$T/bg/udp.out"
+    -v "$WORK/udp-echo:/udp-echo:ro" "$IMG" sh -c 'timeout 20 /udp-echo 9999; true'
+  expect_eq "$(udp_roundtrip "$port")" "datagram" "echo through the published UDP port"
   wait_bg
   expect_eq "$(cat "$T/bg/udp.out")" "datagram" "what the container received"
   expect_port_free "$port" udp

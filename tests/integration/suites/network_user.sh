@@ -13,46 +13,35 @@ suite_probe() {
     { echo "/dev/net/tun is not usable by the test user (chmod 0666 /dev/net/tun)"; return 1; }
 }
 
-free_port() {
-  python3 -c 'import socket
-s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
 # cove's runtime directory for this identity: the suite's --runroot as root; rootless (no
 # XDG_RUNTIME_DIR in the harness) cove's private default, /tmp/cove-run-<uid>.
 runroot() {
   if [[ $IDENTITY == root ]]; then echo "$T/runroot"; else echo "/tmp/cove-run-$RUN_UID"; fi
 }
 
-# The shared namespace's slirp4netns (its API socket is under the runroot) and its parent, the
-# holder.
-shared_slirp() {
-  pgrep -u "$RUN_UID" -f -- "--api-socket $(runroot)/netns/slirp.sock" | tr '\n' ' '
-}
+# The holder: the process listening on its socket under the runroot.
 holder_pid() {
-  local slirp
-  slirp=$(shared_slirp)
-  [[ -n ${slirp// /} ]] && awk '/^PPid:/ { print $2 }' "/proc/${slirp%% *}/status" 2>/dev/null
+  ss -Hxlp src "$(runroot)/netns/holder.sock" 2>/dev/null | grep -o 'pid=[0-9]*' | head -n 1 |
+    cut -d= -f2
+}
+# The shared namespace's slirp4netns: the holder's child.
+shared_slirp() {
+  local holder
+  holder=$(holder_pid)
+  [[ -n $holder ]] && pgrep -P "$holder" -x slirp4netns | tr '\n' ' '
 }
 
-# Waits up to 20 s until neither the holder nor the shared slirp4netns runs.
+# Waits up to 20 s until the holder (HOLDER, else the one running now) and its slirp4netns
+# (SLIRP, else the holder's child now) are gone.
 expect_namespace_gone() {
-  local holder=$1 left
+  local holder=${1:-$(holder_pid)} slirp=${2:-$(shared_slirp)} left pid
   for _ in $(seq 1 200); do
-    left=$(shared_slirp)
-    [[ -n $holder ]] && kill -0 "$holder" 2>/dev/null && left+=" $holder"
-    [[ -z ${left// /} ]] && return 0
+    left=""
+    for pid in $holder $slirp; do kill -0 "$pid" 2>/dev/null && left+="$pid "; done
+    [[ -z $left && -z $(holder_pid) ]] && return 0
     sleep 0.1
   done
-  fail "still running after 20 s: $(describe_pids $left)"
-}
-
-wait_for_url() {
-  for _ in $(seq 1 300); do
-    curl -sf -o /dev/null "$1" && return 0
-    sleep 0.1
-  done
-  return 1
+  fail "still running after 20 s: $(describe_pids $left $(holder_pid))"
 }
 
 # The address of container $2 on network $1 (from network inspect).
@@ -159,14 +148,15 @@ test_names_and_isolation() {
   expect_failure 7 "" curl -s -o /dev/null "http://127.0.0.1:$port/"
 
   TEST "one holder and one slirp4netns serve all the containers"
-  local holder
+  local holder slirp
   holder=$(holder_pid)
   [[ -n $holder ]] || fail "no holder found"
-  expect_eq "$(wc -w <<<"$(shared_slirp)")" 1 "shared slirp4netns processes"
+  slirp=$(shared_slirp)
+  expect_eq "$(wc -w <<<"$slirp")" 1 "shared slirp4netns processes"
 
   TEST "when the last container is removed the namespace, its helpers and the port go away"
   expect_success cove rm -f web web2
-  expect_namespace_gone "$holder"
+  expect_namespace_gone "$holder" "$slirp"
   expect_success cove network inspect --format '{{len .containers}}' netA
   expect_eq "$OUT" 0 "endpoints left on netA"
 }
@@ -278,14 +268,15 @@ test_connect() {
 test_sigkill() {
   TEST "after a SIGKILL of the container's monitor, the holder releases and exits"
   expect_success cove run -d --name victim --network netA "$IMG" sleep 1000
-  local holder pid monitor
+  local holder pid monitor slirp
   holder=$(holder_pid)
   [[ -n $holder ]] || fail "no holder found"
+  slirp=$(shared_slirp)
   expect_success cove inspect --format '{{.State.Pid}}' victim
   pid=$OUT
   monitor=$(awk '/^PPid:/ { print $2 }' "/proc/$pid/status" 2>/dev/null)
   [[ -n $monitor ]] && kill -KILL "$monitor"
-  expect_namespace_gone "$holder"
+  expect_namespace_gone "$holder" "$slirp"
   expect_success cove network inspect --format '{{len .containers}}' netA
   expect_eq "$OUT" 0 "endpoints left on netA"
   expect_success cove rm -f victim

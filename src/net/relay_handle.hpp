@@ -1,0 +1,20 @@
+// What an epoll event of the port forwarder's loop refers to (net/splice_proxy, net/udp_relay).
+#pragma once
+
+#include <cstddef>
+
+namespace net {
+
+struct Connection;
+struct UdpSession;
+
+struct RelayHandle {
+  enum class Kind { tcp_listener, udp_listener, connection, udp_session };
+  Kind kind = Kind::tcp_listener;
+  size_t route = 0;                 // listeners: the index of their route
+  Connection* connection = nullptr; // connection: which one, and which of its sockets
+  bool server = false;
+  UdpSession* session = nullptr;    // udp_session
+};
+
+} // namespace net
