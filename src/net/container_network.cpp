@@ -30,14 +30,15 @@ Slirp4netns::Options slirp_options(const ContainerNetwork::Request& request, int
   return options;
 }
 
-// The published ports, one "0.0.0.0:8080->80/tcp" line each, for `port` and `ps`.
+// The published ports, one "0.0.0.0:8080->80/tcp" line each, for `port` and `ps`. They describe
+// a running helper, which a crash ends: no fsync (on a container's start path).
 void write_ports_file(const std::filesystem::path& path, const std::vector<PortMapping>& ports) {
   if (path.empty())
     return;
   std::string text;
   for (const PortMapping& port : ports)
     text += describe(port) + "\n";
-  util::write_file_atomic(path, text);
+  util::write_file_atomic(path, text, 0644, util::Durability::process_safe);
 }
 
 } // namespace

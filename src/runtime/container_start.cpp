@@ -175,11 +175,20 @@ ContainerProcess launch(PreparedStart& prepared) {
   prepared.plan.loopback_up =
       !netns && network_namespace(prepared.spec.network) == NetworkNamespace::private_;
   // A restart: the previous run's network helper goes first (it holds the API socket path).
-  // The first start's helper, started with the namespace made ahead, is ready by now.
   prepared.connected.reset();
   prepared.bridged.reset();
+  // The first start's helper, started with the namespace made ahead, may still be setting
+  // itself up. With no ports to publish through its API, the child waits for its ready byte
+  // right before exec (ChildPlan::network_ready_fd), so the two set up side by side; else it
+  // must be ready before the clone.
+  bool child_waits_for_network = false;
   if (prepared.early_network) {
-    prepared.early_network->finish(prepared.network);
+    if (prepared.network.ports.empty() && prepared.early_network->ready_fd() >= 0) {
+      prepared.plan.network_ready_fd = prepared.early_network->ready_fd();
+      child_waits_for_network = true;
+    } else {
+      prepared.early_network->finish(prepared.network);
+    }
     prepared.connected.emplace(std::move(*prepared.early_network));
     prepared.early_network.reset();
   }
@@ -202,8 +211,24 @@ ContainerProcess launch(PreparedStart& prepared) {
   } else if (!prepared.connected) {
     prepared.connected.emplace(); // nothing to connect
   }
-  ContainerProcess process =
-      Launcher::start(prepared.plan, network_namespace(prepared.spec.network), after_clone);
+  std::optional<ContainerProcess> started;
+  try {
+    started.emplace(
+        Launcher::start(prepared.plan, network_namespace(prepared.spec.network), after_clone));
+  } catch (...) {
+    prepared.plan.network_ready_fd = -1;
+    // The child failed before it read the ready byte, or the helper failed: finish() waits for
+    // the helper and throws its own error, which says more than the child's.
+    if (child_waits_for_network)
+      prepared.connected->finish(prepared.network);
+    throw;
+  }
+  ContainerProcess process = std::move(*started);
+  if (child_waits_for_network) { // the command runs, so the child read the byte
+    prepared.plan.network_ready_fd = -1;
+    prepared.connected->ready_seen();
+    prepared.connected->finish(prepared.network);
+  }
   if (prepared.pty)
     prepared.pty->attach(process.take_console());
   return process;
