@@ -313,9 +313,10 @@ void record_exit(storage::Store& store, storage::ContainerRecord& record, int st
 
 void start_detached(storage::Store& store, const RuntimeOptions& options,
                     storage::ContainerRecord& record, std::unique_ptr<NetnsAhead> netns) {
-  // Its thread must be done: a fork copies only the calling thread.
+  // Its thread must be done: a fork copies only the calling thread. A failure is the
+  // monitor's to report (prepare_start), as when it makes the namespace itself.
   if (netns)
-    netns->wait();
+    netns->join();
   auto [report_read, report_write] = make_pipe();
   std::fflush(nullptr); // buffered output would otherwise be written twice
   pid_t pid = ::fork();

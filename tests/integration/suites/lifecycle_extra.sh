@@ -430,7 +430,7 @@ test_incomplete_record() {
   run_cmd sh -c "printf '\\0\\0\\0{\"id' >'$STORE/containers/$id2/container.json'"
   expect_success cove ps -a --format '{{.Names}}'
   expect_eq "$OUT" whole "ps -a lists only the whole container"
-  expect_cove_error "no such container" cove inspect torn1
+  expect_cove_error "torn1" cove inspect torn1
   expect_cove_error "no such container" cove start torn1
   expect_success cove rm "${id1:0:12}"
   expect_eq "$OUT" "${id1:0:12}" "rm prints the name it was given"
