@@ -55,9 +55,10 @@ PreparedStart prepare_start(storage::Store& store, const RuntimeOptions& options
                             const storage::ContainerRecord& record, int terminal_from,
                             std::unique_ptr<NetnsAhead> netns = nullptr);
 
-// For a container with network mode `network` (as in RunRequest) that gets slirp4netns: its
-// namespace, started now on a thread of its own, to be handed to prepare_start (`run` starts it
-// before the container is even created); nullptr for every other mode.
+// For a container with network mode `network` (as in RunRequest) that gets a private namespace
+// of its own (slirp4netns, none): that namespace, started now on a thread of its own, to be
+// handed to prepare_start (`run` starts it before the container is even created); nullptr for
+// every other mode.
 std::unique_ptr<NetnsAhead> make_netns_ahead(const std::string& network);
 
 // Clones the container as planned (stdio as set in the plan or inherited).
