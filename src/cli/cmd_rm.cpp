@@ -52,22 +52,33 @@ std::optional<storage::ContainerRecord> prepare_removal(const storage::Container
 int rm(const Invocation& inv, const RmFlags& flags) {
   storage::ContainerStore containers = host_containers(inv);
   std::vector<std::pair<std::string, storage::ContainerRecord>> doomed;
+  // Named by id but incomplete (a create cut short by a crash): nothing runs, only files go.
+  std::vector<std::pair<std::string, std::string>> incomplete;
   std::optional<std::string> error;
   try {
     for_each_name(flags.names, [&](const std::string& name) {
+      if (!containers.lookup(name))
+        if (std::optional<std::string> id = containers.find_incomplete(name)) {
+          incomplete.emplace_back(name, *id);
+          return;
+        }
       if (auto record = prepare_removal(containers, name, flags.force))
         doomed.emplace_back(name, std::move(*record));
     });
   } catch (const util::Error& e) {
     error = e.what();
   }
-  if (!doomed.empty()) {
+  if (!doomed.empty() || !incomplete.empty()) {
     enter_userns(inv);
     storage::VolumeStore volumes(storage_root(inv.global));
     for (const auto& [name, record] : doomed) {
       containers.remove(record);
       if (flags.volumes) // named volumes always stay
         runtime::remove_anonymous_volumes(volumes, containers, record);
+      std::cout << name << '\n';
+    }
+    for (const auto& [name, id] : incomplete) {
+      containers.remove_incomplete(id);
       std::cout << name << '\n';
     }
   }
@@ -98,6 +109,11 @@ int prune(const Invocation& inv, const PruneFlags& flags) {
     return 0;
   storage::ContainerStore containers = host_containers(inv);
   std::vector<storage::ContainerRecord> doomed;
+  // Incomplete ones (creates cut short by a crash) have no labels to match: they go when no
+  // filter is given.
+  std::vector<std::string> incomplete;
+  if (filters.empty())
+    incomplete = containers.incomplete();
   for (storage::ContainerRecord& record : containers.list()) {
     if (!matches_all(filters, container_labels(record)) ||
         runtime::refresh_state(containers, record).status == runtime::Status::running)
@@ -105,12 +121,16 @@ int prune(const Invocation& inv, const PruneFlags& flags) {
     runtime::wait_stopped(containers, record, std::chrono::seconds(10));
     doomed.push_back(std::move(record));
   }
-  if (doomed.empty())
+  if (doomed.empty() && incomplete.empty())
     return 0;
   enter_userns(inv);
   for (const storage::ContainerRecord& record : doomed) {
     containers.remove(record);
     std::cout << record.id << '\n';
+  }
+  for (const std::string& id : incomplete) {
+    containers.remove_incomplete(id);
+    std::cout << id << '\n';
   }
   return 0;
 }

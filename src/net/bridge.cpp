@@ -222,7 +222,7 @@ BridgeAttachment BridgeAttachment::attach(pid_t pid, const BridgeRequest& reques
   }
   for (NetworkRecord* record : joined)
     store.save(*record);
-  write_ports_file(request.ports_file, attachment.m_ports, util::Durability::process_safe);
+  write_ports_file(request.ports_file, attachment.m_ports);
   sync_hosts(all);
   return attachment;
 }

@@ -57,7 +57,7 @@ ContainerNetwork ContainerNetwork::connect(pid_t pid, const Request& request) {
       network.m_netns = open_netns(pid);
       network.forward(std::move(udp), Ipv4::parse("127.0.0.1"), request);
     }
-    write_ports_file(request.ports_file, network.m_ports, util::Durability::crash_safe);
+    write_ports_file(request.ports_file, network.m_ports);
   } else if (request.mode.driver == NetworkDriver::slirp4netns) {
     network.m_slirp.emplace(Slirp4netns::spawn(pid, slirp_options(request, -1)));
     if (!request.ports.empty())
@@ -82,7 +82,7 @@ void ContainerNetwork::finish(const Request& request) {
     return;
   m_slirp->wait_ready();
   forward(request.ports, Ipv4::parse(slirp_guest_ip), request);
-  write_ports_file(request.ports_file, m_ports, util::Durability::crash_safe);
+  write_ports_file(request.ports_file, m_ports);
 }
 
 void ContainerNetwork::forward(std::vector<PortMapping> ports, Ipv4 target,

@@ -46,6 +46,13 @@ public:
   // mode (connect() after the clone serves those).
   static std::optional<ContainerNetwork> begin(const Request& request, int netns_fd);
   void finish(const Request& request);
+  // The helper's ready pipe while nobody has waited on it (-1 otherwise): a process that reads
+  // the ready byte itself calls ready_seen() before finish(), which then does not wait.
+  int ready_fd() const noexcept { return m_slirp ? m_slirp->ready_fd() : -1; }
+  void ready_seen() noexcept {
+    if (m_slirp)
+      m_slirp->ready_seen();
+  }
 
   // The ports as published, with the host ports that were chosen.
   const std::vector<PortMapping>& ports() const noexcept { return m_ports; }

@@ -3,16 +3,14 @@
 #pragma once
 
 #include "net/port_mapping.hpp"
-#include "util/fs.hpp"
 
 #include <filesystem>
 #include <vector>
 
 namespace net {
 
-// Writes `ports` to `path` atomically, with the durability the caller's record needs; an empty
-// path writes nothing.
-void write_ports_file(const std::filesystem::path& path, const std::vector<PortMapping>& ports,
-                      util::Durability durability);
+// Writes `ports` to `path` atomically; an empty path writes nothing. The file describes running
+// helpers, which a crash ends anyway: no fsync (it is on a container's start path).
+void write_ports_file(const std::filesystem::path& path, const std::vector<PortMapping>& ports);
 
 } // namespace net

@@ -35,6 +35,11 @@ public:
   // spawn() returns at once, wait_ready() waits for tap0 (throwing as start() does).
   static Slirp4netns spawn(pid_t pid, const Options& options);
   void wait_ready();
+  // The ready pipe's read end until wait_ready() or ready_seen() (else -1), for a process that
+  // waits for the byte itself (the container, right before its exec); it then calls
+  // ready_seen(), after which wait_ready() returns at once.
+  int ready_fd() const noexcept { return m_ready.get(); }
+  void ready_seen() noexcept { m_ready.reset(); }
 
   Slirp4netns(Slirp4netns&&) noexcept = default;
   Slirp4netns& operator=(Slirp4netns&&) = delete;

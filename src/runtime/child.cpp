@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <linux/close_range.h>
 #include <net/if.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/ioctl.h>
@@ -167,6 +168,29 @@ void make_cwd(const ChildPlan& plan, int sync_fd) noexcept {
     fail_path(sync_fd, -rc, ChildStage::cwd, "create working directory", plan.cwd.c_str());
 }
 
+// slirp4netns configures tap0 in well under a second; this only bounds a hung helper.
+constexpr int network_ready_timeout_ms = 10000;
+
+// Reads the network helper's ready byte (see ChildPlan::network_ready_fd).
+void wait_network_ready(const ChildPlan& plan, int sync_fd) noexcept {
+  if (plan.network_ready_fd < 0)
+    return;
+  pollfd pfd{plan.network_ready_fd, POLLIN, 0};
+  int rc;
+  while ((rc = ::poll(&pfd, 1, network_ready_timeout_ms)) < 0 && errno == EINTR) {
+  }
+  if (rc <= 0)
+    fail(sync_fd, rc == 0 ? ETIMEDOUT : errno, ChildStage::setup,
+         "wait for the network helper to be ready");
+  char byte;
+  ssize_t n;
+  while ((n = ::read(plan.network_ready_fd, &byte, 1)) < 0 && errno == EINTR) {
+  }
+  if (n != 1)
+    fail(sync_fd, n == 0 ? EPIPE : errno, ChildStage::setup,
+         "wait for the network helper to be ready (it exited)");
+}
+
 [[noreturn]] void exec(ExecArrays& exec_arrays, int sync_fd) noexcept {
   // Nothing of cove's may leak into the container; the sync socket closes on success.
   ::syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC);
@@ -214,6 +238,7 @@ void child_main(const ChildPlan& plan, ExecArrays& exec_arrays, int sync_fd) noe
   switch_user(plan, sync_fd);
   if (::chdir(plan.cwd.c_str()) < 0)
     fail_path(sync_fd, errno, ChildStage::cwd, "chdir", plan.cwd.c_str());
+  wait_network_ready(plan, sync_fd);
   exec(exec_arrays, sync_fd);
 }
 

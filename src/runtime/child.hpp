@@ -24,6 +24,10 @@ struct ChildPlan {
   bool set_groups = true;  // false when setgroups(2) is denied in this user namespace
   bool loopback_up = false; // private network namespace: bring "lo" up
   int netns_fd = -1;        // a network namespace to join (made ahead, see NetnsAhead)
+  // The ready pipe of a network helper started ahead on that namespace (slirp4netns): the child
+  // waits for its byte right before exec, so the helper sets itself up while the child mounts
+  // and pivots, and the command still never runs before its network is configured.
+  int network_ready_fd = -1;
   std::vector<std::string> args; // argv; args[0] is looked up on the container's PATH
   std::vector<std::string> env;  // "K=V"
   int stdin_fd = -1;  // dup'ed onto 0 when >= 0 (/dev/null without -i)

@@ -108,19 +108,32 @@ std::vector<storage::LayerLease> lease_layers(const storage::Store& store,
 
 } // namespace
 
+std::unique_ptr<NetnsAhead> make_netns_ahead(const std::string& network) {
+  if (network.empty())
+    return nullptr;
+  net::NetworkDriver driver = net::NetworkMode::parse(network).driver;
+  if (driver != net::NetworkDriver::slirp4netns && driver != net::NetworkDriver::none)
+    return nullptr;
+  return std::make_unique<NetnsAhead>();
+}
+
 PreparedStart prepare_start(storage::Store& store, const RuntimeOptions& options,
-                            const storage::ContainerRecord& record, int terminal_from) {
+                            const storage::ContainerRecord& record, int terminal_from,
+                            std::unique_ptr<NetnsAhead> netns) {
   ContainerSpec spec = ContainerSpec::from_json(record.spec);
   network_namespace(spec.network);
   // slirp4netns: the namespace needs nothing from the container, so it is made meanwhile on
-  // another core (NetnsAhead), slirp4netns is started on it as soon as it exists and sets itself
-  // up while the rootfs is mounted, and the child joins it. (For --network none alone a thread
-  // measured slower than CLONE_NEWNET in the clone: 10.1 vs 9.5 ms.)
-  std::unique_ptr<NetnsAhead> netns;
+  // another core (NetnsAhead; `run` starts it before the container is created), slirp4netns is
+  // started on it as soon as it exists and sets itself up while the rootfs is mounted and the
+  // child mounts and pivots, and the child joins it. --network none uses a namespace only when
+  // `run` made it ahead: started here, a thread measured slower than CLONE_NEWNET in the clone
+  // (10.1 vs 9.5 ms), while made during the create it saves about half a millisecond.
   net::NetworkDriver driver = spec.network.empty() ? net::NetworkDriver::host
                                                    : net::NetworkMode::parse(spec.network).driver;
-  if (driver == net::NetworkDriver::slirp4netns)
+  if (driver == net::NetworkDriver::slirp4netns && !netns)
     netns = std::make_unique<NetnsAhead>();
+  else if (driver != net::NetworkDriver::slirp4netns && driver != net::NetworkDriver::none)
+    netns.reset();
   image::ImageConfig config = image::ImageConfig::from_json(store.blobs().read(record.image_id));
   std::vector<storage::LayerLease> leases = lease_layers(store, config.diff_ids);
   const std::filesystem::path dir = store.containers().dir(record.id);
@@ -173,12 +186,21 @@ ContainerProcess launch(PreparedStart& prepared) {
   prepared.plan.netns_fd = netns ? netns.get() : -1;
   prepared.plan.loopback_up =
       !netns && network_namespace(prepared.spec.network) == NetworkNamespace::private_;
-  // A restart: the previous run's network helper goes first (it holds the API socket path).
-  // The first start's helper, started with the namespace made ahead, is ready by now.
+  // A restart: the previous run's network helpers go first (they hold the published ports).
   prepared.connected.reset();
   prepared.bridged.reset();
+  // The first start's helper, started with the namespace made ahead, may still be setting
+  // itself up: the child waits for its ready byte right before exec
+  // (ChildPlan::network_ready_fd), so the two set up side by side. The ports are published
+  // after the clone (finish(), the forwarder needs nothing from slirp4netns).
+  bool child_waits_for_network = false;
   if (prepared.early_network) {
-    prepared.early_network->finish(prepared.network);
+    if (prepared.early_network->ready_fd() >= 0) {
+      prepared.plan.network_ready_fd = prepared.early_network->ready_fd();
+      child_waits_for_network = true;
+    } else {
+      prepared.early_network->finish(prepared.network);
+    }
     prepared.connected.emplace(std::move(*prepared.early_network));
     prepared.early_network.reset();
   }
@@ -201,8 +223,24 @@ ContainerProcess launch(PreparedStart& prepared) {
   } else if (!prepared.connected) {
     prepared.connected.emplace(); // nothing to connect
   }
-  ContainerProcess process =
-      Launcher::start(prepared.plan, network_namespace(prepared.spec.network), after_clone);
+  std::optional<ContainerProcess> started;
+  try {
+    started.emplace(
+        Launcher::start(prepared.plan, network_namespace(prepared.spec.network), after_clone));
+  } catch (...) {
+    prepared.plan.network_ready_fd = -1;
+    // The child failed before it read the ready byte, or the helper failed: finish() waits for
+    // the helper and throws its own error, which says more than the child's.
+    if (child_waits_for_network)
+      prepared.connected->finish(prepared.network);
+    throw;
+  }
+  ContainerProcess process = std::move(*started);
+  if (child_waits_for_network) { // the command runs, so the child read the byte
+    prepared.plan.network_ready_fd = -1;
+    prepared.connected->ready_seen();
+    prepared.connected->finish(prepared.network);
+  }
   if (prepared.pty)
     prepared.pty->attach(process.take_console());
   return process;

@@ -49,9 +49,17 @@ struct PreparedStart {
 };
 
 // Mounts the rootfs and computes the plan for `record`. `terminal_from` is the terminal whose
-// window size a -t pty copies (-1: none).
+// window size a -t pty copies (-1: none). `netns`: a network namespace already being made for
+// a slirp4netns container (see make_netns_ahead); without it, prepare_start makes its own.
 PreparedStart prepare_start(storage::Store& store, const RuntimeOptions& options,
-                            const storage::ContainerRecord& record, int terminal_from);
+                            const storage::ContainerRecord& record, int terminal_from,
+                            std::unique_ptr<NetnsAhead> netns = nullptr);
+
+// For a container with network mode `network` (as in RunRequest) that gets a private namespace
+// of its own (slirp4netns, none): that namespace, started now on a thread of its own, to be
+// handed to prepare_start (`run` starts it before the container is even created); nullptr for
+// every other mode.
+std::unique_ptr<NetnsAhead> make_netns_ahead(const std::string& network);
 
 // Clones the container as planned (stdio as set in the plan or inherited).
 ContainerProcess launch(PreparedStart& prepared);

@@ -219,9 +219,10 @@ void record_restarting(storage::Store& store, storage::ContainerRecord& record, 
 // Runs the container, tells `report` once it runs, relays its output into the log, and starts it
 // again as its restart policy says; returns the wait status of the last run.
 int supervise(storage::Store& store, const RuntimeOptions& options,
-              storage::ContainerRecord& record, util::UniqueFd& report, SignalFd& signals) {
+              storage::ContainerRecord& record, util::UniqueFd& report, SignalFd& signals,
+              std::unique_ptr<NetnsAhead> netns) {
   const std::filesystem::path dir = store.containers().dir(record.id);
-  PreparedStart prepared = prepare_start(store, options, record, -1);
+  PreparedStart prepared = prepare_start(store, options, record, -1, std::move(netns));
   record.driver = std::string(to_string(prepared.rootfs.driver()));
   LogWriter log(dir / "ctr.log");
   RestartTracker restarts(RestartPolicy::parse(record.restart_policy));
@@ -287,14 +288,15 @@ void record_exit(storage::Store& store, storage::ContainerRecord& record, int st
 }
 
 [[noreturn]] void monitor_main(storage::Store& store, const RuntimeOptions& options,
-                               storage::ContainerRecord& record, util::UniqueFd report) noexcept {
+                               storage::ContainerRecord& record, util::UniqueFd report,
+                               std::unique_ptr<NetnsAhead> netns) noexcept {
   int code = 0;
   try {
     ::setsid();
     redirect_stdio(store.containers().dir(record.id) / "monitor.log");
     // Blocked before any record names this process, so no stop request can kill it.
     SignalFd signals({monitor_stop_signal});
-    int status = supervise(store, options, record, report, signals);
+    int status = supervise(store, options, record, report, signals, std::move(netns));
     LOG_DEBUG("container ", record.id, " ", util::describe_status(status));
     record_exit(store, record, status);
   } catch (const std::exception& e) {
@@ -310,7 +312,11 @@ void record_exit(storage::Store& store, storage::ContainerRecord& record, int st
 } // namespace
 
 void start_detached(storage::Store& store, const RuntimeOptions& options,
-                    storage::ContainerRecord& record) {
+                    storage::ContainerRecord& record, std::unique_ptr<NetnsAhead> netns) {
+  // Its thread must be done: a fork copies only the calling thread. A failure is the
+  // monitor's to report (prepare_start), as when it makes the namespace itself.
+  if (netns)
+    netns->join();
   auto [report_read, report_write] = make_pipe();
   std::fflush(nullptr); // buffered output would otherwise be written twice
   pid_t pid = ::fork();
@@ -318,7 +324,7 @@ void start_detached(storage::Store& store, const RuntimeOptions& options,
     util::throw_errno("fork the container monitor");
   if (pid == 0) {
     report_read.reset();
-    monitor_main(store, options, record, std::move(report_write));
+    monitor_main(store, options, record, std::move(report_write), std::move(netns));
   }
   report_write.reset();
   std::string message = read_all(report_read.get());

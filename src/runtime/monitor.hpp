@@ -8,8 +8,11 @@
 // it the user stopped the container.
 #pragma once
 
+#include "runtime/netns_ahead.hpp"
 #include "runtime/run.hpp"
 #include "storage/container_store.hpp"
+
+#include <memory>
 
 namespace storage {
 class Store;
@@ -19,9 +22,10 @@ namespace runtime {
 
 // Starts the created container `record` under a new monitor and returns once the container's
 // command runs (record is reloaded: its state then says running, with the pids). Errors before
-// that point (mount, user, namespace setup) are thrown here as util::Error.
+// that point (mount, user, namespace setup) are thrown here as util::Error. `netns`: the
+// container's network namespace, already being made (see prepare_start), or nullptr.
 void start_detached(storage::Store& store, const RuntimeOptions& options,
-                    storage::ContainerRecord& record);
+                    storage::ContainerRecord& record, std::unique_ptr<NetnsAhead> netns = nullptr);
 
 // The log file of a container.
 std::filesystem::path log_path(const storage::ContainerStore& containers, const std::string& id);

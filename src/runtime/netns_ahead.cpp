@@ -44,6 +44,11 @@ util::UniqueFd NetnsAhead::take() {
   return std::move(m_fd);
 }
 
+void NetnsAhead::join() noexcept {
+  if (m_thread.joinable())
+    m_thread.join();
+}
+
 int NetnsAhead::wait() {
   if (m_thread.joinable())
     m_thread.join();

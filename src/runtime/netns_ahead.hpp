@@ -26,6 +26,9 @@ public:
   // Waits for the thread; the namespace's descriptor, still owned by this object (for a helper
   // that joins it by path, /proc/PID/fd/N, before take()). Throws as take().
   int wait();
+  // Waits for the thread only: a failure is left for take() or wait() (before a fork, which
+  // copies only the calling thread).
+  void join() noexcept;
 
 private:
   void make() noexcept;

@@ -116,9 +116,12 @@ int start_and_wait(storage::Store& store, storage::ContainerRecord& record,
   return wait_foreground(process, signals, io).value(); // no detach keys: it waits for the exit
 }
 
-} // namespace
+// How a record is first written: `run` starts the container at once and syncs the record then
+// (with the running state), so its create needs no fsync of its own; `create` must sync it.
+enum class CreateFor { later_start, immediate_start };
 
-storage::ContainerRecord create(storage::Store& store, const RunRequest& request) {
+storage::ContainerRecord create_container(storage::Store& store, const RunRequest& request,
+                                          CreateFor purpose) {
   storage::ImageRecord image =
       registry::ensure_image(store, request.image, request.pull, request.pull_options);
   image::ImageConfig config = image::ImageConfig::from_json(store.blobs().read(image.id));
@@ -151,6 +154,8 @@ storage::ContainerRecord create(storage::Store& store, const RunRequest& request
     draft.spec["config"] = requested_config(config, request);
     draft.state = state.to_json();
     try {
+      if (purpose == CreateFor::immediate_start)
+        return store.containers().create(draft, util::Durability::process_safe);
       return store.containers().create(draft);
     } catch (...) {
       failure = std::current_exception();
@@ -162,15 +167,36 @@ storage::ContainerRecord create(storage::Store& store, const RunRequest& request
   std::rethrow_exception(failure);
 }
 
+// A start that failed leaves a created container (as Docker's): its record, written without
+// fsync by create_container, is synced now.
+void keep_created(storage::Store& store, const storage::ContainerRecord& record) noexcept {
+  if (record.auto_remove)
+    return;
+  try {
+    store.containers().sync(record);
+  } catch (const std::exception& e) {
+    util::log::warning("container ", record.id, ": ", e.what());
+  }
+}
+
 int start_foreground(storage::Store& store, const RuntimeOptions& options,
-                     storage::ContainerRecord& record) {
+                     storage::ContainerRecord& record, std::unique_ptr<NetnsAhead> netns,
+                     CreateFor created_for) {
   util::ScopeExit remove_guard([&] {
     if (record.auto_remove)
       remove_container(store, record);
   });
-  PreparedStart prepared = prepare_start(store, options, record, own_terminal());
-  record.driver = std::string(to_string(prepared.rootfs.driver()));
-  int status = start_and_wait(store, record, prepared);
+  int status;
+  try {
+    PreparedStart prepared =
+        prepare_start(store, options, record, own_terminal(), std::move(netns));
+    record.driver = std::string(to_string(prepared.rootfs.driver()));
+    status = start_and_wait(store, record, prepared); // its running record is synced
+  } catch (...) {
+    if (created_for == CreateFor::immediate_start)
+      keep_created(store, record);
+    throw;
+  }
   int code = exit_code(status);
   LOG_DEBUG("container ", record.id, " ", util::describe_status(status));
   if (!record.auto_remove) {
@@ -183,19 +209,35 @@ int start_foreground(storage::Store& store, const RuntimeOptions& options,
   return code;
 }
 
+} // namespace
+
+storage::ContainerRecord create(storage::Store& store, const RunRequest& request) {
+  return create_container(store, request, CreateFor::later_start);
+}
+
+int start_foreground(storage::Store& store, const RuntimeOptions& options,
+                     storage::ContainerRecord& record) {
+  return start_foreground(store, options, record, nullptr, CreateFor::later_start);
+}
+
+// The slirp4netns namespace is made while the container is created (another core's work).
 int run(storage::Store& store, const RuntimeOptions& options, const RunRequest& request) {
-  storage::ContainerRecord record = create(store, request);
-  return start_foreground(store, options, record);
+  std::unique_ptr<NetnsAhead> netns = make_netns_ahead(request.network);
+  storage::ContainerRecord record = create_container(store, request, CreateFor::immediate_start);
+  return start_foreground(store, options, record, std::move(netns), CreateFor::immediate_start);
 }
 
 std::string run_detached(storage::Store& store, const RuntimeOptions& options,
                          const RunRequest& request) {
-  storage::ContainerRecord record = create(store, request);
+  std::unique_ptr<NetnsAhead> netns = make_netns_ahead(request.network);
+  storage::ContainerRecord record = create_container(store, request, CreateFor::immediate_start);
   try {
-    start_detached(store, options, record);
+    start_detached(store, options, record, std::move(netns)); // the monitor syncs the record
   } catch (...) {
     if (record.auto_remove)
       remove_container(store, record);
+    else
+      keep_created(store, record);
     throw;
   }
   return record.id;

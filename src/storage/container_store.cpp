@@ -83,6 +83,11 @@ ContainerRecord ContainerStore::create(const std::string& name, const std::strin
 }
 
 ContainerRecord ContainerStore::create(ContainerRecord record) {
+  util::Durability how = durability(record);
+  return create(std::move(record), how);
+}
+
+ContainerRecord ContainerStore::create(ContainerRecord record, util::Durability how) {
   if (record.id.empty())
     record.id = new_id();
   if (record.created.empty())
@@ -95,7 +100,7 @@ ContainerRecord ContainerStore::create(ContainerRecord record) {
     util::make_dirs(tmp.path(), 0700);
     for (const char* sub : {"upper", "work", "merged", "userdata"})
       util::make_dirs(tmp.path() / sub, 0700);
-    publish(record, tmp);
+    publish(record, tmp, how);
   } catch (...) {
     util::rethrow_with_context(
         util::cat("create container ", record.name.empty() ? record.id.substr(0, 12) : record.name));
@@ -114,7 +119,8 @@ util::FileLock ContainerStore::lock_names() const {
 // link is stale (a crash, or a removal in progress) and can go. Without the lock, a link made a
 // moment before its directory looked stale and a concurrent `run --name` stole it. The lock is
 // held only for a symlink, one small file write and a rename; nothing slow runs under it.
-void ContainerStore::publish(ContainerRecord& record, TmpEntry& tmp) const {
+void ContainerStore::publish(ContainerRecord& record, TmpEntry& tmp,
+                             util::Durability how) const {
   util::FileLock lock = lock_names();
   if (record.name.empty()) {
     record.name = claim_generated_name(m_root / "names", record.id, [this](const std::string& n) {
@@ -124,8 +130,7 @@ void ContainerStore::publish(ContainerRecord& record, TmpEntry& tmp) const {
     claim_name(record.name, record.id);
   }
   try {
-    util::write_file_atomic(tmp.path() / "container.json", to_json(record).dump(), 0600,
-                            durability(record));
+    util::write_file_atomic(tmp.path() / "container.json", to_json(record).dump(), 0600, how);
     if (::rename(tmp.path().c_str(), dir(record.id).c_str()) < 0)
       util::throw_errno(util::cat("rename ", util::quote(tmp.path().string()), " to ",
                                   util::quote(dir(record.id).string())));
@@ -164,7 +169,8 @@ void ContainerStore::save(const ContainerRecord& record) const {
 }
 
 void ContainerStore::sync(const ContainerRecord& record) const {
-  for (const std::filesystem::path& path : {dir(record.id) / "container.json", dir(record.id)}) {
+  for (const std::filesystem::path& path :
+       {dir(record.id) / "container.json", dir(record.id), m_root / "containers"}) {
     util::UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
     if (!fd || ::fsync(fd.get()) < 0)
       util::throw_errno(util::cat("fsync ", util::quote(path.string())));
@@ -222,15 +228,67 @@ void ContainerStore::rename(ContainerRecord& record, const std::string& new_name
   record.name = new_name;
 }
 
-std::optional<ContainerRecord> ContainerStore::load(const std::string& id) const {
-  auto text = util::read_file_if_exists(dir(id) / "container.json");
+namespace {
+
+// The parsed record; nullopt when it is missing, empty or not JSON (an incomplete create).
+std::optional<json> parse_record(const std::filesystem::path& path) {
+  std::optional<std::string> text = util::read_file_if_exists(path);
   if (!text)
     return std::nullopt;
+  json document = json::parse(*text, nullptr, false);
+  if (document.is_discarded())
+    return std::nullopt;
+  return document;
+}
+
+} // namespace
+
+std::optional<ContainerRecord> ContainerStore::load(const std::string& id) const {
+  std::optional<json> document = parse_record(dir(id) / "container.json");
+  if (!document)
+    return std::nullopt;
   try {
-    return from_json(json::parse(*text));
+    return from_json(*document);
   } catch (const std::exception& e) {
     throw util::Error(util::cat("read container ", id, ": ", e.what()));
   }
+}
+
+std::vector<std::string> ContainerStore::ids() const {
+  std::vector<std::string> out;
+  std::error_code ec;
+  for (const auto& item : std::filesystem::directory_iterator(m_root / "containers", ec)) {
+    std::string id = item.path().filename().string();
+    if (is_container_id(id))
+      out.push_back(std::move(id));
+  }
+  if (ec && ec != std::errc::no_such_file_or_directory) // a fresh store has no containers/ yet
+    throw util::SystemError(ec.value(), "list containers");
+  return out;
+}
+
+std::vector<std::string> ContainerStore::incomplete() const {
+  std::vector<std::string> out;
+  for (std::string& id : ids()) {
+    struct stat st{};
+    // Still there (not removed meanwhile) and without a readable record.
+    if (!parse_record(dir(id) / "container.json") && ::stat(dir(id).c_str(), &st) == 0)
+      out.push_back(std::move(id));
+  }
+  return out;
+}
+
+std::optional<std::string> ContainerStore::find_incomplete(std::string_view id) const {
+  if (id.empty() || id.find_first_not_of("0123456789abcdef") != std::string_view::npos)
+    return std::nullopt;
+  std::vector<std::string> matches;
+  for (const std::string& candidate : ids())
+    if (candidate.compare(0, id.size(), id) == 0)
+      matches.push_back(candidate);
+  // Only an unambiguous prefix (among all containers) names an incomplete one.
+  if (matches.size() != 1 || parse_record(dir(matches.front()) / "container.json"))
+    return std::nullopt;
+  return matches.front();
 }
 
 std::optional<ContainerRecord> ContainerStore::lookup(std::string_view id_or_name) const {
@@ -260,16 +318,9 @@ std::optional<ContainerRecord> ContainerStore::lookup(std::string_view id_or_nam
 
 std::vector<ContainerRecord> ContainerStore::list() const {
   std::vector<ContainerRecord> out;
-  std::error_code ec;
-  for (const auto& item : std::filesystem::directory_iterator(m_root / "containers", ec)) {
-    std::string id = item.path().filename().string();
-    if (!is_container_id(id))
-      continue;
+  for (const std::string& id : ids())
     if (auto r = load(id))
       out.push_back(std::move(*r));
-  }
-  if (ec && ec != std::errc::no_such_file_or_directory) // a fresh store has no containers/ yet
-    throw util::SystemError(ec.value(), "list containers");
   std::sort(out.begin(), out.end(),
             [](const ContainerRecord& a, const ContainerRecord& b) { return a.created > b.created; });
   return out;
@@ -285,6 +336,12 @@ void ContainerStore::remove(const ContainerRecord& record) const {
   std::filesystem::path link = m_root / "names" / record.name;
   if (read_link(link) == record.id)
     ::unlink(link.c_str());
+}
+
+void ContainerStore::remove_incomplete(const std::string& id) const {
+  TmpEntry doomed(m_root / "tmp", "removed-");
+  if (::rename(dir(id).c_str(), doomed.path().c_str()) < 0 && errno != ENOENT)
+    util::throw_errno(util::cat("remove container ", id));
 }
 
 bool ContainerStore::image_in_use(const image::Digest& image_id) const {

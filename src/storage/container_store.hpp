@@ -54,6 +54,10 @@ public:
   // The same with every field given at once (one write of container.json): an empty id gets a
   // fresh one, an empty `created` the current time, an empty name a generated one.
   ContainerRecord create(ContainerRecord draft);
+  // The same with the record's durability chosen by the caller: process_safe (no fsync) when
+  // the caller starts the container at once and syncs the record then (`run`). A crash before
+  // that sync can leave an empty container.json, which readers take for an incomplete create.
+  ContainerRecord create(ContainerRecord draft, util::Durability durability);
   // A fresh container id (64 hex), for callers that need it before create().
   static std::string new_id();
   // Rewrites container.json atomically (fsynced unless the container is auto-removed). The name
@@ -63,7 +67,7 @@ public:
   // The same with the durability chosen by the caller: process_safe (no fsync) for a write
   // that sync() makes durable a moment later, off a latency-critical path.
   void save(const ContainerRecord& record, util::Durability durability) const;
-  // fsyncs container.json and the container's directory.
+  // fsyncs container.json, the container's directory and containers/ (which it was renamed into).
   void sync(const ContainerRecord& record) const;
   // Sets spec["network"] (the runtime's network mode text) on disk, under the names lock; save()
   // keeps the value on disk from then on, so a monitor's older copy cannot undo a `network
@@ -72,11 +76,22 @@ public:
   // Gives the container `new_name` (validated; taken names refused as in create), under the
   // same names/.lock as creation and removal; record.name is updated.
   void rename(ContainerRecord& record, const std::string& new_name) const;
-  // By full id, unique id prefix, or name.
+  // By full id, unique id prefix, or name. Incomplete containers (see incomplete()) are not found.
   std::optional<ContainerRecord> lookup(std::string_view id_or_name) const;
+  // Every container with a readable record; incomplete ones are left out.
   std::vector<ContainerRecord> list() const;
+  // Ids of incomplete containers: directories whose container.json is missing, empty or not
+  // JSON. Records are replaced by rename, so no reader ever sees one half-written: this is what
+  // a crash leaves of a create whose record was not synced yet. Nothing uses them; `rm` and
+  // `container prune` remove them.
+  std::vector<std::string> incomplete() const;
+  // The incomplete container with full id or unique id prefix `id`, if there is one.
+  std::optional<std::string> find_incomplete(std::string_view id) const;
   // Removes the directory and the name link.
   void remove(const ContainerRecord& record) const;
+  // Removes an incomplete container's directory (its name link, if any, is then stale and is
+  // reclaimed by the next creator of that name).
+  void remove_incomplete(const std::string& id) const;
   // containers/<id>
   std::filesystem::path dir(const std::string& id) const;
   // True if some container uses the image.
@@ -86,10 +101,12 @@ public:
 
 private:
   util::FileLock lock_names() const;
-  void publish(ContainerRecord& record, TmpEntry& tmp) const;
+  void publish(ContainerRecord& record, TmpEntry& tmp, util::Durability how) const;
   void claim_name(const std::string& name, const std::string& id) const;
   bool release_stale_name(const std::string& name) const;
+  // The record; nullopt when missing or incomplete.
   std::optional<ContainerRecord> load(const std::string& id) const;
+  std::vector<std::string> ids() const;
   std::filesystem::path m_root;
 };
 

@@ -115,7 +115,7 @@ test_ps_ports() {
   local base
   base=$(free_ports 4)
   local p1=$base p2=$((base + 1)) r1=$((base + 2)) r2=$((base + 3))
-  expect_success cove run -d --network slirp4netns -p "127.0.0.1:$p1:80" -p "$p2:90/udp" \
+  expect_success cove run -d --network slirp4netns -p "127.0.0.1:$p1:80" -p "0.0.0.0:$p2:90/udp" \
     --name web "$IMG" sleep 1000
   expect_success cove ps --format '{{.Ports}}'
   expect_eq "$OUT" "127.0.0.1:$p1->80/tcp, 0.0.0.0:$p2->90/udp" "{{.Ports}}"
@@ -415,6 +415,36 @@ test_container_prune() {
   expect_success cove rmi labeled:1
 }
 
+# What a crash leaves of a `run` whose record was not synced yet: an empty or garbled
+# container.json (records are replaced by rename, so nothing else ever sees one).
+test_incomplete_record() {
+  TEST "a record a crash left empty or garbled: ps skips it, rm and container prune remove it"
+  expect_success cove create --network none --name torn1 "$IMG" true
+  local id1 id2
+  id1=$(ctr_field_id torn1)
+  expect_success cove create --network none --name torn2 "$IMG" true
+  id2=$(ctr_field_id torn2)
+  expect_success cove create --network none --name whole "$IMG" true
+  # Rewritten in place, so the files keep their owner.
+  run_cmd truncate -s 0 "$STORE/containers/$id1/container.json"
+  run_cmd sh -c "printf '\\0\\0\\0{\"id' >'$STORE/containers/$id2/container.json'"
+  expect_success cove ps -a --format '{{.Names}}'
+  expect_eq "$OUT" whole "ps -a lists only the whole container"
+  expect_cove_error "torn1" cove inspect torn1
+  expect_cove_error "no such container" cove start torn1
+  expect_success cove rm "${id1:0:12}"
+  expect_eq "$OUT" "${id1:0:12}" "rm prints the name it was given"
+  expect_missing "$STORE/containers/$id1"
+  expect_success cove create --network none --name torn1 "$IMG" true
+  expect_success cove ps -a --format '{{.Names}}'
+  expect_eq "$(sort <<<"$OUT" | tr '\n' ' ')" "torn1 whole " "the name of the removed one is free again"
+  expect_success cove container prune -f
+  expect_contains "$OUT" "$id2" "prune removes the garbled one"
+  expect_missing "$STORE/containers/$id2"
+  expect_success cove ps -a --format '{{.Names}}'
+  expect_eq "$OUT" "" "nothing left after prune"
+}
+
 # ctr_field_id NAME: the full id of container NAME.
 ctr_field_id() {
   cove inspect --format '{{.Id}}' "$1"
@@ -430,4 +460,5 @@ suite_main() {
   test_commit_pause
   test_volume_prune
   test_container_prune
+  test_incomplete_record
 }
