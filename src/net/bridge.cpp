@@ -214,10 +214,8 @@ BridgeAttachment BridgeAttachment::attach(pid_t pid, const BridgeRequest& reques
     // Through cove's forwarder, in the shared namespace, to the container's first address.
     Endpoint& first = joined.front()->endpoints.back();
     first.publishes = true;
-    attachment.m_forwarder.emplace(PortForwarder::start(
-        request.ports, lease.network_namespace(), first.address,
-        request.ports_file.empty() ? std::filesystem::path()
-                                   : request.ports_file.parent_path() / "portfwd.log"));
+    attachment.m_forwarder.emplace(
+        PortForwarder::start(request.ports, lease.network_namespace(), first.address));
     attachment.m_ports = attachment.m_forwarder->ports();
   }
   for (NetworkRecord* record : joined)

@@ -55,7 +55,7 @@ ContainerNetwork ContainerNetwork::connect(pid_t pid, const Request& request) {
       // pasta gives the container the host's addresses: its own loopback is the one address
       // sure to be there, and where pasta's own forwarding delivers too.
       network.m_netns = open_netns(pid);
-      network.forward(std::move(udp), Ipv4::parse("127.0.0.1"), request);
+      network.forward(std::move(udp), Ipv4::parse("127.0.0.1"));
     }
     write_ports_file(request.ports_file, network.m_ports);
   } else if (request.mode.driver == NetworkDriver::slirp4netns) {
@@ -81,17 +81,15 @@ void ContainerNetwork::finish(const Request& request) {
   if (!m_slirp)
     return;
   m_slirp->wait_ready();
-  forward(request.ports, Ipv4::parse(slirp_guest_ip), request);
+  forward(request.ports, Ipv4::parse(slirp_guest_ip));
   write_ports_file(request.ports_file, m_ports);
 }
 
-void ContainerNetwork::forward(std::vector<PortMapping> ports, Ipv4 target,
-                               const Request& request) {
+void ContainerNetwork::forward(std::vector<PortMapping> ports, Ipv4 target) {
   if (!ports.empty()) {
     if (!m_netns)
       throw util::Error("publish ports: the container's network namespace is not open");
-    m_forwarder.emplace(PortForwarder::start(std::move(ports), m_netns.get(), target,
-                                             helper_log(request, "portfwd.log")));
+    m_forwarder.emplace(PortForwarder::start(std::move(ports), m_netns.get(), target));
     m_ports.insert(m_ports.end(), m_forwarder->ports().begin(), m_forwarder->ports().end());
   }
   m_netns.reset();

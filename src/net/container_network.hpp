@@ -59,7 +59,7 @@ public:
 
 private:
   // Starts the forwarder for `ports` into m_netns (then closed), towards `target`.
-  void forward(std::vector<PortMapping> ports, Ipv4 target, const Request& request);
+  void forward(std::vector<PortMapping> ports, Ipv4 target);
 
   std::optional<Slirp4netns> m_slirp;
   std::optional<Pasta> m_pasta;

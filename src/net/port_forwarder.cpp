@@ -5,23 +5,21 @@
 #include "util/error.hpp"
 #include "util/fd.hpp"
 #include "util/log.hpp"
-#include "util/resident.hpp"
 #include "util/strings.hpp"
 
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <sched.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <cstring>
+#include <future>
+#include <thread>
 #include <utility>
 
 namespace net {
@@ -75,51 +73,21 @@ std::vector<HostSocket> bind_mapping(const PortMapping& port) {
   }
 }
 
-// Closes every descriptor but stdin/stdout/stderr and `keep` (sorted).
-void close_others(const std::vector<int>& keep) noexcept {
-  unsigned from = 3;
-  for (int fd : keep) {
-    if (static_cast<unsigned>(fd) > from)
-      ::syscall(SYS_close_range, from, static_cast<unsigned>(fd) - 1, 0U);
-    from = std::max(from, static_cast<unsigned>(fd) + 1);
-  }
-  ::syscall(SYS_close_range, from, ~0U, 0U);
-}
-
-// The forked process, up to the relay loop. Only what cannot throw; a failure before the loop
-// is reported to the parent as an errno on `status`.
-[[noreturn]] void forwarder_main(pid_t parent, int netns_fd, int log_fd, int status,
-                                 const std::vector<ProxyRoute>& routes,
-                                 const std::vector<int>& keep) noexcept {
-  // Dies with the thread that started it (cove, or the detached container's monitor); if that
-  // already happened, stop here.
-  ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-  if (::getppid() != parent)
-    ::_exit(1);
-  // Terminal signals go to the container through cove; the forwarder must not get them.
-  ::setsid();
-  for (int sig = 1; sig < NSIG; ++sig)
-    ::signal(sig, SIG_DFL);
-  ::signal(SIGPIPE, SIG_IGN); // a peer gone while bytes are spliced to it: EPIPE instead
-  sigset_t none;
-  sigemptyset(&none);
-  ::sigprocmask(SIG_SETMASK, &none, nullptr);
+// The relay thread: enters the container's network namespace (this thread only; its sockets to
+// the container are made there) and serves until stopped.
+void relay_main(const std::vector<ProxyRoute>* routes, int netns_fd, int stop_fd,
+                std::promise<int>* entered) noexcept {
+  // Signals are for the process's own threads (cove's, or the monitor's signalfd); a write to
+  // a peer that is gone must give EPIPE, not a SIGPIPE for the process.
+  sigset_t all;
+  sigfillset(&all);
+  ::pthread_sigmask(SIG_SETMASK, &all, nullptr);
   if (netns_fd >= 0 && ::setns(netns_fd, CLONE_NEWNET) < 0) {
-    int err = errno;
-    (void)!::write(status, &err, sizeof err);
-    ::_exit(1);
+    entered->set_value(errno);
+    return;
   }
-  int null = ::open("/dev/null", O_RDWR | O_CLOEXEC);
-  if (null >= 0) {
-    ::dup2(null, STDIN_FILENO);
-    ::dup2(null, STDOUT_FILENO);
-  }
-  if (log_fd >= 0)
-    ::dup2(log_fd, STDERR_FILENO);
-  ::chdir("/");
-  close_others(keep); // also the status pipe: its end of file tells the parent all is well
-  util::release_file_pages();
-  run_splice_proxy(routes);
+  entered->set_value(0);
+  run_splice_proxy(*routes, stop_fd);
 }
 
 } // namespace
@@ -138,70 +106,60 @@ std::vector<PortMapping> udp_ports(const std::vector<PortMapping>& ports) {
   return out;
 }
 
-PortForwarder PortForwarder::start(std::vector<PortMapping> ports, int netns_fd, Ipv4 target,
-                                   const std::filesystem::path& log_file) {
-  std::vector<HostSocket> sockets;
+struct PortForwarder::Relay {
+  std::vector<util::UniqueFd> listeners;
+  std::vector<ProxyRoute> routes;
+  util::UniqueFd stop_read;
+  util::UniqueFd stop_write;
+  std::thread thread; // last: joined (in the destructor) before the rest goes
+
+  ~Relay() {
+    if (!thread.joinable())
+      return;
+    char byte = 0;
+    while (::write(stop_write.get(), &byte, 1) < 0 && errno == EINTR) {
+    }
+    thread.join();
+  }
+};
+
+PortForwarder PortForwarder::start(std::vector<PortMapping> ports, int netns_fd, Ipv4 target) {
+  auto relay = std::make_unique<Relay>();
   std::vector<PortMapping> published;
   for (const PortMapping& port : ports) {
     for (HostSocket& socket : bind_mapping(port)) {
+      ProxyRoute route;
+      route.udp = socket.mapping.protocol == Protocol::udp;
+      if (!route.udp)
+        util::check(::listen(socket.fd.get(), SOMAXCONN),
+                    util::cat("publish ", describe(socket.mapping), ": listen"));
+      route.listener = socket.fd.get();
+      route.target = ipv4_target(target, socket.mapping.container_port, route.target_length);
+      relay->routes.push_back(route);
+      relay->listeners.push_back(std::move(socket.fd));
       published.push_back(socket.mapping);
-      sockets.push_back(std::move(socket));
     }
   }
-  std::vector<ProxyRoute> routes;
-  std::vector<int> keep;
-  for (const HostSocket& socket : sockets) {
-    ProxyRoute route;
-    route.udp = socket.mapping.protocol == Protocol::udp;
-    if (!route.udp)
-      util::check(::listen(socket.fd.get(), SOMAXCONN),
-                  util::cat("publish ", describe(socket.mapping), ": listen"));
-    route.listener = socket.fd.get();
-    route.target = ipv4_target(target, socket.mapping.container_port, route.target_length);
-    routes.push_back(route);
-    keep.push_back(socket.fd.get());
-  }
-  std::sort(keep.begin(), keep.end());
-  util::UniqueFd log(log_file.empty()
-                         ? -1
-                         : ::open(log_file.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644));
   int fds[2];
-  util::check(::pipe2(fds, O_CLOEXEC), "create the port forwarder's status pipe");
-  util::UniqueFd status_read(fds[0]);
-  util::UniqueFd status_write(fds[1]);
-  pid_t parent = ::getpid();
-  sigset_t all;
-  sigset_t old;
-  sigfillset(&all);
-  ::pthread_sigmask(SIG_SETMASK, &all, &old);
-  pid_t pid = ::fork();
-  if (pid == 0)
-    forwarder_main(parent, netns_fd, log.get(), status_write.get(), routes, keep);
-  int err = errno;
-  ::pthread_sigmask(SIG_SETMASK, &old, nullptr);
-  if (pid < 0)
-    util::throw_errno(err, "fork the port forwarder");
-  status_write.reset();
-  PortForwarder forwarder(pid, std::move(published)); // from here on, stopped if anything fails
-  int child_err = 0;
-  ssize_t n;
-  while ((n = ::read(status_read.get(), &child_err, sizeof child_err)) < 0 && errno == EINTR) {
+  util::check(::pipe2(fds, O_CLOEXEC), "create the port forwarder's stop pipe");
+  relay->stop_read.reset(fds[0]);
+  relay->stop_write.reset(fds[1]);
+  std::promise<int> entered;
+  std::future<int> result = entered.get_future();
+  relay->thread = std::thread(relay_main, &relay->routes, netns_fd, relay->stop_read.get(), &entered);
+  if (int err = result.get(); err != 0) {
+    relay->thread.join();
+    util::throw_errno(err, "port forwarder: enter the container's network namespace");
   }
-  if (n > 0)
-    util::throw_errno(child_err, "port forwarder: enter the container's network namespace");
-  LOG_DEBUG("port forwarder ", pid, " relays to ", target.str());
-  return forwarder;
+  LOG_DEBUG("port forwarder relays ", published.size(), " ports to ", target.str());
+  return PortForwarder(std::move(relay), std::move(published));
 }
 
-PortForwarder::PortForwarder(PortForwarder&& other) noexcept
-    : m_pid(std::exchange(other.m_pid, -1)), m_ports(std::move(other.m_ports)) {}
+PortForwarder::PortForwarder(std::unique_ptr<Relay> relay, std::vector<PortMapping> ports)
+    : m_relay(std::move(relay)), m_ports(std::move(ports)) {}
 
-PortForwarder::~PortForwarder() {
-  if (m_pid <= 0)
-    return;
-  ::kill(m_pid, SIGKILL);
-  while (::waitpid(m_pid, nullptr, 0) < 0 && errno == EINTR) {
-  }
-}
+PortForwarder::PortForwarder(PortForwarder&&) noexcept = default;
+
+PortForwarder::~PortForwarder() = default;
 
 } // namespace net

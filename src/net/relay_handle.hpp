@@ -9,7 +9,7 @@ struct Connection;
 struct UdpSession;
 
 struct RelayHandle {
-  enum class Kind { tcp_listener, udp_listener, connection, udp_session };
+  enum class Kind { tcp_listener, udp_listener, connection, udp_session, stop };
   Kind kind = Kind::tcp_listener;
   size_t route = 0;                 // listeners: the index of their route
   Connection* connection = nullptr; // connection: which one, and which of its sockets

@@ -161,7 +161,7 @@ util::UniqueFd make_network_namespace() {
 // default route), forwarding on, and proxy ARP on tap0 so slirp4netns' replies and host
 // forwards reach the bridges' addresses without NAT (no iptables/nft needed). Returns with the
 // holder inside it (users find it as /proc/HOLDER/ns/net).
-Slirp4netns set_up_namespace(const Paths& paths) {
+Slirp4netns set_up_namespace() {
   util::UniqueFd netns = make_network_namespace();
   Slirp4netns::Options options;
   options.netns_fd = netns.get();
@@ -253,7 +253,7 @@ util::FileLock serve(int listener, const Paths& paths) {
     // process that never exec'd keeps the host's namespace as its mm's owner: without this, the
     // user's other cove processes could not open /proc/HOLDER/ns/* to join the namespaces.
     util::check(::prctl(PR_SET_DUMPABLE, 1, 0, 0, 0), "make the holder dumpable");
-    slirp.emplace(set_up_namespace(paths));
+    slirp.emplace(set_up_namespace());
     // listen(2) here, not in the spawner: SO_PEERCRED reports the listener's pid, which is how
     // users find the holder.
     util::check(::listen(listener.get(), 64), "listen on the holder's socket");

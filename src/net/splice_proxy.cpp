@@ -15,6 +15,7 @@
 #include <cstring>
 #include <memory>
 #include <new>
+#include <utility>
 #include <vector>
 
 namespace net {
@@ -70,6 +71,8 @@ struct Connection {
   uint32_t server_events = 0;
   RelayHandle client_handle;
   RelayHandle server_handle;
+  Connection* prev = nullptr; // the live list, or the dead one (next only)
+  Connection* next = nullptr;
 };
 
 namespace {
@@ -136,13 +139,26 @@ bool pump(Direction& d) noexcept {
 class Proxy {
 public:
   explicit Proxy(const std::vector<ProxyRoute>& routes) noexcept : m_routes(routes) {}
+  Proxy(const Proxy&) = delete;
+  Proxy& operator=(const Proxy&) = delete;
+  // Closes every connection still open (the listeners belong to the caller).
+  ~Proxy() {
+    while (m_live)
+      drop(*m_live, true);
+    bury();
+    if (m_epoll >= 0)
+      ::close(m_epoll);
+  }
 
-  [[noreturn]] void run() noexcept {
+  void run(int stop_fd) noexcept {
     m_epoll = ::epoll_create1(EPOLL_CLOEXEC);
     if (m_epoll < 0) {
       report("create an epoll instance", errno);
-      ::_exit(1);
+      return;
     }
+    RelayHandle stop;
+    stop.kind = RelayHandle::Kind::stop;
+    watch(EPOLL_CTL_ADD, stop_fd, EPOLLIN, &stop);
     m_listener_handles.resize(m_routes.size());
     for (size_t i = 0; i < m_routes.size(); ++i) {
       m_listener_handles[i].route = i;
@@ -154,14 +170,14 @@ public:
     }
     UdpRelay udp(m_epoll);
     epoll_event events[64];
-    for (;;) {
+    for (bool stopping = false; !stopping;) {
       int timeout = udp.expire();
       if (m_accept_paused)
         timeout = timeout < 0 ? accept_pause_ms : std::min(timeout, accept_pause_ms);
       int n = ::epoll_wait(m_epoll, events, 64, timeout);
       if (n < 0 && errno != EINTR) {
         report("wait for events", errno);
-        ::_exit(1);
+        return;
       }
       if (n == 0 && m_accept_paused)
         set_accepting(true);
@@ -183,9 +199,12 @@ public:
         case RelayHandle::Kind::udp_session:
           udp.from_container(*handle->session);
           break;
+        case RelayHandle::Kind::stop:
+          stopping = true;
+          break;
         }
       }
-      m_graveyard.clear();
+      bury();
     }
   }
 
@@ -259,6 +278,10 @@ private:
     watch(EPOLL_CTL_ADD, client, 0, &c->client_handle);
     watch(EPOLL_CTL_ADD, server, EPOLLOUT, &c->server_handle);
     Connection* raw = c.release();
+    raw->next = m_live;
+    if (m_live)
+      m_live->prev = raw;
+    m_live = raw;
     if (rc == 0)
       service(*raw, true, 0);
   }
@@ -346,29 +369,40 @@ private:
     }
   }
 
-  // Ends a connection that is registered; freed after the current batch of events, which may
-  // still name it.
+  // Ends a connection that is registered; freed by bury() after the current batch of events,
+  // which may still name it.
   void drop(Connection& c, bool failed) noexcept {
     if (failed)
       reset(c);
     else
       close_all(c);
     c.dead = true;
-    m_graveyard.emplace_back(&c);
+    (c.prev ? c.prev->next : m_live) = c.next;
+    if (c.next)
+      c.next->prev = c.prev;
+    c.prev = nullptr;
+    c.next = m_dead;
+    m_dead = &c;
+  }
+
+  void bury() noexcept {
+    while (m_dead)
+      delete std::exchange(m_dead, m_dead->next);
   }
 
   const std::vector<ProxyRoute>& m_routes;
   std::vector<RelayHandle> m_listener_handles;
-  std::vector<std::unique_ptr<Connection>> m_graveyard;
+  Connection* m_live = nullptr; // open connections, a list through Connection::prev/next
+  Connection* m_dead = nullptr; // dropped ones, until bury()
   int m_epoll = -1;
   bool m_accept_paused = false;
 };
 
 } // namespace
 
-void run_splice_proxy(const std::vector<ProxyRoute>& routes) noexcept {
+void run_splice_proxy(const std::vector<ProxyRoute>& routes, int stop_fd) noexcept {
   Proxy proxy(routes);
-  proxy.run();
+  proxy.run(stop_fd);
 }
 
 } // namespace net

@@ -18,8 +18,9 @@ struct ProxyRoute {
   socklen_t target_length = 0;
 };
 
-// Runs until the process is killed; never returns and never throws (it runs in a forked child).
-// A failed connection (refused, reset) closes its peer; other failures are reported on stderr.
-[[noreturn]] void run_splice_proxy(const std::vector<ProxyRoute>& routes) noexcept;
+// Runs until `stop_fd` becomes readable, then closes every connection and returns; never throws
+// (it runs in a thread of its own). The listeners stay open: they are the caller's. A failed
+// connection (refused, reset) resets its peer; other failures are reported on stderr.
+void run_splice_proxy(const std::vector<ProxyRoute>& routes, int stop_fd) noexcept;
 
 } // namespace net

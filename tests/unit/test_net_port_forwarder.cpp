@@ -1,5 +1,5 @@
-// The published-port forwarder against real sockets on 127.0.0.1: it stays in this process's
-// own network namespace (netns -1), so no privilege is needed.
+// The published-port forwarder against real sockets on 127.0.0.1: its thread stays in this
+// process's own network namespace (netns -1), so no privilege is needed.
 #include "net/port_forwarder.hpp"
 #include "util/error.hpp"
 #include "util/fd.hpp"
@@ -111,7 +111,7 @@ TEST_CASE("the forwarder relays both directions, then a half-close, byte for byt
     send_all(c.get(), answer);
   });
   net::PortForwarder forwarder =
-      net::PortForwarder::start({tcp_mapping(0, server_port)}, -1, net::Ipv4::parse("127.0.0.1"), {});
+      net::PortForwarder::start({tcp_mapping(0, server_port)}, -1, net::Ipv4::parse("127.0.0.1"));
   REQUIRE(forwarder.ports().size() == 1);
   uint16_t published = forwarder.ports()[0].host_port;
   CHECK(published != 0);
@@ -130,7 +130,7 @@ TEST_CASE("the forwarder relays both directions, then a half-close, byte for byt
 TEST_CASE("a connection the container refuses is reset, and the forwarder keeps serving") {
   uint16_t closed_port = unused_port();
   net::PortForwarder forwarder =
-      net::PortForwarder::start({tcp_mapping(0, closed_port)}, -1, net::Ipv4::parse("127.0.0.1"), {});
+      net::PortForwarder::start({tcp_mapping(0, closed_port)}, -1, net::Ipv4::parse("127.0.0.1"));
   for (int i = 0; i < 3; ++i) {
     util::UniqueFd client = connect_to(forwarder.ports()[0].host_port);
     REQUIRE(client); // the host side accepts; the relay then fails
@@ -145,7 +145,7 @@ TEST_CASE("a host port in use is refused by name, and the port is free once the 
   uint16_t taken = 0;
   util::UniqueFd holder = listen_any(taken);
   try {
-    net::PortForwarder::start({tcp_mapping(taken, 80)}, -1, net::Ipv4::parse("127.0.0.1"), {});
+    net::PortForwarder::start({tcp_mapping(taken, 80)}, -1, net::Ipv4::parse("127.0.0.1"));
     FAIL("a port in use was published");
   } catch (const util::Error& e) {
     CHECK(std::string(e.what()).find("is already in use") != std::string::npos);
@@ -153,9 +153,51 @@ TEST_CASE("a host port in use is refused by name, and the port is free once the 
   uint16_t published = 0;
   {
     net::PortForwarder forwarder = net::PortForwarder::start(
-        {tcp_mapping(0, unused_port())}, -1, net::Ipv4::parse("127.0.0.1"), {});
+        {tcp_mapping(0, unused_port())}, -1, net::Ipv4::parse("127.0.0.1"));
     published = forwarder.ports()[0].host_port;
     CHECK(connect_to(published));
   }
   CHECK_FALSE(connect_to(published));
+}
+
+TEST_CASE("datagrams go to the container and each client gets its own replies") {
+  // A UDP "container" that answers every datagram with "re:" and what it got.
+  util::UniqueFd server(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+  sockaddr_in addr = loopback(0);
+  REQUIRE(::bind(server.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+  socklen_t len = sizeof addr;
+  ::getsockname(server.get(), reinterpret_cast<sockaddr*>(&addr), &len);
+  timeval timeout{5, 0};
+  ::setsockopt(server.get(), SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+  std::thread peer([&] {
+    char buf[512];
+    for (int i = 0; i < 2; ++i) {
+      sockaddr_in from{};
+      socklen_t from_len = sizeof from;
+      ssize_t n = ::recvfrom(server.get(), buf, sizeof buf, 0, reinterpret_cast<sockaddr*>(&from),
+                             &from_len);
+      if (n <= 0)
+        return;
+      std::string reply = "re:" + std::string(buf, static_cast<size_t>(n));
+      ::sendto(server.get(), reply.data(), reply.size(), 0, reinterpret_cast<sockaddr*>(&from),
+               from_len);
+    }
+  });
+  net::PortMapping mapping = tcp_mapping(0, ntohs(addr.sin_port));
+  mapping.protocol = net::Protocol::udp;
+  net::PortForwarder forwarder =
+      net::PortForwarder::start({mapping}, -1, net::Ipv4::parse("127.0.0.1"));
+  sockaddr_in published = loopback(forwarder.ports()[0].host_port);
+  auto ask = [&](const std::string& what) {
+    util::UniqueFd client(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+    ::setsockopt(client.get(), SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+    ::sendto(client.get(), what.data(), what.size(), 0, reinterpret_cast<sockaddr*>(&published),
+             sizeof published);
+    char buf[512];
+    ssize_t n = ::recv(client.get(), buf, sizeof buf, 0);
+    return n > 0 ? std::string(buf, static_cast<size_t>(n)) : std::string();
+  };
+  CHECK(ask("one") == "re:one");
+  CHECK(ask("two") == "re:two");
+  peer.join();
 }
