@@ -1,5 +1,6 @@
 #include "net/bridge.hpp"
 
+#include "net/namespace_fd.hpp"
 #include "net/hosts_sync.hpp"
 #include "net/netlink.hpp"
 #include "net/ports_file.hpp"
@@ -77,14 +78,6 @@ std::vector<Ipv4> used_addresses(const NetworkRecord& record) {
   return used;
 }
 
-util::UniqueFd open_netns(pid_t pid) {
-  std::string path = util::cat("/proc/", pid, "/ns/net");
-  util::UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (!fd)
-    util::throw_errno(util::cat("open ", util::quote(path)));
-  return fd;
-}
-
 } // namespace
 
 namespace {
@@ -106,7 +99,7 @@ struct Links {
 };
 
 Links open_links(pid_t pid, const NetnsLease& lease) {
-  util::UniqueFd netns = open_netns(pid);
+  util::UniqueFd netns = open_namespace(pid, "net");
   NetlinkSocket holder = NetlinkSocket::open_in(lease.network_namespace());
   NetlinkSocket inside = NetlinkSocket::open_in(netns.get());
   return {std::move(netns), std::move(holder), std::move(inside)};

@@ -1,5 +1,6 @@
 #include "net/container_network.hpp"
 
+#include "net/namespace_fd.hpp"
 #include "net/etc_files.hpp"
 #include "net/ports_file.hpp"
 #include "util/error.hpp"
@@ -35,14 +36,6 @@ Slirp4netns::Options slirp_options(const ContainerNetwork::Request& request, int
   return options;
 }
 
-util::UniqueFd open_netns(pid_t pid) {
-  std::string path = util::cat("/proc/", pid, "/ns/net");
-  util::UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (!fd)
-    util::throw_errno(util::cat("open ", util::quote(path)));
-  return fd;
-}
-
 } // namespace
 
 ContainerNetwork ContainerNetwork::connect(pid_t pid, const Request& request) {
@@ -54,14 +47,14 @@ ContainerNetwork ContainerNetwork::connect(pid_t pid, const Request& request) {
     if (!udp.empty()) {
       // pasta gives the container the host's addresses: its own loopback is the one address
       // sure to be there, and where pasta's own forwarding delivers too.
-      network.m_netns = open_netns(pid);
+      network.m_netns = open_namespace(pid, "net");
       network.forward(std::move(udp), Ipv4::parse("127.0.0.1"));
     }
     write_ports_file(request.ports_file, network.m_ports);
   } else if (request.mode.driver == NetworkDriver::slirp4netns) {
     network.m_slirp.emplace(Slirp4netns::spawn(pid, slirp_options(request, -1)));
     if (!request.ports.empty())
-      network.m_netns = open_netns(pid);
+      network.m_netns = open_namespace(pid, "net");
     network.finish(request);
   }
   return network;

@@ -1,5 +1,6 @@
 #include "net/rootless_netns.hpp"
 
+#include "net/namespace_fd.hpp"
 #include "net/bridge.hpp"
 #include "net/hosts_sync.hpp"
 #include "net/netlink.hpp"
@@ -91,14 +92,6 @@ pid_t peer_pid(int fd) {
   util::check(::getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len),
               "read the network namespace holder's pid");
   return cred.pid;
-}
-
-util::UniqueFd open_namespace(pid_t pid, std::string_view kind) {
-  std::string path = util::cat("/proc/", pid, "/ns/", kind);
-  util::UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (!fd)
-    util::throw_errno(util::cat("open ", util::quote(path)));
-  return fd;
 }
 
 void write_sysctl(const std::string& path, std::string_view value) {

@@ -62,6 +62,11 @@ test_default_and_none() {
   expect_eq "$OUT" "$(ls /sys/class/net)" "interfaces"
 }
 
+# Background job NAME: busybox httpd serving $www (the caller's) for 15 s, published with -p SPEC.
+httpd_for_a_while() {
+  cove_bg "$1" run --rm -p "$2" -v "$www:/www:ro" "$IMG" sh -c 'timeout 15 httpd -f -p 80 -h /www; true'
+}
+
 test_publish_tcp() {
   local www=$WORK/www port
   mkdir -p "$www"
@@ -91,7 +96,7 @@ test_publish_tcp() {
   TEST "-p HOSTPORT:CTRPORT binds every address, like Docker"
   local any
   any=$(free_port)
-  cove_bg anyaddr run --rm -p "$any:80" -v "$www:/www:ro" "$IMG" sh -c 'timeout 15 httpd -f -p 80 -h /www; true'
+  httpd_for_a_while anyaddr "$any:80"
   wait_for_url "http://127.0.0.1:$any/index.html" || fail "port $any never answered"
   expect_success ss -Htln "sport = :$any"
   expect_contains "$OUT" "0.0.0.0:$any" "listening socket"
@@ -105,7 +110,7 @@ test_publish_tcp() {
     expect_eq "$(curl -sfg "http://[::1]:$any/index.html")" "hello from the container" "page over IPv6"
     local v6
     v6=$(free_port)
-    cove_bg v6only run --rm -p "[::1]:$v6:80" -v "$www:/www:ro" "$IMG" sh -c 'timeout 15 httpd -f -p 80 -h /www; true'
+    httpd_for_a_while v6only "[::1]:$v6:80"
     wait_for_url "http://[::1]:$v6/index.html" || fail "[::1]:$v6 never answered"
     expect_success ss -Htln "sport = :$v6"
     expect_contains "$OUT" "[::1]:$v6" "listening socket"
