@@ -58,7 +58,9 @@ std::optional<nlohmann::ordered_json> inspect_container(const storage::Container
   if (!record)
     return std::nullopt;
   std::string log = runtime::log_path(containers, record->id).string();
-  return container_inspect_json(view_of(containers, std::move(*record)), log);
+  ContainerView view = view_of(containers, std::move(*record));
+  view.ports = published_ports(containers, view);
+  return container_inspect_json(view, log);
 }
 
 CLI::App* add_container_command(CLI::App& parent, Invocation& inv) {

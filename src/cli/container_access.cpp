@@ -24,7 +24,7 @@ storage::ContainerRecord find_container(const storage::ContainerStore& container
 
 ContainerView view_of(const storage::ContainerStore& containers, storage::ContainerRecord record) {
   runtime::ContainerState state = runtime::refresh_state(containers, record);
-  return {std::move(record), std::move(state)};
+  return {std::move(record), std::move(state), {}};
 }
 
 std::vector<net::PortMapping> published_ports(const storage::ContainerStore& containers,

@@ -3,10 +3,13 @@
 #include "cli/image_views.hpp"
 #include "cli/port_list.hpp"
 #include "image/config.hpp"
+#include "net/network_options.hpp"
+#include "net/port_mapping.hpp"
 #include "runtime/restart_policy.hpp"
 #include "util/strings.hpp"
 
 #include <algorithm>
+#include <tuple>
 
 namespace cli {
 
@@ -216,6 +219,45 @@ ListOutput container_list(const std::vector<ContainerView>& views, const PsOptio
   return list;
 }
 
+namespace {
+
+std::string port_key(const net::PortMapping& port) {
+  return util::cat(port.container_port, "/", net::to_string(port.protocol));
+}
+
+// NetworkSettings.Ports: {"80/tcp": [{"HostIp": "0.0.0.0", "HostPort": "8080"}, ...]}, the ports
+// published while the container runs (Docker's idiom `(index .NetworkSettings.Ports "80/tcp")`).
+ordered_json published_ports_json(std::vector<net::PortMapping> ports) {
+  std::stable_sort(ports.begin(), ports.end(), [](const auto& a, const auto& b) {
+    return std::tie(a.container_port, a.protocol) < std::tie(b.container_port, b.protocol);
+  });
+  ordered_json out = ordered_json::object();
+  for (const net::PortMapping& port : ports)
+    out[port_key(port)].push_back(
+        {{"HostIp", port.host_ip}, {"HostPort", std::to_string(port.host_port)}});
+  return out;
+}
+
+// HostConfig.PortBindings: what -p asked for, "" where no address or port was given.
+ordered_json port_bindings_json(const nlohmann::json& spec) {
+  ordered_json out = ordered_json::object();
+  if (!spec.is_object() || !spec.contains("network_options"))
+    return out;
+  try {
+    net::NetworkOptions options = net::NetworkOptions::from_json(spec.at("network_options"));
+    for (const std::string& text : options.publish)
+      for (const net::PortMapping& port : net::parse_port_mapping(text))
+        out[port_key(port)].push_back(
+            {{"HostIp", port.dual_stack ? std::string() : port.host_ip},
+             {"HostPort", port.host_port == 0 ? std::string() : std::to_string(port.host_port)}});
+  } catch (const std::exception&) {
+    // A record written by another version: the bindings are left out, not the whole inspect.
+  }
+  return out;
+}
+
+} // namespace
+
 ordered_json container_inspect_json(const ContainerView& view, const std::string& log_path) {
   const storage::ContainerRecord& r = view.record;
   const nlohmann::json& spec = r.spec;
@@ -241,6 +283,7 @@ ordered_json container_inspect_json(const ContainerView& view, const std::string
   ordered_json host_config = {
       {"Binds", binds(spec)},
       {"NetworkMode", spec_value<std::string>(spec, "network", "host")},
+      {"PortBindings", port_bindings_json(spec)},
       {"AutoRemove", r.auto_remove},
       {"RestartPolicy", restart_policy_json(r.restart_policy)},
       {"Init", r.init},
@@ -258,7 +301,8 @@ ordered_json container_inspect_json(const ContainerView& view, const std::string
           {"Driver", r.driver},
           {"Mounts", mounts_json(spec)},
           {"Config", config},
-          {"HostConfig", host_config}};
+          {"HostConfig", host_config},
+          {"NetworkSettings", {{"Ports", published_ports_json(view.ports)}}}};
 }
 
 } // namespace cli

@@ -34,7 +34,8 @@ std::string ps_command(const std::vector<std::string>& args, bool no_trunc);
 // Size) and podman's JSON array.
 ListOutput container_list(const std::vector<ContainerView>& views, const PsOptions& options);
 
-// Docker's `inspect` document for a container. `log_path` is its log file.
+// Docker's `inspect` document for a container (NetworkSettings.Ports from view.ports, the ports
+// published while it runs). `log_path` is its log file.
 nlohmann::ordered_json container_inspect_json(const ContainerView& view,
                                               const std::string& log_path);
 

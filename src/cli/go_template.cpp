@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cctype>
 #include <map>
+#include <memory>
 
 namespace cli {
 
@@ -13,11 +14,16 @@ using Json = nlohmann::ordered_json;
 
 namespace {
 
-// One argument of a command: a field path from dot (".A.B", "." is empty) or a literal.
+struct Command;
+using Pipeline = std::vector<Command>;
+
+// One argument of a command: a field path from dot (".A.B", "." is empty), a literal, or a
+// parenthesized pipeline with an optional field path after it ("(index .A 0).B").
 struct Arg {
-  enum class Kind { field, string, number } kind;
+  enum class Kind { field, string, number, pipeline } kind;
   std::vector<std::string> path;
   std::string text;
+  std::shared_ptr<Pipeline> inner;
 };
 
 // One command of a pipeline: a function name (empty for a plain value) and its arguments.
@@ -25,8 +31,6 @@ struct Command {
   std::string function;
   std::vector<Arg> args;
 };
-
-using Pipeline = std::vector<Command>;
 
 [[noreturn]] void fail(const std::string& what) {
   throw util::Error("template: " + what);
@@ -61,6 +65,26 @@ std::vector<std::string> split_words(std::string_view action) {
     } else if (action[i] == '|') {
       words.emplace_back("|");
       ++i;
+    } else if (action[i] == '(') { // up to the matching ')' and a field path after it
+      size_t end = i;
+      int depth = 0;
+      for (; end < action.size(); ++end) {
+        if (action[end] == '"') {
+          for (++end; end < action.size() && action[end] != '"';)
+            end += action[end] == '\\' ? 2 : 1;
+        } else if (action[end] == '(') {
+          ++depth;
+        } else if (action[end] == ')' && --depth == 0) {
+          break;
+        }
+      }
+      if (end >= action.size())
+        fail(util::cat("unclosed parenthesis in ", util::quote(action)));
+      while (end + 1 < action.size() && std::isspace(static_cast<unsigned char>(action[end + 1])) == 0 &&
+             action[end + 1] != '|' && action[end + 1] != ')')
+        ++end;
+      words.emplace_back(action.substr(i, end + 1 - i));
+      i = end + 1;
     } else {
       size_t end = i;
       while (end < action.size() && std::isspace(static_cast<unsigned char>(action[end])) == 0 &&
@@ -73,14 +97,33 @@ std::vector<std::string> split_words(std::string_view action) {
   return words;
 }
 
+Pipeline parse_pipeline(std::string_view action);
+
+std::vector<std::string> field_path(std::string_view fields, const std::string& word) {
+  std::vector<std::string> path = util::split(fields, '.');
+  if (std::any_of(path.begin(), path.end(), [](auto& s) { return s.empty(); }))
+    fail(util::cat("bad field ", util::quote(word)));
+  return path;
+}
+
 Arg parse_arg(const std::string& word) {
-  if (word.front() == '.') {
-    Arg arg{Arg::Kind::field, {}, {}};
-    if (word != ".") {
-      arg.path = util::split(std::string_view(word).substr(1), '.');
-      if (std::any_of(arg.path.begin(), arg.path.end(), [](auto& s) { return s.empty(); }))
-        fail(util::cat("bad field ", util::quote(word)));
+  if (word.front() == '(') {
+    size_t close = word.rfind(')');
+    Arg arg{Arg::Kind::pipeline, {}, {}, nullptr};
+    arg.inner = std::make_shared<Pipeline>(
+        parse_pipeline(std::string_view(word).substr(1, close - 1)));
+    std::string_view rest = std::string_view(word).substr(close + 1);
+    if (!rest.empty()) {
+      if (rest.front() != '.' || rest.size() == 1)
+        fail(util::cat("unexpected ", util::quote(word)));
+      arg.path = field_path(rest.substr(1), word);
     }
+    return arg;
+  }
+  if (word.front() == '.') {
+    Arg arg{Arg::Kind::field, {}, {}, nullptr};
+    if (word != ".")
+      arg.path = field_path(std::string_view(word).substr(1), word);
     return arg;
   }
   if (word.front() == '"') {
@@ -93,10 +136,10 @@ Arg parse_arg(const std::string& word) {
         text += word[i];
       }
     }
-    return Arg{Arg::Kind::string, {}, text};
+    return Arg{Arg::Kind::string, {}, text, nullptr};
   }
   if (std::isdigit(static_cast<unsigned char>(word.front())) != 0 || word.front() == '-')
-    return Arg{Arg::Kind::number, {}, word};
+    return Arg{Arg::Kind::number, {}, word, nullptr};
   fail(util::cat("unexpected ", util::quote(word)));
 }
 
@@ -240,8 +283,12 @@ Json lookup(const Json& dot, const std::vector<std::string>& path) {
   return *current;
 }
 
+Json eval_pipeline(const Pipeline& pipeline, const Json& dot);
+
 Json eval_arg(const Arg& arg, const Json& dot) {
   switch (arg.kind) {
+  case Arg::Kind::pipeline:
+    return lookup(eval_pipeline(*arg.inner, dot), arg.path);
   case Arg::Kind::field:
     return lookup(dot, arg.path);
   case Arg::Kind::string:

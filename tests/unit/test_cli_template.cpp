@@ -103,3 +103,15 @@ TEST_CASE("render_yaml prints nested documents like podman info") {
 }
 
 TEST_SUITE_END();
+
+TEST_CASE("template: parenthesized pipelines, with fields after them") {
+  Json doc = Json::parse(R"({"NetworkSettings": {"Ports": {"80/tcp": [
+      {"HostIp": "0.0.0.0", "HostPort": "8080"}, {"HostIp": "::", "HostPort": "8080"}]}}})");
+  CHECK(render(R"({{(index (index .NetworkSettings.Ports "80/tcp") 0).HostPort}})", doc) == "8080");
+  CHECK(render(R"({{ (index .NetworkSettings.Ports "80/tcp" | len) }})", doc) == "2");
+  CHECK(render(R"({{len (index .NetworkSettings.Ports "80/tcp")}})", doc) == "2");
+  CHECK(render(R"({{(index .NetworkSettings.Ports "80/tcp") | json}})", doc) ==
+        R"([{"HostIp":"0.0.0.0","HostPort":"8080"},{"HostIp":"::","HostPort":"8080"}])");
+  CHECK_THROWS_AS(render("{{(index .A 0}}", doc), util::Error);
+  CHECK_THROWS_AS(render("{{(index .A 0)x}}", doc), util::Error);
+}

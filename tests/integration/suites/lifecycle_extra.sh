@@ -129,6 +129,10 @@ for p in json.load(sys.stdin)[0]["Ports"]:
     print(p["host_ip"], p["host_port"], p["container_port"], p["range"], p["protocol"])' <<<"$OUT")
   expect_eq "$ports" "$(printf '127.0.0.1 %s 80 1 tcp\n0.0.0.0 %s 90 1 udp' "$p1" "$p2")" \
     "ps --format json Ports"
+  expect_success cove inspect --format \
+    '{{(index (index .NetworkSettings.Ports "80/tcp") 0).HostPort}} {{json .HostConfig.PortBindings}}' web
+  expect_eq "$OUT" "$p1 {\"80/tcp\":[{\"HostIp\":\"127.0.0.1\",\"HostPort\":\"$p1\"}],\"90/udp\":[{\"HostIp\":\"0.0.0.0\",\"HostPort\":\"$p2\"}]}" \
+    "inspect: NetworkSettings.Ports and HostConfig.PortBindings"
   expect_success cove stop -t 1 web
   expect_success cove ps -a --format '{{.Names}}:{{.Ports}}'
   expect_eq "$OUT" "web:" "a stopped container publishes nothing"
