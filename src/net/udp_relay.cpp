@@ -17,7 +17,8 @@ constexpr size_t max_sessions = 4096;
 // Datagrams relayed per wake-up before other sockets get a turn.
 constexpr int datagrams_per_turn = 64;
 
-char g_buffer[65536];
+// The largest UDP payload.
+constexpr size_t max_datagram = 65535;
 
 std::string session_key(size_t route, const sockaddr_storage& client, socklen_t length) {
   std::string key(reinterpret_cast<const char*>(&route), sizeof route);
@@ -72,12 +73,19 @@ UdpSession* UdpRelay::session_for(size_t route, int listener, const sockaddr_sto
   }
 }
 
+char* UdpRelay::buffer() noexcept {
+  if (!m_buffer)
+    m_buffer.reset(new (std::nothrow) char[max_datagram]);
+  return m_buffer.get();
+}
+
 void UdpRelay::from_host(size_t route, int listener, const sockaddr_storage& target,
                          socklen_t target_length) noexcept {
-  for (int i = 0; i < datagrams_per_turn; ++i) {
+  char* data = buffer();
+  for (int i = 0; data && i < datagrams_per_turn; ++i) {
     sockaddr_storage client{};
     socklen_t length = sizeof client;
-    ssize_t n = ::recvfrom(listener, g_buffer, sizeof g_buffer, 0,
+    ssize_t n = ::recvfrom(listener, data, max_datagram, 0,
                            reinterpret_cast<sockaddr*>(&client), &length);
     if (n < 0) {
       if (errno == EINTR)
@@ -90,20 +98,21 @@ void UdpRelay::from_host(size_t route, int listener, const sockaddr_storage& tar
     session->last_used = std::chrono::steady_clock::now();
     // A refused earlier datagram (nobody listening yet) shows up here as ECONNREFUSED; UDP
     // gives no guarantee, so this one is simply lost as well.
-    ::send(session->fd, g_buffer, static_cast<size_t>(n), 0);
+    ::send(session->fd, data, static_cast<size_t>(n), 0);
   }
 }
 
 void UdpRelay::from_container(UdpSession& session) noexcept {
-  for (int i = 0; i < datagrams_per_turn; ++i) {
-    ssize_t n = ::recv(session.fd, g_buffer, sizeof g_buffer, 0);
+  char* data = buffer();
+  for (int i = 0; data && i < datagrams_per_turn; ++i) {
+    ssize_t n = ::recv(session.fd, data, max_datagram, 0);
     if (n < 0) {
       if (errno == EINTR || errno == ECONNREFUSED)
         continue;
       return;
     }
     session.last_used = std::chrono::steady_clock::now();
-    ::sendto(session.listener, g_buffer, static_cast<size_t>(n), 0,
+    ::sendto(session.listener, data, static_cast<size_t>(n), 0,
              reinterpret_cast<const sockaddr*>(&session.client), session.client_length);
   }
 }

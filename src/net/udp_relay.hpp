@@ -48,8 +48,12 @@ private:
   UdpSession* session_for(size_t route, int listener, const sockaddr_storage& client,
                           socklen_t length, const sockaddr_storage& target,
                           socklen_t target_length) noexcept;
+  // One datagram's room, allocated on first use (a relay without UDP routes never needs it).
+  char* buffer() noexcept;
+
   int m_epoll;
   std::map<std::string, std::unique_ptr<UdpSession>> m_sessions; // by route and client address
+  std::unique_ptr<char[]> m_buffer;
 };
 
 } // namespace net
