@@ -428,3 +428,53 @@ for _ in range(50):
 PY
 }
 
+# ---------------------------------------------------------------------------------------------
+# Helpers shared by several suites
+
+# own_contexts: hands everything under $WORK to the test user.
+own_contexts() {
+  if ((SWITCH_USER)); then chown -R "$RUN_UID:$RUN_GID" "$WORK"; fi
+}
+
+# ctr_field NAME TEMPLATE: an inspect --format field.
+ctr_field() {
+  cove inspect --format "$2" "$1"
+  echo "$OUT"
+}
+
+# wait_for_logs NAME TEXT: waits up to 30 s until the container's log shows TEXT.
+wait_for_logs() {
+  for _ in $(seq 1 300); do
+    cove logs "$1"
+    [[ $OUT == *"$2"* ]] && return 0
+    sleep 0.1
+  done
+  fail "the log of $1 never showed \"$2\" (has: $OUT)"
+  return 1
+}
+
+# attach_bg NAME INPUT ARGS...: cove ARGS in the background with stdin from the file INPUT;
+# output in $T/bg/NAME.{out,err,rc}.
+attach_bg() {
+  local name=$1 input=$2
+  shift 2
+  mkdir -p "$T/bg"
+  (
+    as_user timeout -k 10 "$CMD_TIMEOUT" "$COVE_BIN" "${COVE_GLOBAL[@]}" "$@" \
+      >"$T/bg/$name.out" 2>"$T/bg/$name.err" <"$input"
+    echo $? >"$T/bg/$name.rc"
+  ) &
+  BG_PIDS+=($!)
+}
+
+# Waits up to 10 s for PIDS (a space-separated list) to be gone; fails the test otherwise.
+expect_gone() {
+  local pid left
+  for _ in $(seq 1 100); do
+    left=""
+    for pid in $1; do kill -0 "$pid" 2>/dev/null && left+="$pid "; done
+    [[ -z $left ]] && return 0
+    sleep 0.1
+  done
+  fail "still running after 10 s: $(describe_pids $left)"
+}

@@ -5,11 +5,6 @@
 # USER and --chown use uid 1000, which only a subordinate range (or root) can map.
 SUITE_IDENTITIES="user root"
 
-# own_contexts: hands everything under $WORK to the test user.
-own_contexts() {
-  if ((SWITCH_USER)); then chown -R "$RUN_UID:$RUN_GID" "$WORK"; fi
-}
-
 suite_main() {
   local ctx=$WORK/app
   mkdir -p "$ctx/src/sub"

@@ -4,10 +4,6 @@
 
 SUITE_IDENTITIES="user nosub root"
 
-own_contexts() {
-  if ((SWITCH_USER)); then chown -R "$RUN_UID:$RUN_GID" "$WORK"; fi
-}
-
 # Image records without a name: what a build leaves behind besides its result.
 unnamed_images() {
   cove images -a --format '{{.Repository}}:{{.Tag}} {{.ID}}'

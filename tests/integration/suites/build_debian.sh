@@ -17,10 +17,6 @@ suite_probe() {
   fi
 }
 
-own_contexts() {
-  if ((SWITCH_USER)); then chown -R "$RUN_UID:$RUN_GID" "$WORK"; fi
-}
-
 # The Debian image in the suite's registry; sets DEB.
 seed_debian() {
   if ! "$SCRIPTS/make-debian-image.sh" "$REG" debian:bookworm >"$T/debian.info" 2>"$T/debian.err"; then

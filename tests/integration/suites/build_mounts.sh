@@ -4,11 +4,6 @@
 
 SUITE_IDENTITIES="user nosub root"
 
-# own_contexts: hands everything under $WORK to the test user.
-own_contexts() {
-  if ((SWITCH_USER)); then chown -R "$RUN_UID:$RUN_GID" "$WORK"; fi
-}
-
 # cove_env VAR=VALUE... -- ARGS...: cove with extra environment variables (cove() clears them).
 cove_env() {
   local vars=()

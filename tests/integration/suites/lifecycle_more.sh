@@ -1,12 +1,6 @@
 # More commands on detached containers: rename, attach (output, exit code, stdin, detach keys),
 # logs --since/--until, exec -d and --env-file, top, port.
 
-# ctr_field NAME TEMPLATE: an inspect --format field.
-ctr_field() {
-  cove inspect --format "$2" "$1"
-  echo "$OUT"
-}
-
 # wait_for_text FILE TEXT: waits up to 30 s until FILE contains TEXT.
 wait_for_text() {
   for _ in $(seq 1 300); do
@@ -15,31 +9,6 @@ wait_for_text() {
   done
   fail "$1 never showed \"$2\" (has: $(head -c 300 "$1" 2>/dev/null))"
   return 1
-}
-
-# wait_for_logs NAME TEXT: waits up to 30 s until the container's log shows TEXT.
-wait_for_logs() {
-  for _ in $(seq 1 300); do
-    cove logs "$1"
-    [[ $OUT == *"$2"* ]] && return 0
-    sleep 0.1
-  done
-  fail "the log of $1 never showed \"$2\" (has: $OUT)"
-  return 1
-}
-
-# attach_bg NAME INPUT ARGS...: cove ARGS in the background with stdin from the file INPUT;
-# output in $T/bg/NAME.{out,err,rc} (as cove_bg).
-attach_bg() {
-  local name=$1 input=$2
-  shift 2
-  mkdir -p "$T/bg"
-  (
-    as_user timeout -k 10 "$CMD_TIMEOUT" "$COVE_BIN" "${COVE_GLOBAL[@]}" "$@" \
-      >"$T/bg/$name.out" 2>"$T/bg/$name.err" <"$input"
-    echo $? >"$T/bg/$name.rc"
-  ) &
-  BG_PIDS+=($!)
 }
 
 # tty_cove INPUT_COMMAND COVE_ARGS...: cove under script(1), so that it has a terminal; the output

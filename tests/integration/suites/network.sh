@@ -31,18 +31,6 @@ descendants() {
   done
 }
 
-# Waits up to 10 s for PIDS (a space-separated list) to be gone; fails the test otherwise.
-expect_gone() {
-  local pid left
-  for _ in $(seq 1 100); do
-    left=""
-    for pid in $1; do kill -0 "$pid" 2>/dev/null && left+="$pid "; done
-    [[ -z $left ]] && return 0
-    sleep 0.1
-  done
-  fail "still running after 10 s: $(describe_pids $left)"
-}
-
 test_default_and_none() {
   TEST "the default network is slirp4netns: tap0 with 10.0.2.100, DNS at 10.0.2.3"
   expect_success cove run --rm "$IMG" sh -c 'ip -4 addr show tap0; ip route; cat /etc/resolv.conf'

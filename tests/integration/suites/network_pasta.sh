@@ -25,18 +25,6 @@ pasta_pids() {
   done | tr '\n' ' '
 }
 
-# Waits up to 10 s for PIDS (a space-separated list) to be gone; fails the test otherwise.
-expect_gone() {
-  local pid left
-  for _ in $(seq 1 100); do
-    left=""
-    for pid in $1; do kill -0 "$pid" 2>/dev/null && left+="$pid "; done
-    [[ -z $left ]] && return 0
-    sleep 0.1
-  done
-  fail "still running after 10 s: $(describe_pids $left)"
-}
-
 # Waits up to 10 s for `ss` to stop listing a listener on PORT (tcp or udp in $2).
 expect_port_free() {
   local flag=-Htln
