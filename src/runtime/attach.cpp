@@ -36,23 +36,6 @@ void write_all(int fd, std::string_view data) {
   }
 }
 
-// Sends one packet; false when the monitor is gone.
-bool send_packet(int socket, AttachMessage type, std::string_view payload) {
-  std::string packet = attach_packet(type, payload);
-  for (;;) {
-    if (::send(socket, packet.data(), packet.size(), MSG_NOSIGNAL) >= 0)
-      return true;
-    if (errno != EINTR)
-      return false;
-  }
-}
-
-void send_window_size(int socket, int terminal) {
-  winsize size{};
-  if (terminal >= 0 && ::ioctl(terminal, TIOCGWINSZ, &size) == 0)
-    send_packet(socket, AttachMessage::resize, encode_window_size(size));
-}
-
 // One attachment: the socket, what to relay, and how it ended.
 class Session {
 public:
@@ -92,44 +75,33 @@ public:
   bool detached() const noexcept { return m_keys.detached(); }
 
 private:
-  // Reads cove's stdin into the container; false when the user detached or the monitor is gone.
+  // Reads cove's stdin into the container; false when the user detached.
   bool pass_input() {
-    char buffer[attach_packet_max - 1];
-    ssize_t n = ::read(STDIN_FILENO, buffer, sizeof buffer);
-    if (n < 0 && (errno == EINTR || errno == EAGAIN))
-      return true;
-    if (n <= 0) { // end of input: the container keeps its stdin (Docker without stdin-once)
+    StdinForward result = forward_stdin(m_socket.get(), m_keys);
+    if (result == StdinForward::ended)
       m_send_stdin = false;
-      return true;
-    }
-    std::string input = m_keys.feed(std::string_view(buffer, static_cast<size_t>(n)));
-    if (!input.empty() && !send_packet(m_socket.get(), AttachMessage::input, input))
-      return true; // the monitor is gone: receive() sees the end
-    return !m_keys.detached();
+    return result != StdinForward::detached;
   }
 
   // Handles the monitor's packets; a value when the attachment is over (the exit code, or
   // nullopt when the monitor closed without one).
   std::optional<std::optional<int>> receive() {
-    char packet[attach_packet_max];
+    char buffer[attach_packet_max];
     for (;;) {
-      ssize_t n = ::recv(m_socket.get(), packet, sizeof packet, MSG_DONTWAIT);
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n < 0 && errno == EAGAIN)
+      AttachPacket packet = receive_attach_packet(m_socket.get(), buffer);
+      if (packet.status == AttachPacket::Status::none)
         return std::nullopt;
-      if (n <= 0)
+      if (packet.status == AttachPacket::Status::closed)
         return std::optional<int>();
-      std::string_view payload(packet + 1, static_cast<size_t>(n) - 1);
-      switch (static_cast<AttachMessage>(packet[0])) {
+      switch (packet.type) {
       case AttachMessage::out:
-        write_all(STDOUT_FILENO, payload);
+        write_all(STDOUT_FILENO, packet.payload);
         break;
       case AttachMessage::err:
-        write_all(STDERR_FILENO, payload);
+        write_all(STDERR_FILENO, packet.payload);
         break;
       case AttachMessage::exit:
-        return decode_exit_code(payload);
+        return decode_exit_code(packet.payload);
       default:
         break;
       }

@@ -16,28 +16,6 @@
 
 namespace runtime {
 
-namespace {
-
-// Sends one packet; false when the monitor is gone.
-bool send_packet(int socket, AttachMessage type, std::string_view payload) {
-  std::string packet = attach_packet(type, payload);
-  for (;;) {
-    if (::send(socket, packet.data(), packet.size(), MSG_NOSIGNAL) >= 0)
-      return true;
-    if (errno != EINTR)
-      return false;
-  }
-}
-
-void send_window_size(int socket) {
-  winsize size{};
-  int terminal = own_terminal();
-  if (terminal >= 0 && ::ioctl(terminal, TIOCGWINSZ, &size) == 0)
-    send_packet(socket, AttachMessage::resize, encode_window_size(size));
-}
-
-} // namespace
-
 AttachInput::AttachInput(const std::filesystem::path& container_dir, const std::string& name,
                          bool tty, const DetachKeys& keys, std::function<void(int)> forward)
     : m_tty(tty), m_keys(keys), m_forward(tty ? std::function<void(int)>() : std::move(forward)) {
@@ -49,7 +27,7 @@ AttachInput::AttachInput(const std::filesystem::path& container_dir, const std::
   m_socket = std::move(*socket);
   if (m_tty) {
     m_signals.emplace(std::initializer_list<int>{SIGWINCH});
-    send_window_size(m_socket.get());
+    send_window_size(m_socket.get(), own_terminal());
   } else if (m_forward) {
     m_signals.emplace(std::initializer_list<int>{SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2});
   }
@@ -72,7 +50,7 @@ bool AttachInput::pump(std::chrono::milliseconds timeout) {
       if (*sig != SIGWINCH)
         m_forward(*sig);
       else if (m_socket)
-        send_window_size(m_socket.get());
+        send_window_size(m_socket.get(), own_terminal());
     }
   if (m_stdin_open && m_socket && fds[1].revents != 0 && !pass_input())
     return false;
@@ -83,33 +61,21 @@ bool AttachInput::pump(std::chrono::milliseconds timeout) {
 
 // Reads cove's stdin into the container; false when the user detached.
 bool AttachInput::pass_input() {
-  char buffer[attach_packet_max - 1];
-  ssize_t n = ::read(STDIN_FILENO, buffer, sizeof buffer);
-  if (n < 0 && (errno == EINTR || errno == EAGAIN))
-    return true;
-  if (n <= 0) { // end of input: the container keeps its stdin (Docker without stdin-once)
+  StdinForward result = forward_stdin(m_socket.get(), m_keys);
+  if (result == StdinForward::ended)
     m_stdin_open = false;
-    return true;
-  }
-  std::string input = m_keys.feed(std::string_view(buffer, static_cast<size_t>(n)));
-  if (!input.empty())
-    send_packet(m_socket.get(), AttachMessage::input, input); // a gone monitor shows on recv
-  return !m_keys.detached();
+  return result != StdinForward::detached;
 }
 
 // Reads what the monitor sent, keeping only an exit code; false once it closed the connection.
 bool AttachInput::drop_output() {
-  char packet[attach_packet_max];
+  char buffer[attach_packet_max];
   for (;;) {
-    ssize_t n = ::recv(m_socket.get(), packet, sizeof packet, MSG_DONTWAIT);
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n < 0 && errno == EAGAIN)
-      return true;
-    if (n <= 0)
-      return false;
-    if (static_cast<AttachMessage>(packet[0]) == AttachMessage::exit)
-      m_exit_code = decode_exit_code(std::string_view(packet + 1, static_cast<size_t>(n) - 1));
+    AttachPacket packet = receive_attach_packet(m_socket.get(), buffer);
+    if (packet.status != AttachPacket::Status::packet)
+      return packet.status == AttachPacket::Status::none;
+    if (packet.type == AttachMessage::exit)
+      m_exit_code = decode_exit_code(packet.payload);
   }
 }
 

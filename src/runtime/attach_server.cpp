@@ -81,23 +81,18 @@ void AttachServer::accept_clients() {
 }
 
 bool AttachServer::serve_client(int fd) {
-  char packet[attach_packet_max];
+  char buffer[attach_packet_max];
   for (;;) {
-    ssize_t n = ::recv(fd, packet, sizeof packet, MSG_DONTWAIT);
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n < 0 && errno == EAGAIN)
-      return true;
-    if (n <= 0)
-      return false;
-    std::string_view payload(packet + 1, static_cast<size_t>(n) - 1);
-    switch (static_cast<AttachMessage>(packet[0])) {
+    AttachPacket packet = receive_attach_packet(fd, buffer);
+    if (packet.status != AttachPacket::Status::packet)
+      return packet.status == AttachPacket::Status::none;
+    switch (packet.type) {
     case AttachMessage::input:
       if (m_input_fd >= 0)
-        m_input.append(payload);
+        m_input.append(packet.payload);
       break;
     case AttachMessage::resize:
-      if (auto size = decode_window_size(payload); size && m_tty_fd >= 0)
+      if (auto size = decode_window_size(packet.payload); size && m_tty_fd >= 0)
         ::ioctl(m_tty_fd, TIOCSWINSZ, &*size);
       break;
     default:

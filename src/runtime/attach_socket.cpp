@@ -107,4 +107,47 @@ std::optional<int> decode_exit_code(std::string_view payload) {
   return value;
 }
 
+bool send_attach_packet(int socket, AttachMessage type, std::string_view payload) {
+  std::string packet = attach_packet(type, payload);
+  for (;;) {
+    if (::send(socket, packet.data(), packet.size(), MSG_NOSIGNAL) >= 0)
+      return true;
+    if (errno != EINTR)
+      return false;
+  }
+}
+
+void send_window_size(int socket, int terminal) {
+  winsize size{};
+  if (terminal >= 0 && ::ioctl(terminal, TIOCGWINSZ, &size) == 0)
+    send_attach_packet(socket, AttachMessage::resize, encode_window_size(size));
+}
+
+AttachPacket receive_attach_packet(int socket, char (&buffer)[attach_packet_max]) {
+  for (;;) {
+    ssize_t n = ::recv(socket, buffer, sizeof buffer, MSG_DONTWAIT);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0 && errno == EAGAIN)
+      return {AttachPacket::Status::none, AttachMessage::input, {}};
+    if (n <= 0)
+      return {AttachPacket::Status::closed, AttachMessage::input, {}};
+    return {AttachPacket::Status::packet, static_cast<AttachMessage>(buffer[0]),
+            std::string_view(buffer + 1, static_cast<size_t>(n) - 1)};
+  }
+}
+
+StdinForward forward_stdin(int socket, DetachScanner& keys) {
+  char buffer[attach_packet_max - 1];
+  ssize_t n = ::read(STDIN_FILENO, buffer, sizeof buffer);
+  if (n < 0 && (errno == EINTR || errno == EAGAIN))
+    return StdinForward::sent;
+  if (n <= 0)
+    return StdinForward::ended;
+  std::string input = keys.feed(std::string_view(buffer, static_cast<size_t>(n)));
+  if (!input.empty())
+    send_attach_packet(socket, AttachMessage::input, input);
+  return keys.detached() ? StdinForward::detached : StdinForward::sent;
+}
+
 } // namespace runtime

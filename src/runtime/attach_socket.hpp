@@ -9,6 +9,7 @@
 // instead of blocking the monitor (see AttachServer).
 #pragma once
 
+#include "runtime/detach_keys.hpp"
 #include "util/fd.hpp"
 
 #include <sys/ioctl.h>
@@ -55,5 +56,28 @@ std::optional<winsize> decode_window_size(std::string_view payload);
 // The payload of an exit message, and its decoding (nullopt when malformed).
 std::string encode_exit_code(int code);
 std::optional<int> decode_exit_code(std::string_view payload);
+
+// Sends one packet on a connected socket; false when the peer is gone.
+bool send_attach_packet(int socket, AttachMessage type, std::string_view payload);
+
+// Sends the size of `terminal` as a resize message; nothing when it is -1 or not a terminal.
+void send_window_size(int socket, int terminal);
+
+// One receive on a non-blocking socket: a packet (its type and payload, in `buffer`), nothing
+// waiting, or the peer's end.
+struct AttachPacket {
+  enum class Status { packet, none, closed } status;
+  AttachMessage type = AttachMessage::input;
+  std::string_view payload;
+};
+AttachPacket receive_attach_packet(int socket, char (&buffer)[attach_packet_max]);
+
+// What forward_stdin() did with one read of cove's stdin.
+enum class StdinForward { sent, ended, detached };
+
+// Reads what stdin has and sends it as input packets, less the detach keys `keys` scans for:
+// `ended` at the end of input (the container keeps its stdin, as Docker without stdin-once),
+// `detached` when the user typed the keys. A monitor that is gone shows on the next receive.
+StdinForward forward_stdin(int socket, DetachScanner& keys);
 
 } // namespace runtime
