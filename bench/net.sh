@@ -2,12 +2,14 @@
 # Network throughput, cove vs podman, in one run. As root:
 #   bench/net.sh
 # 1. Published port: a 100 MB file served by busybox httpd in a container, published on
-#    127.0.0.1, downloaded with curl (best of $NET_RUNS) through cove with slirp4netns, cove with
-#    pasta, podman (its default rootless network and port forwarder) and, as the reference, the
-#    same httpd on the host's loopback.
+#    127.0.0.1, downloaded with curl (best of $NET_RUNS) through cove with slirp4netns (host
+#    sockets: httpd's own listening socket on the host), cove with slirp4netns:host_sockets=false
+#    (cove's splice forwarder), cove with pasta, podman (its default rootless network and port
+#    forwarder) and, as the reference, the same httpd on the host's loopback.
 # 2. Container -> host TCP: iperf3 in the container (the host's binary, run through the host's
 #    dynamic loader) against an iperf3 server on the host's 127.0.0.1, with the host's loopback
-#    allowed (slirp4netns:allow_host_loopback=true, pasta:--map-gw). Skipped without iperf3.
+#    allowed (slirp4netns:allow_host_loopback=true, with and without host sockets;
+#    pasta:--map-gw), and iperf3 on the host's loopback alone. Skipped without iperf3.
 # Only 127.0.0.1 traffic: the container reaches the host through its network helper's mapping of
 # the host's loopback. Environment: COVE, BENCH_USERS (default covebench), NET_RUNS (default 5),
 # IPERF_SECONDS (default 5). Results are printed and written to $BENCH_STATE/results-<time>/.
@@ -117,6 +119,21 @@ measure_iperf() {
     kill "${BG[-1]}" 2>/dev/null || true
 }
 
+# Gbit/s of iperf3 on the host's own loopback, the reference.
+measure_host_iperf() {
+    local port json=$OUT/host.iperf.json
+    port=$(free_port)
+    iperf3 -s -1 -B 127.0.0.1 -p "$port" >/dev/null 2>&1 &
+    BG+=($!)
+    sleep 0.3
+    if iperf3 -c 127.0.0.1 -p "$port" -t "$IPERF_SECONDS" -J >"$json" 2>/dev/null; then
+        jq -r '.end.sum_received.bits_per_second / 1e9 * 100 | round / 100' "$json"
+    else
+        echo ""
+    fi
+    kill "${BG[-1]}" 2>/dev/null || true
+}
+
 # pasta gives the container the host's default gateway, and --map-gw makes it the host.
 gateway=$(ip -4 route show default | awk '{ print $3; exit }')
 
@@ -135,9 +152,11 @@ for u in $BENCH_USERS; do
     host=$(best_rate "http://127.0.0.1:$port/big")
     kill "${BG[-1]}"
 
-    slirp="" pasta=""
+    slirp="" plain="" pasta=""
     if [ -n "$COVE_BIN" ]; then
         slirp=$(measure_publish "$u" cove-slirp4netns "--network slirp4netns" "${cove[@]}")
+        plain=$(measure_publish "$u" cove-forwarder "--network slirp4netns:host_sockets=false" \
+            "${cove[@]}")
         pasta=$(measure_publish "$u" cove-pasta "--network pasta" "${cove[@]}")
     fi
     pod=$(measure_publish "$u" podman "" "${podman[@]}")
@@ -146,7 +165,8 @@ for u in $BENCH_USERS; do
     echo "== $u: published port, 100 MB over curl (best of $NET_RUNS) ==" | tee -a "$TABLE"
     row "path" "MB/s" "vs host"
     row "host loopback (busybox httpd)" "$host" "1.00x"
-    row "cove --network slirp4netns" "${slirp:--}" "$(ratio "$slirp" "$host")"
+    row "cove slirp4netns (host sockets)" "${slirp:--}" "$(ratio "$slirp" "$host")"
+    row "cove slirp4netns, forwarder" "${plain:--}" "$(ratio "$plain" "$host")"
     row "cove --network pasta" "${pasta:--}" "$(ratio "$pasta" "$host")"
     row "podman (default network)" "${pod:--}" "$(ratio "$pod" "$host")"
     row "cove pasta / podman" "" "$(ratio "$pasta" "$pod")"
@@ -156,18 +176,23 @@ for u in $BENCH_USERS; do
         note "iperf3 is not installed: container->host throughput skipped"
         continue
     fi
-    islirp="" ipasta=""
+    islirp="" iplain="" ipasta=""
     if [ -n "$COVE_BIN" ]; then
         islirp=$(measure_iperf "$u" cove-slirp4netns 10.0.2.2 \
             "--network slirp4netns:allow_host_loopback=true" "${cove[@]}")
+        iplain=$(measure_iperf "$u" cove-slirp4netns-stack 10.0.2.2 \
+            "--network slirp4netns:allow_host_loopback=true,host_sockets=false" "${cove[@]}")
         [ -z "$gateway" ] || ipasta=$(measure_iperf "$u" cove-pasta "$gateway" \
             "--network pasta:--map-gw" "${cove[@]}")
     fi
+    ihost=$(measure_host_iperf)
     ipod=$(measure_iperf "$u" podman 10.0.2.2 "--network slirp4netns:allow_host_loopback=true" \
         "${podman[@]}")
     echo "== $u: container -> host TCP, iperf3 -t $IPERF_SECONDS ==" | tee -a "$TABLE"
     row "path" "Gbit/s" "vs podman"
-    row "cove slirp4netns" "${islirp:--}" "$(ratio "$islirp" "$ipod")"
+    row "cove slirp4netns (host sockets)" "${islirp:--}" "$(ratio "$islirp" "$ipod")"
+    row "cove slirp4netns, its own stack" "${iplain:--}" "$(ratio "$iplain" "$ipod")"
+    row "host loopback (iperf3 alone)" "${ihost:--}" "$(ratio "$ihost" "$ipod")"
     row "cove pasta" "${ipasta:--}" "$(ratio "$ipasta" "$ipod")"
     row "podman slirp4netns" "${ipod:--}" "1.00x"
 done

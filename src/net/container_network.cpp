@@ -78,6 +78,12 @@ void ContainerNetwork::finish(const Request& request) {
   write_ports_file(request.ports_file, m_ports);
 }
 
+void ContainerNetwork::serve_sockets(util::UniqueFd listener, const Request& request) {
+  PortForwarder* forwarder = m_forwarder ? &*m_forwarder : nullptr;
+  m_bypass.emplace(SocketBypass::start(
+      std::move(listener), SocketBypass::slirp4netns(request.mode.allow_host_loopback, forwarder)));
+}
+
 void ContainerNetwork::forward(std::vector<PortMapping> ports, Ipv4 target) {
   if (!ports.empty()) {
     if (!m_netns)

@@ -10,6 +10,7 @@
 #include "net/port_forwarder.hpp"
 #include "net/port_mapping.hpp"
 #include "net/slirp4netns.hpp"
+#include "net/socket_bypass.hpp"
 #include "util/fd.hpp"
 
 #include <sys/types.h>
@@ -57,6 +58,15 @@ public:
   // The ports as published, with the host ports that were chosen.
   const std::vector<PortMapping>& ports() const noexcept { return m_ports; }
 
+  // Whether the container's connect and bind calls should be served by host sockets
+  // (net/socket_bypass; ChildPlan::intercept_sockets): slirp4netns, unless turned off.
+  static bool wants_host_sockets(const Request& request) noexcept {
+    return request.mode.driver == NetworkDriver::slirp4netns && request.mode.host_sockets;
+  }
+  // Serves the container's socket filter `listener` from now on, after connect() or finish().
+  // Throws util::Error when its thread cannot start.
+  void serve_sockets(util::UniqueFd listener, const Request& request);
+
 private:
   // Starts the forwarder for `ports` into m_netns (then closed), towards `target`.
   void forward(std::vector<PortMapping> ports, Ipv4 target);
@@ -65,6 +75,7 @@ private:
   std::optional<Pasta> m_pasta;
   std::optional<PortForwarder> m_forwarder; // slirp4netns: every port; pasta: UDP ports
   util::UniqueFd m_netns;                   // the namespace, until the forwarder is started
+  std::optional<SocketBypass> m_bypass;     // after m_forwarder: stopped before it
   std::vector<PortMapping> m_ports;
 };
 

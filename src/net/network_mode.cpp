@@ -12,7 +12,7 @@ namespace net {
 namespace {
 
 constexpr std::string_view accepted =
-    "use none, host, slirp4netns[:allow_host_loopback=true], pasta[:OPTIONS], container:NAME "
+    "use none, host, slirp4netns[:allow_host_loopback=true,host_sockets=false], pasta[:OPTIONS], container:NAME "
     "or the name of a network (network create)";
 
 // pasta options cove sets itself (how pasta is run, which namespace, published ports, the host
@@ -37,11 +37,13 @@ void parse_slirp_options(std::string_view text, std::string_view options, Networ
   for (const std::string& option : util::split(options, ',')) {
     size_t eq = option.find('=');
     std::string_view key = std::string_view(option).substr(0, eq);
-    if (key != "allow_host_loopback" || eq == std::string::npos)
+    if ((key != "allow_host_loopback" && key != "host_sockets") || eq == std::string::npos)
       throw util::Error(util::cat("invalid network mode ", util::quote(text),
                                   ": unknown slirp4netns option ", util::quote(option),
-                                  " (supported: allow_host_loopback=true|false)"));
-    mode.allow_host_loopback = parse_bool(text, std::string_view(option).substr(eq + 1));
+                                  " (supported: allow_host_loopback=true|false, "
+                                  "host_sockets=true|false)"));
+    bool value = parse_bool(text, std::string_view(option).substr(eq + 1));
+    (key == "host_sockets" ? mode.host_sockets : mode.allow_host_loopback) = value;
   }
 }
 
@@ -145,7 +147,14 @@ std::string NetworkMode::str() const {
   case NetworkDriver::host:
     return "host";
   case NetworkDriver::slirp4netns:
-    return allow_host_loopback ? "slirp4netns:allow_host_loopback=true" : "slirp4netns";
+  {
+    std::vector<std::string> options;
+    if (allow_host_loopback)
+      options.emplace_back("allow_host_loopback=true");
+    if (!host_sockets)
+      options.emplace_back("host_sockets=false");
+    return options.empty() ? "slirp4netns" : "slirp4netns:" + util::join(options, ",");
+  }
   case NetworkDriver::pasta: {
     std::vector<std::string> options;
     if (allow_host_loopback)

@@ -34,6 +34,10 @@ struct NetworkMode {
   // With pasta the same is spelled pasta:--map-gw (podman's form): the host's loopback is
   // reachable at the host's default gateway address.
   bool allow_host_loopback = false;
+  // slirp4netns:host_sockets=false: the container's connections to the outside and its
+  // published ports' listening sockets stay in slirp4netns' stack and cove's forwarder instead
+  // of becoming host sockets (net/socket_bypass).
+  bool host_sockets = true;
   // pasta:OPT,OPT...: further pasta(1) options, passed through in order.
   std::vector<std::string> pasta_args;
   // container:NAME|ID: the container whose network namespace is joined, as given.
@@ -42,7 +46,8 @@ struct NetworkMode {
   // on the first, whose gateway is the default route), each with the container's aliases there.
   std::vector<UserNetwork> networks;
 
-  // Parses "none", "host", "slirp4netns[:allow_host_loopback=true|false]",
+  // Parses "none", "host",
+  // "slirp4netns[:allow_host_loopback=true|false][,host_sockets=true|false]",
   // "pasta[:OPT,OPT...]", "container:NAME|ID" and user-defined networks "NAME[:alias=A,...]",
   // several joined by '+' (the form `--network A --network B` is stored in). Throws util::Error
   // quoting the value and listing the accepted ones.

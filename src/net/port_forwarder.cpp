@@ -155,6 +155,24 @@ PortForwarder PortForwarder::start(std::vector<PortMapping> ports, int netns_fd,
   return PortForwarder(std::move(relay), std::move(published));
 }
 
+std::vector<PortForwarder::HostListener> PortForwarder::tcp_listeners() const {
+  std::vector<HostListener> out;
+  for (size_t i = 0; i < m_ports.size() && i < m_relay->listeners.size(); ++i)
+    if (m_ports[i].protocol == Protocol::tcp)
+      out.push_back({m_ports[i], m_relay->listeners[i].get()});
+  return out;
+}
+
+void PortForwarder::release(int fd) noexcept {
+  // Replacing the descriptor drops the listening socket (and with it the epoll registration)
+  // in one step.
+  int inert = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (inert < 0 || ::dup3(inert, fd, O_CLOEXEC) < 0)
+    util::log::warning("port forwarder: give up a published port: ", std::strerror(errno));
+  if (inert >= 0)
+    ::close(inert);
+}
+
 PortForwarder::PortForwarder(std::unique_ptr<Relay> relay, std::vector<PortMapping> ports)
     : m_relay(std::move(relay)), m_ports(std::move(ports)) {}
 

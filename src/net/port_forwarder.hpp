@@ -37,6 +37,19 @@ public:
   // The ports as published, with the host ports that were chosen.
   const std::vector<PortMapping>& ports() const noexcept { return m_ports; }
 
+  // A listening host socket of a published TCP port, and the mapping it serves.
+  struct HostListener {
+    PortMapping mapping;
+    int fd = -1;
+  };
+  // The TCP ports' host sockets, served until release()d.
+  std::vector<HostListener> tcp_listeners() const;
+  // Stops serving host socket `fd` (one of tcp_listeners()) and closes it: its port is free
+  // when this returns, for a socket of the container's own (net/socket_bypass). Safe from any
+  // thread: the descriptor number stays taken, by an unbound socket, until the forwarder ends,
+  // so the relay thread never accepts on a number reused for something else.
+  void release(int fd) noexcept;
+
 private:
   struct Relay;
   PortForwarder(std::unique_ptr<Relay> relay, std::vector<PortMapping> ports);

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 
 namespace net {
 
@@ -9,12 +10,16 @@ struct Connection;
 struct UdpSession;
 
 struct RelayHandle {
-  enum class Kind { tcp_listener, udp_listener, connection, udp_session, stop };
+  enum class Kind { tcp_listener, udp_listener, connection, udp_session, stop, input };
   Kind kind = Kind::tcp_listener;
-  size_t route = 0;                 // listeners: the index of their route
+  size_t route = 0;                 // listeners: the index of their route; input: its descriptor
   Connection* connection = nullptr; // connection: which one, and which of its sockets
   bool server = false;
   UdpSession* session = nullptr;    // udp_session
+  // input: called with `context` and the events when its descriptor is readable or hung up;
+  // false stops watching it.
+  bool (*on_input)(void*, uint32_t) = nullptr;
+  void* context = nullptr;
 };
 
 } // namespace net

@@ -13,6 +13,7 @@
 #include <cstdio>
 #include <algorithm>
 #include <cstring>
+#include <deque>
 #include <memory>
 #include <new>
 #include <utility>
@@ -136,13 +137,18 @@ bool pump(Direction& d) noexcept {
   return true;
 }
 
-class Proxy {
+} // namespace
+
+class SpliceProxy::Impl {
 public:
-  explicit Proxy(const std::vector<ProxyRoute>& routes) noexcept : m_routes(routes) {}
-  Proxy(const Proxy&) = delete;
-  Proxy& operator=(const Proxy&) = delete;
+  Impl() noexcept : m_epoll(::epoll_create1(EPOLL_CLOEXEC)) {
+    if (m_epoll < 0)
+      report("create an epoll instance", errno);
+  }
+  Impl(const Impl&) = delete;
+  Impl& operator=(const Impl&) = delete;
   // Closes every connection still open (the listeners belong to the caller).
-  ~Proxy() {
+  ~Impl() {
     while (m_live)
       drop(*m_live, true);
     bury();
@@ -150,24 +156,31 @@ public:
       ::close(m_epoll);
   }
 
+  void add_route(const ProxyRoute& route) noexcept {
+    m_routes.push_back(route);
+    RelayHandle& handle = m_listener_handles.emplace_back();
+    handle.route = m_routes.size() - 1;
+    handle.kind = route.udp ? RelayHandle::Kind::udp_listener : RelayHandle::Kind::tcp_listener;
+    int flags = ::fcntl(route.listener, F_GETFL);
+    ::fcntl(route.listener, F_SETFL, flags | O_NONBLOCK);
+    watch(EPOLL_CTL_ADD, route.listener, m_accept_paused && !route.udp ? 0u : EPOLLIN, &handle);
+  }
+
+  void add_input(int fd, bool (*on_input)(void*, uint32_t), void* context) noexcept {
+    RelayHandle& handle = m_inputs.emplace_back();
+    handle.kind = RelayHandle::Kind::input;
+    handle.route = static_cast<size_t>(fd);
+    handle.on_input = on_input;
+    handle.context = context;
+    watch(EPOLL_CTL_ADD, fd, EPOLLIN, &handle);
+  }
+
   void run(int stop_fd) noexcept {
-    m_epoll = ::epoll_create1(EPOLL_CLOEXEC);
-    if (m_epoll < 0) {
-      report("create an epoll instance", errno);
+    if (m_epoll < 0)
       return;
-    }
     RelayHandle stop;
     stop.kind = RelayHandle::Kind::stop;
     watch(EPOLL_CTL_ADD, stop_fd, EPOLLIN, &stop);
-    m_listener_handles.resize(m_routes.size());
-    for (size_t i = 0; i < m_routes.size(); ++i) {
-      m_listener_handles[i].route = i;
-      m_listener_handles[i].kind = m_routes[i].udp ? RelayHandle::Kind::udp_listener
-                                                   : RelayHandle::Kind::tcp_listener;
-      int flags = ::fcntl(m_routes[i].listener, F_GETFL);
-      ::fcntl(m_routes[i].listener, F_SETFL, flags | O_NONBLOCK);
-      watch(EPOLL_CTL_ADD, m_routes[i].listener, EPOLLIN, &m_listener_handles[i]);
-    }
     UdpRelay udp(m_epoll);
     epoll_event events[64];
     for (bool stopping = false; !stopping;) {
@@ -202,6 +215,10 @@ public:
         case RelayHandle::Kind::stop:
           stopping = true;
           break;
+        case RelayHandle::Kind::input:
+          if (!handle->on_input(handle->context, events[i].events))
+            ::epoll_ctl(m_epoll, EPOLL_CTL_DEL, static_cast<int>(handle->route), nullptr);
+          break;
         }
       }
       bury();
@@ -219,10 +236,17 @@ private:
 
   void set_accepting(bool on) noexcept {
     m_accept_paused = !on;
-    for (size_t i = 0; i < m_routes.size(); ++i)
-      if (!m_routes[i].udp)
-        watch(EPOLL_CTL_MOD, m_routes[i].listener, on ? static_cast<uint32_t>(EPOLLIN) : 0u,
-              &m_listener_handles[i]);
+    epoll_event event{};
+    event.events = on ? static_cast<uint32_t>(EPOLLIN) : 0u;
+    for (size_t i = 0; i < m_routes.size(); ++i) {
+      if (m_routes[i].udp)
+        continue;
+      event.data.ptr = &m_listener_handles[i];
+      // A listener handed over to the container (PortForwarder::release) is no longer here.
+      if (::epoll_ctl(m_epoll, EPOLL_CTL_MOD, m_routes[i].listener, &event) < 0 &&
+          errno != ENOENT && errno != EBADF)
+        report("watch a socket", errno);
+    }
   }
 
   void accept_all(size_t route) noexcept {
@@ -390,18 +414,40 @@ private:
       delete std::exchange(m_dead, m_dead->next);
   }
 
-  const std::vector<ProxyRoute>& m_routes;
-  std::vector<RelayHandle> m_listener_handles;
+  std::deque<ProxyRoute> m_routes;
+  std::deque<RelayHandle> m_listener_handles; // one per route, at the same index
+  std::deque<RelayHandle> m_inputs;
   Connection* m_live = nullptr; // open connections, a list through Connection::prev/next
   Connection* m_dead = nullptr; // dropped ones, until bury()
   int m_epoll = -1;
   bool m_accept_paused = false;
 };
 
-} // namespace
+SpliceProxy::SpliceProxy() noexcept : m_impl(new (std::nothrow) Impl) {}
+
+SpliceProxy::~SpliceProxy() = default;
+
+void SpliceProxy::add_route(const ProxyRoute& route) noexcept {
+  if (m_impl)
+    m_impl->add_route(route);
+}
+
+void SpliceProxy::add_input(int fd, bool (*on_input)(void*, uint32_t), void* context) noexcept {
+  if (m_impl)
+    m_impl->add_input(fd, on_input, context);
+}
+
+void SpliceProxy::run(int stop_fd) noexcept {
+  if (m_impl)
+    m_impl->run(stop_fd);
+  else
+    report("start the relay", ENOMEM);
+}
 
 void run_splice_proxy(const std::vector<ProxyRoute>& routes, int stop_fd) noexcept {
-  Proxy proxy(routes);
+  SpliceProxy proxy;
+  for (const ProxyRoute& route : routes)
+    proxy.add_route(route);
   proxy.run(stop_fd);
 }
 

@@ -7,6 +7,7 @@
 
 #include <sys/socket.h>
 
+#include <memory>
 #include <vector>
 
 namespace net {
@@ -18,9 +19,33 @@ struct ProxyRoute {
   socklen_t target_length = 0;
 };
 
-// Runs until `stop_fd` becomes readable, then closes every connection and returns; never throws
-// (it runs in a thread of its own). The listeners stay open: they are the caller's. A failed
-// connection (refused, reset) resets its peer; other failures are reported on stderr.
+// The loop itself, for a thread that also serves descriptors of its own (net/socket_bypass) or
+// adds routes while it runs. Every member is for the thread that calls run(); never throws.
+class SpliceProxy {
+public:
+  SpliceProxy() noexcept;
+  SpliceProxy(const SpliceProxy&) = delete;
+  SpliceProxy& operator=(const SpliceProxy&) = delete;
+  // Closes every connection still open (the listeners belong to the caller).
+  ~SpliceProxy();
+
+  // Serves one more route from now on (before run(), or from an input callback during it).
+  void add_route(const ProxyRoute& route) noexcept;
+  // Calls on_input(context, events) from the loop whenever `fd` is readable or hung up, until
+  // it returns false.
+  void add_input(int fd, bool (*on_input)(void*, uint32_t), void* context) noexcept;
+  // Runs until `stop_fd` becomes readable, then closes every connection and returns. A failed
+  // connection (refused, reset) resets its peer; other failures are reported on stderr.
+  void run(int stop_fd) noexcept;
+
+  class Impl;
+
+private:
+  std::unique_ptr<Impl> m_impl;
+};
+
+// Runs a SpliceProxy for `routes` until `stop_fd` becomes readable; never throws (it runs in a
+// thread of its own). The listeners stay open: they are the caller's.
 void run_splice_proxy(const std::vector<ProxyRoute>& routes, int stop_fd) noexcept;
 
 } // namespace net

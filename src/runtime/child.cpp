@@ -5,6 +5,7 @@
 #include "runtime/loopback.hpp"
 #include "runtime/mount_apply.hpp"
 #include "runtime/sync_channel.hpp"
+#include "net/socket_filter.hpp"
 
 #include <fcntl.h>
 #include <linux/close_range.h>
@@ -191,6 +192,20 @@ void wait_network_ready(const ChildPlan& plan, int sync_fd) noexcept {
          "wait for the network helper to be ready (it exited)");
 }
 
+// Installed while the child still holds CAP_SYS_ADMIN in its user namespace (no no_new_privs
+// needed, so setuid programs in the image keep working); from here on the child itself must not
+// call connect or bind, which would wait for a supervisor that reads only after the exec.
+void intercept_sockets(const ChildPlan& plan, int sync_fd) noexcept {
+  if (!plan.intercept_sockets)
+    return;
+  int listener = net::install_socket_filter();
+  if (listener < 0)
+    return; // no seccomp notifications here: the container's sockets stay its own
+  if (!child_send_socket_listener(sync_fd, listener))
+    fail(sync_fd, errno, ChildStage::setup, "pass the socket filter's listener to cove");
+  ::close(listener);
+}
+
 [[noreturn]] void exec(ExecArrays& exec_arrays, int sync_fd) noexcept {
   // Nothing of cove's may leak into the container; the sync socket closes on success.
   ::syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC);
@@ -235,6 +250,7 @@ void child_main(const ChildPlan& plan, ExecArrays& exec_arrays, int sync_fd) noe
   pivot(plan, sync_fd);
   setup_stdio(plan, sync_fd);
   make_cwd(plan, sync_fd);
+  intercept_sockets(plan, sync_fd);
   switch_user(plan, sync_fd);
   if (::chdir(plan.cwd.c_str()) < 0)
     fail_path(sync_fd, errno, ChildStage::cwd, "chdir", plan.cwd.c_str());

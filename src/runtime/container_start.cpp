@@ -10,6 +10,7 @@
 #include "storage/store.hpp"
 #include "util/error.hpp"
 #include "util/fs.hpp"
+#include "util/log.hpp"
 #include "util/strings.hpp"
 
 #include <algorithm>
@@ -186,6 +187,7 @@ ContainerProcess launch(PreparedStart& prepared) {
   prepared.plan.netns_fd = netns ? netns.get() : -1;
   prepared.plan.loopback_up =
       !netns && network_namespace(prepared.spec.network) == NetworkNamespace::private_;
+  prepared.plan.intercept_sockets = net::ContainerNetwork::wants_host_sockets(prepared.network);
   // A restart: the previous run's network helpers go first (they hold the published ports).
   prepared.connected.reset();
   prepared.bridged.reset();
@@ -241,6 +243,10 @@ ContainerProcess launch(PreparedStart& prepared) {
     prepared.connected->ready_seen();
     prepared.connected->finish(prepared.network);
   }
+  if (util::UniqueFd listener = process.take_socket_listener()) // after the forwarder started
+    prepared.connected->serve_sockets(std::move(listener), prepared.network);
+  else if (prepared.plan.intercept_sockets)
+    LOG_DEBUG("no seccomp user notifications: the container's sockets stay in its namespace");
   if (prepared.pty)
     prepared.pty->attach(process.take_console());
   return process;

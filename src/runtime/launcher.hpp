@@ -38,12 +38,19 @@ public:
   util::UniqueFd take_console() noexcept { return std::move(m_console); }
   // Stores the pty master received from the child.
   void set_console(util::UniqueFd master) noexcept { m_console = std::move(master); }
+  // The listener of the container's socket filter (ChildPlan::intercept_sockets); empty when
+  // not asked for or not available.
+  util::UniqueFd take_socket_listener() noexcept { return std::move(m_socket_listener); }
+  void set_socket_listener(util::UniqueFd listener) noexcept {
+    m_socket_listener = std::move(listener);
+  }
 
 private:
   pid_t m_pid;
   util::UniqueFd m_pidfd;
   bool m_reaped = false;
   util::UniqueFd m_console;
+  util::UniqueFd m_socket_listener;
 };
 
 // Which namespaces the container gets besides mount, pid, uts and ipc.

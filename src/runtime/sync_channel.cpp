@@ -82,6 +82,10 @@ std::optional<ChildReport> SyncChannel::wait_exec() {
       m_console = std::move(passed);
       continue;
     }
+    if (message.type == SyncMessage::Type::socket_listener && passed) {
+      m_socket_listener = std::move(passed);
+      continue;
+    }
     if (message.type != SyncMessage::Type::error)
       throw util::Error("container process: malformed setup report");
     message.what[sizeof message.what - 1] = '\0';
@@ -108,9 +112,11 @@ void child_report(int fd, int error, ChildStage stage, const char* what) noexcep
   }
 }
 
-bool child_send_console(int fd, int master) noexcept {
+namespace {
+
+bool send_fd(int fd, SyncMessage::Type type, int passed) noexcept {
   SyncMessage message;
-  message.type = SyncMessage::Type::console;
+  message.type = type;
   iovec iov{&message, sizeof message};
   alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
   msghdr header{};
@@ -122,12 +128,22 @@ bool child_send_console(int fd, int master) noexcept {
   c->cmsg_level = SOL_SOCKET;
   c->cmsg_type = SCM_RIGHTS;
   c->cmsg_len = CMSG_LEN(sizeof(int));
-  std::memcpy(CMSG_DATA(c), &master, sizeof master);
+  std::memcpy(CMSG_DATA(c), &passed, sizeof passed);
   ssize_t n;
   do {
     n = ::sendmsg(fd, &header, MSG_NOSIGNAL);
   } while (n < 0 && errno == EINTR);
   return n == static_cast<ssize_t>(sizeof message);
+}
+
+} // namespace
+
+bool child_send_console(int fd, int master) noexcept {
+  return send_fd(fd, SyncMessage::Type::console, master);
+}
+
+bool child_send_socket_listener(int fd, int listener) noexcept {
+  return send_fd(fd, SyncMessage::Type::socket_listener, listener);
 }
 
 void child_report_path(int fd, int error, ChildStage stage, const char* prefix,

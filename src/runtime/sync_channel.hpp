@@ -23,8 +23,9 @@ struct ChildReport {
 
 // One fixed-size datagram; the child fills it without allocating.
 struct SyncMessage {
-  // console: carries the master of the pty the child created, as SCM_RIGHTS ancillary data.
-  enum class Type : std::int32_t { go = 1, error = 2, console = 3 };
+  // console: carries the master of the pty the child created, as SCM_RIGHTS ancillary data;
+  // socket_listener: the listener of the child's socket filter (net/socket_filter), likewise.
+  enum class Type : std::int32_t { go = 1, error = 2, console = 3, socket_listener = 4 };
   Type type = Type::go;
   std::int32_t error = 0;
   ChildStage stage = ChildStage::setup;
@@ -40,11 +41,13 @@ public:
   void close_child_end() noexcept { m_child.reset(); }
   // Parent: lets the child proceed with its setup.
   void send_go();
-  // Parent: blocks until the child execs (nullopt) or reports a failure. A console message
-  // received on the way is kept for take_console().
+  // Parent: blocks until the child execs (nullopt) or reports a failure. Descriptors received
+  // on the way are kept for take_console() and take_socket_listener().
   std::optional<ChildReport> wait_exec();
   // Parent, after wait_exec(): the pty master the child sent, if it sent one.
   util::UniqueFd take_console() noexcept { return std::move(m_console); }
+  // Parent, after wait_exec(): the socket filter's listener the child sent, if it sent one.
+  util::UniqueFd take_socket_listener() noexcept { return std::move(m_socket_listener); }
 
   // Child side (async-signal-safe, never throws): the end the child keeps.
   int child_fd() const noexcept { return m_child.get(); }
@@ -55,6 +58,7 @@ private:
   util::UniqueFd m_parent;
   util::UniqueFd m_child;
   util::UniqueFd m_console;
+  util::UniqueFd m_socket_listener;
 };
 
 // Child: waits for "go"; false on EOF or error (the parent is gone).
@@ -63,6 +67,9 @@ bool child_wait_go(int fd) noexcept;
 void child_report(int fd, int error, ChildStage stage, const char* what) noexcept;
 // Child: passes `master` (a pty master) to the parent; false (errno set) if the send failed.
 bool child_send_console(int fd, int master) noexcept;
+// Child: passes `listener` (a seccomp notification listener) to the parent; false (errno set)
+// if the send failed.
+bool child_send_socket_listener(int fd, int listener) noexcept;
 // Child: like child_report with "prefix" and a quoted path, built without allocating.
 void child_report_path(int fd, int error, ChildStage stage, const char* prefix,
                        const char* path) noexcept;

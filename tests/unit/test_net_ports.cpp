@@ -86,6 +86,13 @@ TEST_CASE("NetworkMode::parse") {
   CHECK(open.allow_host_loopback);
   CHECK(NetworkMode::parse(open.str()) == open);
   CHECK(NetworkMode::parse("slirp4netns:allow_host_loopback=false").str() == "slirp4netns");
+  CHECK(slirp.host_sockets);
+  NetworkMode plain = NetworkMode::parse("slirp4netns:allow_host_loopback=true,host_sockets=false");
+  CHECK_FALSE(plain.host_sockets);
+  CHECK(plain.allow_host_loopback);
+  CHECK(plain.str() == "slirp4netns:allow_host_loopback=true,host_sockets=false");
+  CHECK(NetworkMode::parse(plain.str()) == plain);
+  CHECK(NetworkMode::parse("slirp4netns:host_sockets=true") == slirp);
   CHECK(open.private_namespace());
   CHECK_FALSE(NetworkMode::parse("host").private_namespace());
   CHECK(NetworkMode::parse("none").etc_kind() == net::NetworkKind::none);

@@ -78,8 +78,11 @@ test_publish_tcp() {
   expect_eq "$got" "$want" "sha256 of the download"
 
   TEST "the port is bound on 127.0.0.1 only when asked"
+  # The host socket is httpd's own (host sockets): AF_INET6, so 127.0.0.1 shows v4-mapped.
   expect_success ss -Htln "sport = :$port"
-  expect_contains "$OUT" "127.0.0.1:$port" "listening socket"
+  expect_match "$OUT" "[[ ](\\[::ffff:)?127\\.0\\.0\\.1\\]?:$port " "listening socket"
+  expect_not_contains "$OUT" "*:$port" "listening socket"
+  expect_not_contains "$OUT" "0.0.0.0:$port" "listening socket"
 
   TEST "-p HOSTPORT:CTRPORT binds every address, like Docker"
   local any
@@ -87,14 +90,16 @@ test_publish_tcp() {
   httpd_for_a_while anyaddr "$any:80"
   wait_for_url "http://127.0.0.1:$any/index.html" || fail "port $any never answered"
   expect_success ss -Htln "sport = :$any"
-  expect_contains "$OUT" "0.0.0.0:$any" "listening socket"
+  # 0.0.0.0 (cove's forwarder) or * (a dual-stack [::] socket: httpd's own, handed over).
+  expect_match "$OUT" "(0\\.0\\.0\\.0|\\*):$any " "listening socket"
+  expect_eq "$(curl -sf "http://127.0.0.1:$any/index.html")" "hello from the container" "page over IPv4"
 
   TEST "-p HOSTPORT:CTRPORT is published on [::] too, and -p [::1]:PORT:CTRPORT on ::1 only"
   if ! ip -6 addr show dev lo 2>/dev/null | grep -q '::1/128'; then
     skip_test "the host's loopback has no IPv6 address"
   else
     expect_success ss -Htln "sport = :$any"
-    expect_contains "$OUT" "[::]:$any" "IPv6 listening socket"
+    expect_match "$OUT" "(\\[::\\]|\\*):$any " "IPv6 listening socket"
     expect_eq "$(curl -sfg "http://[::1]:$any/index.html")" "hello from the container" "page over IPv6"
     local v6
     v6=$(free_port)
@@ -257,6 +262,69 @@ test_host_loopback() {
   wait "$httpd" 2>/dev/null
 }
 
+# A server on the host's 127.0.0.1:PORT that accepts one connection and holds it for 6 s.
+hold_one_connection() {
+  python3 -c 'import socket, sys, time
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1])))
+s.listen(1)
+c, _ = s.accept()
+time.sleep(6)' "$1" &
+}
+
+test_host_sockets() {
+  local port
+  TEST "host sockets: a connection to the host is a host socket, not one of slirp4netns' stack"
+  port=$(free_port)
+  hold_one_connection "$port"
+  local server=$!
+  sleep 0.3
+  expect_success cove run --rm --network slirp4netns:allow_host_loopback=true "$IMG" \
+    sh -c "sleep 4 | nc 10.0.2.2 $port & sleep 1; netstat -tn"
+  expect_not_contains "$OUT" "10.0.2.2:$port" "connections in the container's namespace"
+  wait "$server" 2>/dev/null
+  port=$(free_port)
+  hold_one_connection "$port"
+  server=$!
+  sleep 0.3
+  expect_success cove run --rm --network slirp4netns:allow_host_loopback=true,host_sockets=false \
+    "$IMG" sh -c "sleep 4 | nc 10.0.2.2 $port & sleep 1; netstat -tn"
+  expect_match "$OUT" "10\\.0\\.2\\.100:[0-9]+ +10\\.0\\.2\\.2:$port +ESTABLISHED" \
+    "with host_sockets=false, through slirp4netns"
+  wait "$server" 2>/dev/null
+
+  TEST "host sockets: a published port's host socket is the container's, and still served inside"
+  local www=$WORK/hs-www name=hs-web
+  mkdir -p "$www"
+  echo "served by httpd" >"$www/index.html"
+  chmod -R a+rX "$www"
+  port=$(free_port)
+  expect_success cove run -d --name "$name" -p "127.0.0.1:$port:80" -v "$www:/www:ro" "$IMG" \
+    httpd -f -p 80 -h /www
+  wait_for_url "http://127.0.0.1:$port/index.html" || fail "the published port never answered"
+  expect_eq "$(curl -sf "http://127.0.0.1:$port/index.html")" "served by httpd" "page from the host"
+  expect_success ss -Htlnp "sport = :$port"
+  expect_contains "$OUT" '"httpd"' "owner of the host socket"
+  expect_success cove exec "$name" wget -q -O - http://127.0.0.1:80/index.html
+  expect_eq "$OUT" "served by httpd" "page from inside (cove exec)"
+  expect_success cove exec "$name" wget -q -O - http://10.0.2.100:80/index.html
+  expect_eq "$OUT" "served by httpd" "page from inside, at the container's address"
+  expect_success cove rm -f "$name"
+  curl -sf --max-time 3 -o /dev/null "http://127.0.0.1:$port/index.html" &&
+    fail "port $port still answers after the container was removed"
+
+  TEST "host sockets: host_sockets=false keeps the port in cove's forwarder"
+  port=$(free_port)
+  expect_success cove run -d --name "$name" --network slirp4netns:host_sockets=false \
+    -p "127.0.0.1:$port:80" -v "$www:/www:ro" "$IMG" httpd -f -p 80 -h /www
+  wait_for_url "http://127.0.0.1:$port/index.html" || fail "the published port never answered"
+  expect_success ss -Htlnp "sport = :$port"
+  expect_not_contains "$OUT" '"httpd"' "owner of the host socket"
+  expect_contains "$OUT" "127.0.0.1:$port" "listening socket"
+  expect_success cove rm -f "$name"
+}
+
 test_dns_and_hosts() {
   TEST "--dns, --dns-search, --dns-option and --add-host are written to /etc"
   expect_success cove run --rm --dns 192.0.2.53 --dns-search example.test --dns-option ndots:2 \
@@ -297,6 +365,7 @@ suite_main() {
   test_publish_tcp
   test_publish_udp
   test_host_loopback
+  test_host_sockets
   test_dns_and_hosts
   test_errors
   TEST "no slirp4netns is left behind"

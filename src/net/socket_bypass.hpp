@@ -1,0 +1,63 @@
+// SocketBypass: host sockets for a slirp4netns container. The container's connect(2) and
+// bind(2) calls come here as seccomp user notifications (net/socket_filter), and a thread of the
+// process that started the container (cove, or a detached container's monitor), which stays in
+// cove's own network namespace, answers them:
+//  - connect() of a fresh TCP or UDP IPv4 socket to an address outside the container's network
+//    (and to the gateway 10.0.2.2 when host loopback is allowed, as the host's 127.0.0.1): the
+//    socket is replaced by one made here and connected here, so the traffic takes the host's
+//    own stack instead of slirp4netns' user-mode one. slirp4netns makes its connections from
+//    the same namespace, so the container reaches nothing it could not reach before.
+//  - bind() of a TCP socket to the wildcard address (or the container's) on a published port:
+//    the forwarder gives up its host socket(s) for the port and the container's socket is
+//    replaced by one bound to the published host address and port, so clients connect to the
+//    container's program directly. The container's original socket is then bound to the port
+//    inside the container and relayed to that host socket, so clients in the container
+//    (`cove exec … wget localhost`) and host sockets the forwarder still serves (the other IP
+//    family) keep reaching the port.
+// Everything else, and anything that cannot be read or copied, runs as without the filter.
+#pragma once
+
+#include "net/ipam.hpp"
+#include "util/fd.hpp"
+
+#include <memory>
+
+namespace net {
+
+class PortForwarder;
+
+class SocketBypass {
+public:
+  struct Config {
+    bool allow_host_loopback = false; // the gateway is the host's loopback
+    Subnet network;                   // the container's network: stays in the container
+    Ipv4 gateway;                     // the host, in that network
+    Ipv4 guest;                       // the container's own address
+    // The forwarder of the published ports, whose TCP host sockets are handed over; must
+    // outlive the SocketBypass. Null: none published.
+    PortForwarder* forwarder = nullptr;
+  };
+
+  // The configuration for slirp4netns' network (10.0.2.0/24, gateway 10.0.2.2, guest 10.0.2.100).
+  static Config slirp4netns(bool allow_host_loopback, PortForwarder* forwarder);
+
+  // Serves the filter's `listener` from a new thread until destroyed. Throws util::Error when
+  // the thread cannot start.
+  static SocketBypass start(util::UniqueFd listener, const Config& config);
+
+  SocketBypass(SocketBypass&& other) noexcept;
+  SocketBypass& operator=(SocketBypass&&) = delete;
+  SocketBypass(const SocketBypass&) = delete;
+  SocketBypass& operator=(const SocketBypass&) = delete;
+  // Stops the thread and closes the listener (the container must be gone: its later connect
+  // and bind calls would fail with ENOSYS) and the relays into the container.
+  ~SocketBypass();
+
+  struct State;
+
+private:
+  explicit SocketBypass(std::unique_ptr<State> state) noexcept;
+  std::unique_ptr<State> m_state;
+};
+
+} // namespace net

@@ -1,0 +1,16 @@
+// The container side of cove's host sockets (net/socket_bypass): a seccomp filter that sends
+// every connect(2) and bind(2) of the container's processes to a supervisor in cove as a user
+// notification, and lets every other system call through untouched.
+#pragma once
+
+namespace net {
+
+// Installs the filter on the calling thread (inherited by everything it execs and forks) and
+// returns the notification listener, or -errno: EINVAL or ENOSYS without seccomp user
+// notifications (Linux < 5.9), EBUSY under a filter that already has a listener (cove inside a
+// container of its own), EACCES without CAP_SYS_ADMIN or no_new_privs. Async-signal-safe and
+// allocation-free: it runs in the container's child between clone and exec. Only system calls
+// of the native architecture are caught; the filter is an optimisation, never a boundary.
+int install_socket_filter() noexcept;
+
+} // namespace net

@@ -1,0 +1,289 @@
+// Host sockets (net/socket_bypass) against real processes: a forked child enters a user and
+// network namespace of its own (only its loopback, so an address outside is unreachable from
+// there), installs the socket filter and passes its listener to this process, which serves it
+// from its own namespace. Skipped where unprivileged user namespaces are turned off.
+#include "net/port_forwarder.hpp"
+#include "net/socket_bypass.hpp"
+#include "net/socket_filter.hpp"
+#include "util/fd.hpp"
+
+#include <doctest/doctest.h>
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <linux/close_range.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <functional>
+#include <optional>
+#include <thread>
+
+namespace {
+
+constexpr int exit_skip = 77;
+
+sockaddr_in ipv4(const char* ip, uint16_t port) {
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(port);
+  ::inet_pton(AF_INET, ip, &addr.sin_addr);
+  return addr;
+}
+
+int connect_ipv4(const char* ip, uint16_t port, int type = SOCK_STREAM) {
+  int fd = ::socket(AF_INET, type | SOCK_CLOEXEC, 0);
+  sockaddr_in addr = ipv4(ip, port);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) < 0) {
+    int err = errno;
+    ::close(fd);
+    errno = err;
+    return -1;
+  }
+  return fd;
+}
+
+bool send_fd(int socket, int fd) {
+  char byte = 0;
+  iovec iov{&byte, 1};
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+  msghdr header{};
+  header.msg_iov = &iov;
+  header.msg_iovlen = 1;
+  header.msg_control = control;
+  header.msg_controllen = sizeof control;
+  cmsghdr* c = CMSG_FIRSTHDR(&header);
+  c->cmsg_level = SOL_SOCKET;
+  c->cmsg_type = SCM_RIGHTS;
+  c->cmsg_len = CMSG_LEN(sizeof(int));
+  std::memcpy(CMSG_DATA(c), &fd, sizeof fd);
+  return ::sendmsg(socket, &header, 0) == 1;
+}
+
+util::UniqueFd receive_fd(int socket) {
+  char byte;
+  iovec iov{&byte, 1};
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+  msghdr header{};
+  header.msg_iov = &iov;
+  header.msg_iovlen = 1;
+  header.msg_control = control;
+  header.msg_controllen = sizeof control;
+  if (::recvmsg(socket, &header, MSG_CMSG_CLOEXEC) != 1)
+    return {};
+  cmsghdr* c = CMSG_FIRSTHDR(&header);
+  if (c == nullptr || c->cmsg_type != SCM_RIGHTS)
+    return {};
+  int fd;
+  std::memcpy(&fd, CMSG_DATA(c), sizeof fd);
+  return util::UniqueFd(fd);
+}
+
+bool roundtrip(int fd, const char* out, const char* expected) {
+  if (::send(fd, out, std::strlen(out), MSG_NOSIGNAL) != static_cast<ssize_t>(std::strlen(out)))
+    return false;
+  char buf[64] = {};
+  ssize_t n = ::recv(fd, buf, sizeof buf - 1, 0);
+  return n == static_cast<ssize_t>(std::strlen(expected)) && std::strcmp(buf, expected) == 0;
+}
+
+// Runs `body` (its exit code is the result) in a child with its own user and network
+// namespace under the socket filter, served by a SocketBypass with `config` here. Returns the
+// child's exit code, exit_skip when the namespaces or the filter are not available. `ready`, if
+// set, gets the read end of a pipe the body may write to.
+int run_intercepted(const net::SocketBypass::Config& config, const std::function<int(int)>& body,
+                    const std::function<void(int)>& parent = {}) {
+  int sockets[2];
+  int pipe_fds[2];
+  REQUIRE(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sockets) == 0);
+  REQUIRE(::pipe2(pipe_fds, O_CLOEXEC) == 0);
+  pid_t pid = ::fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    ::alarm(20);
+    // Like the container after its exec: none of this process's descriptors (the forwarder's
+    // host sockets above all, which must close when handed over).
+    if (::dup2(sockets[1], 100) < 0 || ::dup2(pipe_fds[1], 101) < 0)
+      ::_exit(91);
+    sockets[1] = 100;
+    pipe_fds[1] = 101;
+    ::close_range(3, 99, 0);
+    ::close_range(102, ~0U, 0);
+    if (::unshare(CLONE_NEWUSER | CLONE_NEWNET) < 0)
+      ::_exit(exit_skip);
+    int probe = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    ifreq request{};
+    std::strcpy(request.ifr_name, "lo");
+    ::ioctl(probe, SIOCGIFFLAGS, &request);
+    request.ifr_flags |= IFF_UP;
+    if (::ioctl(probe, SIOCSIFFLAGS, &request) < 0)
+      ::_exit(exit_skip);
+    ::close(probe);
+    int listener = net::install_socket_filter();
+    if (listener < 0)
+      ::_exit(exit_skip);
+    if (!send_fd(sockets[1], listener))
+      ::_exit(90);
+    ::close(listener);
+    ::_exit(body(pipe_fds[1]));
+  }
+  ::close(sockets[1]);
+  ::close(pipe_fds[1]);
+  util::UniqueFd pipe_read(pipe_fds[0]);
+  util::UniqueFd listener = receive_fd(sockets[0]);
+  ::close(sockets[0]);
+  std::optional<net::SocketBypass> bypass;
+  if (listener)
+    bypass.emplace(net::SocketBypass::start(std::move(listener), config));
+  if (bypass && parent)
+    parent(pipe_read.get());
+  int status = 0;
+  REQUIRE(::waitpid(pid, &status, 0) == pid);
+  REQUIRE(WIFEXITED(status));
+  int code = WEXITSTATUS(status);
+  if (code == exit_skip)
+    MESSAGE("skipped: no unprivileged user namespaces or seccomp user notifications here");
+  return code;
+}
+
+net::SocketBypass::Config slirp(bool allow_host_loopback, net::PortForwarder* forwarder = nullptr) {
+  return net::SocketBypass::slirp4netns(allow_host_loopback, forwarder);
+}
+
+} // namespace
+
+TEST_CASE("host sockets: connections to the gateway reach the host's loopback when allowed") {
+  util::UniqueFd server(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  sockaddr_in addr = ipv4("127.0.0.1", 0);
+  REQUIRE(::bind(server.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+  REQUIRE(::listen(server.get(), 8) == 0);
+  socklen_t length = sizeof addr;
+  ::getsockname(server.get(), reinterpret_cast<sockaddr*>(&addr), &length);
+  uint16_t port = ntohs(addr.sin_port);
+  util::UniqueFd udp(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+  sockaddr_in udp_addr = ipv4("127.0.0.1", 0);
+  REQUIRE(::bind(udp.get(), reinterpret_cast<sockaddr*>(&udp_addr), sizeof udp_addr) == 0);
+  length = sizeof udp_addr;
+  ::getsockname(udp.get(), reinterpret_cast<sockaddr*>(&udp_addr), &length);
+  uint16_t udp_port = ntohs(udp_addr.sin_port);
+
+  std::thread host([&] { // answers two TCP connections and one datagram
+    for (int i = 0; i < 2; ++i) {
+      util::UniqueFd c(::accept4(server.get(), nullptr, nullptr, SOCK_CLOEXEC));
+      char buf[8] = {};
+      if (c && ::recv(c.get(), buf, 4, MSG_WAITALL) == 4)
+        ::send(c.get(), "pong", 4, MSG_NOSIGNAL);
+    }
+    char buf[8];
+    sockaddr_in from{};
+    socklen_t from_length = sizeof from;
+    ssize_t n = ::recvfrom(udp.get(), buf, sizeof buf, 0, reinterpret_cast<sockaddr*>(&from), &from_length);
+    if (n > 0)
+      ::sendto(udp.get(), "pong", 4, 0, reinterpret_cast<sockaddr*>(&from), from_length);
+  });
+  int code = run_intercepted(slirp(true), [&](int) {
+    int blocking = connect_ipv4("10.0.2.2", port);
+    if (blocking < 0 || !roundtrip(blocking, "ping", "pong"))
+      return 1;
+    // A non-blocking connect answers EINPROGRESS (or succeeds) and completes by itself.
+    int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    sockaddr_in to = ipv4("10.0.2.2", port);
+    if (::connect(fd, reinterpret_cast<sockaddr*>(&to), sizeof to) < 0 && errno != EINPROGRESS)
+      return 2;
+    pollfd p{fd, POLLOUT, 0};
+    int err = 0;
+    socklen_t len = sizeof err;
+    if (::poll(&p, 1, 5000) != 1 || ::getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0 || err)
+      return 3;
+    int flags = ::fcntl(fd, F_GETFL);
+    if (!(flags & O_NONBLOCK))
+      return 4; // the replacement kept the mode
+    ::fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
+    if (!roundtrip(fd, "ping", "pong"))
+      return 5;
+    int datagram = connect_ipv4("10.0.2.2", udp_port, SOCK_DGRAM);
+    if (datagram < 0 || !roundtrip(datagram, "ping", "pong"))
+      return 6;
+    return 0;
+  });
+  if (code != 0) { // let the host thread finish
+    ::shutdown(server.get(), SHUT_RDWR);
+    ::shutdown(udp.get(), SHUT_RDWR);
+  }
+  host.join();
+  if (code != exit_skip)
+    CHECK(code == 0);
+}
+
+TEST_CASE("host sockets: the gateway stays unreachable without host loopback, loopback stays inside") {
+  int code = run_intercepted(slirp(false), [](int) {
+    if (connect_ipv4("10.0.2.2", 9) >= 0 || errno != ENETUNREACH)
+      return 1; // not through cove: the namespace has no route there
+    int server = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in addr = ipv4("127.0.0.1", 0);
+    socklen_t length = sizeof addr;
+    if (::bind(server, reinterpret_cast<sockaddr*>(&addr), sizeof addr) < 0 || ::listen(server, 1) < 0 ||
+        ::getsockname(server, reinterpret_cast<sockaddr*>(&addr), &length) < 0)
+      return 2;
+    return connect_ipv4("127.0.0.1", ntohs(addr.sin_port)) >= 0 ? 0 : 3;
+  });
+  if (code != exit_skip)
+    CHECK(code == 0);
+}
+
+TEST_CASE("host sockets: a published port's listening socket is handed to the container") {
+  net::PortMapping mapping;
+  mapping.host_ip = "127.0.0.1";
+  mapping.container_port = 8080;
+  net::PortForwarder forwarder = net::PortForwarder::start({mapping}, -1, net::Ipv4::parse("127.0.0.1"));
+  uint16_t host_port = forwarder.ports().at(0).host_port;
+  int code = run_intercepted(
+      slirp(false, &forwarder),
+      [](int ready) {
+        // Dual-stack [::]:8080, as many servers bind: IPv4 clients arrive v4-mapped.
+        int server = ::socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        sockaddr_in6 addr{};
+        addr.sin6_family = AF_INET6;
+        addr.sin6_port = htons(8080);
+        if (::bind(server, reinterpret_cast<sockaddr*>(&addr), sizeof addr) < 0 ||
+            ::listen(server, 8) < 0)
+          return 1;
+        if (::write(ready, "r", 1) != 1)
+          return 2;
+        int client = ::accept4(server, nullptr, nullptr, SOCK_CLOEXEC); // the host's
+        if (client < 0 || !roundtrip(client, "ok", "hi"))
+          return 3;
+        // A client inside reaches the port through the relay to the host socket.
+        int inside = connect_ipv4("127.0.0.1", 8080);
+        if (inside < 0)
+          return 4;
+        int relayed = ::accept4(server, nullptr, nullptr, SOCK_CLOEXEC);
+        if (relayed < 0 || ::send(inside, "in", 2, 0) != 2 || !roundtrip(relayed, "out", "in"))
+          return 5;
+        char buf[8] = {};
+        if (::recv(inside, buf, 3, MSG_WAITALL) != 3 || std::strcmp(buf, "out") != 0)
+          return 6;
+        return 0;
+      },
+      [&](int ready) {
+        char byte;
+        REQUIRE(::read(ready, &byte, 1) == 1);
+        int fd = connect_ipv4("127.0.0.1", host_port);
+        REQUIRE(fd >= 0);
+        CHECK(roundtrip(fd, "hi", "ok"));
+        ::close(fd);
+      });
+  if (code != exit_skip)
+    CHECK(code == 0);
+}
