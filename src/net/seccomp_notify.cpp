@@ -9,8 +9,6 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <cstdio>
-#include <cstdlib>
 #include <cstring>
 
 namespace net {
@@ -26,6 +24,66 @@ seccomp_notif_sizes kernel_sizes() noexcept {
   return sizes;
 }
 
+// "/proc/<pid>/<name>" or "/proc/<pid>/<name>/<fd>" into buf. No stdio here: this runs in a
+// thread of the resident monitor, and every library page it touches stays resident with it.
+const char* proc_path(char (&buf)[64], pid_t pid, const char* name, int fd = -1) noexcept {
+  auto put_number = [](char* out, unsigned long value) {
+    char digits[24];
+    int count = 0;
+    do {
+      digits[count++] = static_cast<char>('0' + value % 10);
+      value /= 10;
+    } while (value > 0);
+    while (count > 0)
+      *out++ = digits[--count];
+    return out;
+  };
+  char* out = buf;
+  std::memcpy(out, "/proc/", 6);
+  out = put_number(out + 6, static_cast<unsigned long>(pid));
+  *out++ = '/';
+  size_t length = std::strlen(name);
+  std::memcpy(out, name, length);
+  out += length;
+  if (fd >= 0) {
+    *out++ = '/';
+    out = put_number(out, static_cast<unsigned long>(fd));
+  }
+  *out = '\0';
+  return buf;
+}
+
+// The number after "<key>" at the start of a line of the small file `path`, in `base`; -1 when
+// there is none.
+long read_field(const char* path, const char* key, int base) noexcept {
+  char text[2048];
+  int fd = ::open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return -1;
+  ssize_t n = ::read(fd, text, sizeof text - 1);
+  ::close(fd);
+  if (n <= 0)
+    return -1;
+  text[n] = '\0';
+  size_t key_length = std::strlen(key);
+  for (const char* line = text; line != nullptr && *line != '\0';) {
+    if (std::strncmp(line, key, key_length) == 0) {
+      const char* p = line + key_length;
+      while (*p == ' ' || *p == '\t')
+        ++p;
+      long value = 0;
+      bool any = false;
+      for (; *p >= '0' && *p < '0' + base && *p <= '9'; ++p, any = true)
+        value = value * base + (*p - '0');
+      return any ? value : -1;
+    }
+    line = std::strchr(line, '\n');
+    if (line != nullptr)
+      ++line;
+  }
+  return -1;
+}
+
 // pidfd_open(2) wants a thread group leader (before Linux 6.9's PIDFD_THREAD); a caught call
 // may come from any thread, whose descriptor table is its process's.
 util::UniqueFd open_pidfd(pid_t pid) noexcept {
@@ -33,19 +91,10 @@ util::UniqueFd open_pidfd(pid_t pid) noexcept {
   if (fd >= 0 || errno != EINVAL)
     return util::UniqueFd(static_cast<int>(fd));
   char path[64];
-  std::snprintf(path, sizeof path, "/proc/%d/status", static_cast<int>(pid));
-  FILE* status = std::fopen(path, "re");
-  if (status == nullptr)
-    return {};
-  char line[256];
-  pid_t leader = 0;
-  while (std::fgets(line, sizeof line, status) != nullptr)
-    if (std::strncmp(line, "Tgid:", 5) == 0)
-      leader = static_cast<pid_t>(std::strtol(line + 5, nullptr, 10));
-  std::fclose(status);
+  long leader = read_field(proc_path(path, pid, "status"), "Tgid:", 10);
   if (leader <= 0)
     return {};
-  return util::UniqueFd(static_cast<int>(::syscall(SYS_pidfd_open, leader, 0)));
+  return util::UniqueFd(static_cast<int>(::syscall(SYS_pidfd_open, static_cast<pid_t>(leader), 0)));
 }
 
 } // namespace
@@ -116,17 +165,8 @@ util::UniqueFd take_process_fd(pid_t pid, int fd) noexcept {
 
 bool process_fd_cloexec(pid_t pid, int fd) noexcept {
   char path[64];
-  std::snprintf(path, sizeof path, "/proc/%d/fdinfo/%d", static_cast<int>(pid), fd);
-  FILE* info = std::fopen(path, "re");
-  if (info == nullptr)
-    return false;
-  char line[128];
-  unsigned long flags = 0;
-  while (std::fgets(line, sizeof line, info) != nullptr)
-    if (std::strncmp(line, "flags:", 6) == 0)
-      flags = std::strtoul(line + 6, nullptr, 8);
-  std::fclose(info);
-  return (flags & O_CLOEXEC) != 0;
+  long flags = read_field(proc_path(path, pid, "fdinfo", fd), "flags:", 8);
+  return flags > 0 && (flags & O_CLOEXEC) != 0;
 }
 
 } // namespace net

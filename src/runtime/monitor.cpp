@@ -291,6 +291,10 @@ void record_exit(storage::Store& store, storage::ContainerRecord& record, int st
                                storage::ContainerRecord& record, util::UniqueFd report,
                                std::unique_ptr<NetnsAhead> netns) noexcept {
   int code = 0;
+  // The monitor's threads (port forwarder, host sockets) allocate from the main heap: a
+  // thread's own arena would keep its first pages resident (some 0.4 MiB) for the container's
+  // life. Set before any thread starts.
+  ::mallopt(M_ARENA_MAX, 1);
   try {
     ::setsid();
     redirect_stdio(store.containers().dir(record.id) / "monitor.log");
