@@ -84,11 +84,11 @@ long read_field(const char* path, const char* key, int base) noexcept {
   return -1;
 }
 
-// pidfd_open(2) wants a thread group leader (before Linux 6.9's PIDFD_THREAD); a caught call
-// may come from any thread, whose descriptor table is its process's.
+// pidfd_open(2) wants a thread group leader (EINVAL, or ENOENT since Linux 6.9, for another
+// thread); a caught call may come from any thread, whose descriptor table is its process's.
 util::UniqueFd open_pidfd(pid_t pid) noexcept {
   long fd = ::syscall(SYS_pidfd_open, pid, 0);
-  if (fd >= 0 || errno != EINVAL)
+  if (fd >= 0 || (errno != EINVAL && errno != ENOENT))
     return util::UniqueFd(static_cast<int>(fd));
   char path[64];
   long leader = read_field(proc_path(path, pid, "status"), "Tgid:", 10);
