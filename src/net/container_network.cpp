@@ -31,6 +31,10 @@ Pasta start_pasta(pid_t pid, const ContainerNetwork::Request& request) {
 Slirp4netns::Options slirp_options(const ContainerNetwork::Request& request, int netns_fd) {
   Slirp4netns::Options options;
   options.allow_host_loopback = request.mode.allow_host_loopback;
+  if (request.mode.mtu != 0)
+    options.mtu = request.mode.mtu;
+  options.cidr = request.mode.cidr;
+  options.enable_ipv6 = request.mode.enable_ipv6;
   options.log_file = helper_log(request, "slirp4netns.log");
   options.netns_fd = netns_fd;
   return options;
@@ -74,14 +78,16 @@ void ContainerNetwork::finish(const Request& request) {
   if (!m_slirp)
     return;
   m_slirp->wait_ready();
-  forward(request.ports, Ipv4::parse(slirp_guest_ip));
+  forward(request.ports, request.mode.slirp_network().guest);
   write_ports_file(request.ports_file, m_ports);
 }
 
 void ContainerNetwork::serve_sockets(util::UniqueFd listener, const Request& request) {
   PortForwarder* forwarder = m_forwarder ? &*m_forwarder : nullptr;
   m_bypass.emplace(SocketBypass::start(
-      std::move(listener), SocketBypass::slirp4netns(request.mode.allow_host_loopback, forwarder)));
+      std::move(listener),
+      SocketBypass::slirp4netns(request.mode.slirp_network(), request.mode.allow_host_loopback,
+                                forwarder)));
 }
 
 void ContainerNetwork::forward(std::vector<PortMapping> ports, Ipv4 target) {

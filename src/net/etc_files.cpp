@@ -125,7 +125,8 @@ bool is_loopback_address(std::string_view address) {
 }
 
 std::string make_hosts(std::string_view hostname, std::string_view host_hosts_text,
-                       NetworkKind network, const ExtraHosts& extra_hosts) {
+                       NetworkKind network, const ExtraHosts& extra_hosts,
+                       std::string_view private_ip) {
   auto entries = extra_entries(extra_hosts);
   auto base = parse_hosts(host_hosts_text);
   entries.insert(entries.end(), base.begin(), base.end());
@@ -136,7 +137,7 @@ std::string make_hosts(std::string_view hostname, std::string_view host_hosts_te
     names.insert(entry.names.begin(), entry.names.end());
     out += format_line(entry.ip, entry.names);
   }
-  std::string own_ip(network == NetworkKind::private_net ? slirp_guest_ip : "127.0.0.1");
+  std::string own_ip(network == NetworkKind::private_net ? private_ip : "127.0.0.1");
   const HostEntry defaults[] = {
       {"127.0.0.1", {"localhost"}},
       {"::1", {"localhost"}},
@@ -155,7 +156,8 @@ std::string make_hostname(std::string_view hostname) { return util::cat(hostname
 std::string make_resolv_conf(std::string_view host_resolv_text, NetworkKind network,
                              const std::vector<std::string>& dns_servers,
                              const std::vector<std::string>& dns_search,
-                             const std::vector<std::string>& dns_options) {
+                             const std::vector<std::string>& dns_options,
+                             std::string_view private_dns) {
   for (const auto& server : dns_servers) {
     unsigned char bytes[16];
     if (!parse_ip(server, bytes))
@@ -170,7 +172,7 @@ std::string make_resolv_conf(std::string_view host_resolv_text, NetworkKind netw
   std::vector<std::string> servers = dns_servers;
   if (servers.empty()) {
     if (network == NetworkKind::private_net)
-      servers.emplace_back(slirp_dns_ip);
+      servers.emplace_back(private_dns);
     for (const auto& server : host.nameservers) {
       if (network == NetworkKind::host || !is_loopback_address(server))
         servers.push_back(server);
@@ -218,10 +220,11 @@ std::string host_resolv_text(NetworkKind network) {
 void write_etc_files(const std::filesystem::path& dir, const EtcFilesRequest& request) {
   std::string hosts_text = util::read_file_if_exists("/etc/hosts").value_or("");
   std::string hosts =
-      make_hosts(request.hostname, hosts_text, request.network, request.extra_hosts);
+      make_hosts(request.hostname, hosts_text, request.network, request.extra_hosts,
+                 request.private_ip);
   std::string resolv =
       make_resolv_conf(host_resolv_text(request.network), request.network, request.dns_servers,
-                       request.dns_search, request.dns_options);
+                       request.dns_search, request.dns_options, request.private_dns);
   // Regenerated at every start, so a system crash cannot leave a stale copy that matters.
   constexpr auto durability = util::Durability::process_safe;
   util::write_file_atomic(dir / "hosts", hosts, 0644, durability);

@@ -28,8 +28,10 @@ using ExtraHosts = std::vector<std::pair<std::string, std::string>>;
 // hosts file (comments and blank lines dropped), then "127.0.0.1 localhost" and "::1 localhost",
 // then the hostname (127.0.0.1, or slirp_guest_ip on private_net). A name that is already present
 // is never added again, so user entries win. Throws util::Error for a malformed extra host.
+// `private_ip` is the container's address on private_net (slirp4netns' cidr may move it).
 std::string make_hosts(std::string_view hostname, std::string_view host_hosts_text,
-                       NetworkKind network, const ExtraHosts& extra_hosts);
+                       NetworkKind network, const ExtraHosts& extra_hosts,
+                       std::string_view private_ip = slirp_guest_ip);
 
 // /etc/hostname: the name and a newline.
 std::string make_hostname(std::string_view hostname);
@@ -43,7 +45,8 @@ std::string make_hostname(std::string_view hostname);
 std::string make_resolv_conf(std::string_view host_resolv_text, NetworkKind network,
                              const std::vector<std::string>& dns_servers,
                              const std::vector<std::string>& dns_search,
-                             const std::vector<std::string>& dns_options);
+                             const std::vector<std::string>& dns_options,
+                             std::string_view private_dns = slirp_dns_ip);
 
 // True for 127.0.0.0/8, ::1 and IPv4-mapped loopback addresses.
 bool is_loopback_address(std::string_view address);
@@ -52,6 +55,8 @@ bool is_loopback_address(std::string_view address);
 struct EtcFilesRequest {
   std::string hostname;
   NetworkKind network = NetworkKind::none;
+  std::string private_ip = std::string(slirp_guest_ip);  // private_net: the container's address
+  std::string private_dns = std::string(slirp_dns_ip);   // and slirp4netns' DNS forwarder
   ExtraHosts extra_hosts;
   std::vector<std::string> dns_servers;
   std::vector<std::string> dns_search;

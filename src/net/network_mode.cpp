@@ -12,7 +12,7 @@ namespace net {
 namespace {
 
 constexpr std::string_view accepted =
-    "use none, host, slirp4netns[:allow_host_loopback=true,host_sockets=false], pasta[:OPTIONS], container:NAME "
+    "use none, host, slirp4netns[:OPTIONS], pasta[:OPTIONS], container:NAME "
     "or the name of a network (network create)";
 
 // pasta options cove sets itself (how pasta is run, which namespace, published ports, the host
@@ -37,13 +37,34 @@ void parse_slirp_options(std::string_view text, std::string_view options, Networ
   for (const std::string& option : util::split(options, ',')) {
     size_t eq = option.find('=');
     std::string_view key = std::string_view(option).substr(0, eq);
-    if ((key != "allow_host_loopback" && key != "host_sockets") || eq == std::string::npos)
-      throw util::Error(util::cat("invalid network mode ", util::quote(text),
-                                  ": unknown slirp4netns option ", util::quote(option),
-                                  " (supported: allow_host_loopback=true|false, "
-                                  "host_sockets=true|false)"));
-    bool value = parse_bool(text, std::string_view(option).substr(eq + 1));
-    (key == "host_sockets" ? mode.host_sockets : mode.allow_host_loopback) = value;
+    std::string_view value = eq == std::string::npos ? std::string_view() : std::string_view(option).substr(eq + 1);
+    if (eq == std::string::npos) {
+    } else if (key == "allow_host_loopback") {
+      mode.allow_host_loopback = parse_bool(text, value);
+      continue;
+    } else if (key == "host_sockets") {
+      mode.host_sockets = parse_bool(text, value);
+      continue;
+    } else if (key == "enable_ipv6") {
+      mode.enable_ipv6 = parse_bool(text, value);
+      continue;
+    } else if (key == "mtu") {
+      unsigned long long mtu = util::parse_unsigned(value, "slirp4netns mtu");
+      if (mtu < 68 || mtu > 65521)
+        throw util::Error(util::cat("invalid network mode ", util::quote(text), ": mtu ",
+                                    util::quote(value), " is not between 68 and 65521"));
+      mode.mtu = static_cast<unsigned>(mtu);
+      continue;
+    } else if (key == "cidr") {
+      SlirpNetwork::parse(value); // throws for a bad one
+      mode.cidr = std::string(value);
+      continue;
+    }
+    throw util::Error(util::cat("invalid network mode ", util::quote(text),
+                                ": unknown slirp4netns option ", util::quote(option),
+                                " (supported: allow_host_loopback=true|false, "
+                                "host_sockets=true|false, mtu=N, cidr=A.B.C.D/N, "
+                                "enable_ipv6=true|false)"));
   }
 }
 
@@ -153,6 +174,12 @@ std::string NetworkMode::str() const {
       options.emplace_back("allow_host_loopback=true");
     if (!host_sockets)
       options.emplace_back("host_sockets=false");
+    if (mtu != 0)
+      options.push_back(util::cat("mtu=", mtu));
+    if (!cidr.empty())
+      options.push_back("cidr=" + cidr);
+    if (enable_ipv6)
+      options.emplace_back("enable_ipv6=true");
     return options.empty() ? "slirp4netns" : "slirp4netns:" + util::join(options, ",");
   }
   case NetworkDriver::pasta: {

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "net/etc_files.hpp"
+#include "net/slirp_network.hpp"
 
 #include <string>
 #include <string_view>
@@ -38,6 +39,12 @@ struct NetworkMode {
   // published ports' listening sockets stay in slirp4netns' stack and cove's forwarder instead
   // of becoming host sockets (net/socket_bypass).
   bool host_sockets = true;
+  // slirp4netns:mtu=N (68 to 65521; 0 = slirp4netns' default here, 65520), cidr=A.B.C.D/N (the
+  // network instead of 10.0.2.0/24; empty = that), enable_ipv6=true (fd00::/64 as well,
+  // configured by router advertisement a moment after the start, as with podman).
+  unsigned mtu = 0;
+  std::string cidr;
+  bool enable_ipv6 = false;
   // pasta:OPT,OPT...: further pasta(1) options, passed through in order.
   std::vector<std::string> pasta_args;
   // container:NAME|ID: the container whose network namespace is joined, as given.
@@ -46,8 +53,8 @@ struct NetworkMode {
   // on the first, whose gateway is the default route), each with the container's aliases there.
   std::vector<UserNetwork> networks;
 
-  // Parses "none", "host",
-  // "slirp4netns[:allow_host_loopback=true|false][,host_sockets=true|false]",
+  // Parses "none", "host", "slirp4netns[:OPTION=VALUE,...]" (allow_host_loopback, host_sockets,
+  // mtu, cidr, enable_ipv6),
   // "pasta[:OPT,OPT...]", "container:NAME|ID" and user-defined networks "NAME[:alias=A,...]",
   // several joined by '+' (the form `--network A --network B` is stored in). Throws util::Error
   // quoting the value and listing the accepted ones.
@@ -62,6 +69,10 @@ struct NetworkMode {
   bool has_helper() const {
     return driver == NetworkDriver::slirp4netns || driver == NetworkDriver::pasta ||
            driver == NetworkDriver::bridge;
+  }
+  // The addresses of the slirp4netns network (cidr, or the default).
+  SlirpNetwork slirp_network() const {
+    return cidr.empty() ? SlirpNetwork::standard() : SlirpNetwork::parse(cidr);
   }
   // The entry for user-defined network `name`, or nullptr.
   const UserNetwork* find_network(std::string_view name) const;

@@ -25,7 +25,7 @@ bool host_reachable(const NetworkMode& mode) {
 // or for pasta the host's own default gateway, which pasta --map-gw maps to the host.
 std::string host_address(const NetworkMode& mode) {
   if (mode.driver != NetworkDriver::pasta)
-    return std::string(slirp_gateway_ip);
+    return mode.slirp_network().gateway.str();
   std::optional<std::string> gateway = host_default_gateway();
   if (!gateway)
     throw util::Error("pasta: the host has no IPv4 default route, so the container cannot reach "
@@ -107,6 +107,11 @@ EtcFilesRequest NetworkOptions::etc_files(const NetworkMode& mode,
   EtcFilesRequest request;
   request.hostname = hostname;
   request.network = mode.etc_kind();
+  if (mode.driver == NetworkDriver::slirp4netns) {
+    SlirpNetwork slirp = mode.slirp_network();
+    request.private_ip = slirp.guest.str();
+    request.private_dns = slirp.dns.str();
+  }
   for (const std::string& entry : add_hosts)
     request.extra_hosts.push_back(parse_add_host(entry, mode));
   if (host_reachable(mode))

@@ -44,10 +44,15 @@ void check_tun_device() {
 
 std::vector<std::string> slirp_argv(pid_t pid, const Slirp4netns::Options& options, int ready_fd,
                                     int exit_fd) {
-  std::vector<std::string> argv = {"slirp4netns", "--configure", "--mtu=65520",
+  std::vector<std::string> argv = {"slirp4netns", "--configure",
+                                   util::cat("--mtu=", options.mtu),
                                    "--enable-sandbox", "--enable-seccomp",
                                    util::cat("--ready-fd=", ready_fd),
                                    util::cat("--exit-fd=", exit_fd)};
+  if (!options.cidr.empty())
+    argv.push_back("--cidr=" + options.cidr);
+  if (options.enable_ipv6)
+    argv.emplace_back("--enable-ipv6");
   if (!options.allow_host_loopback)
     argv.emplace_back("--disable-host-loopback");
   if (options.netns_fd >= 0) {

@@ -9,6 +9,7 @@
 
 #include <filesystem>
 #include <optional>
+#include <string>
 #include <vector>
 
 namespace net {
@@ -20,6 +21,9 @@ class Slirp4netns {
 public:
   struct Options {
     bool allow_host_loopback = false;
+    unsigned mtu = 65520;
+    std::string cidr;         // --cidr; empty = slirp4netns' 10.0.2.0/24
+    bool enable_ipv6 = false; // --enable-ipv6
     // The network namespace as an open descriptor, inherited by slirp4netns and named to it as
     // /proc/self/fd/N (--netns-type=path); -1 = the namespace of `pid`.
     int netns_fd = -1;

@@ -2,8 +2,6 @@
 
 #include "net/port_forwarder.hpp"
 #include "net/seccomp_notify.hpp"
-#include "net/slirp4netns.hpp"
-#include "net/etc_files.hpp"
 #include "net/socket_twin.hpp"
 #include "net/splice_proxy.hpp"
 #include "util/error.hpp"
@@ -397,12 +395,13 @@ struct SocketBypass::State {
   }
 };
 
-SocketBypass::Config SocketBypass::slirp4netns(bool allow_host_loopback, PortForwarder* forwarder) {
+SocketBypass::Config SocketBypass::slirp4netns(const SlirpNetwork& network,
+                                               bool allow_host_loopback, PortForwarder* forwarder) {
   Config config;
   config.allow_host_loopback = allow_host_loopback;
-  config.network = Subnet::parse("10.0.2.0/24");
-  config.gateway = Ipv4::parse(slirp_gateway_ip);
-  config.guest = Ipv4::parse(slirp_guest_ip);
+  config.network = network.subnet;
+  config.gateway = network.gateway;
+  config.guest = network.guest;
   config.forwarder = forwarder;
   return config;
 }

@@ -18,6 +18,7 @@
 #pragma once
 
 #include "net/ipam.hpp"
+#include "net/slirp_network.hpp"
 #include "util/fd.hpp"
 
 #include <memory>
@@ -38,8 +39,10 @@ public:
     PortForwarder* forwarder = nullptr;
   };
 
-  // The configuration for slirp4netns' network (10.0.2.0/24, gateway 10.0.2.2, guest 10.0.2.100).
-  static Config slirp4netns(bool allow_host_loopback, PortForwarder* forwarder);
+  // The configuration for a slirp4netns network (by default 10.0.2.0/24, gateway 10.0.2.2,
+  // guest 10.0.2.100).
+  static Config slirp4netns(const SlirpNetwork& network, bool allow_host_loopback,
+                            PortForwarder* forwarder);
 
   // Serves the filter's `listener` from a new thread until destroyed. Throws util::Error when
   // the thread cannot start.

@@ -68,6 +68,11 @@ TEST_CASE("hosts: empty host file gives the usual localhost lines") {
         "127.0.0.1\tlocalhost\n::1\tlocalhost\n127.0.0.1\tbox\n");
   CHECK(net::make_hosts("box", "", NetworkKind::private_net, {}) ==
         "127.0.0.1\tlocalhost\n::1\tlocalhost\n10.0.2.100\tbox\n");
+  // slirp4netns:cidr= moves the container's address and the DNS forwarder.
+  CHECK(net::make_hosts("box", "", NetworkKind::private_net, {}, "10.5.0.100") ==
+        "127.0.0.1\tlocalhost\n::1\tlocalhost\n10.5.0.100\tbox\n");
+  CHECK(net::make_resolv_conf("", NetworkKind::private_net, {}, {}, {}, "10.5.0.3") ==
+        "nameserver 10.5.0.3\n");
 }
 
 TEST_CASE("hosts: extra hosts come first and win over generated names") {

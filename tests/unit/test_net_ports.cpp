@@ -99,8 +99,22 @@ TEST_CASE("NetworkMode::parse") {
   CHECK(slirp.etc_kind() == net::NetworkKind::private_net);
   CHECK_THROWS_WITH_AS(NetworkMode::parse("bridge"), doctest::Contains("unsupported network mode"),
                        util::Error);
-  CHECK_THROWS_WITH_AS(NetworkMode::parse("slirp4netns:mtu=1500"),
+  CHECK_THROWS_WITH_AS(NetworkMode::parse("slirp4netns:outbound_addr=eth0"),
                        doctest::Contains("unknown slirp4netns option"), util::Error);
+  NetworkMode tuned = NetworkMode::parse("slirp4netns:mtu=1500,cidr=10.5.0.0/24,enable_ipv6=true");
+  CHECK(tuned.mtu == 1500);
+  CHECK(tuned.cidr == "10.5.0.0/24");
+  CHECK(tuned.enable_ipv6);
+  CHECK(NetworkMode::parse(tuned.str()) == tuned);
+  CHECK(tuned.slirp_network().guest.str() == "10.5.0.100");
+  CHECK(tuned.slirp_network().gateway.str() == "10.5.0.2");
+  CHECK(tuned.slirp_network().dns.str() == "10.5.0.3");
+  CHECK(slirp.slirp_network().guest.str() == "10.0.2.100");
+  CHECK_THROWS_WITH_AS(NetworkMode::parse("slirp4netns:mtu=40"), doctest::Contains("between 68"),
+                       util::Error);
+  CHECK_THROWS_WITH_AS(NetworkMode::parse("slirp4netns:cidr=10.5.0.0/28"),
+                       doctest::Contains("25 or shorter"), util::Error);
+  CHECK_THROWS_AS(NetworkMode::parse("slirp4netns:cidr=10.5.0.1/24"), util::Error);
   CHECK_THROWS_WITH_AS(NetworkMode::parse("slirp4netns:allow_host_loopback=yes"),
                        doctest::Contains("not true or false"), util::Error);
 }

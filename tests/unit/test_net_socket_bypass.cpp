@@ -158,7 +158,7 @@ int run_intercepted(const net::SocketBypass::Config& config, const std::function
 }
 
 net::SocketBypass::Config slirp(bool allow_host_loopback, net::PortForwarder* forwarder = nullptr) {
-  return net::SocketBypass::slirp4netns(allow_host_loopback, forwarder);
+  return net::SocketBypass::slirp4netns(net::SlirpNetwork::standard(), allow_host_loopback, forwarder);
 }
 
 } // namespace

@@ -337,6 +337,48 @@ test_host_sockets() {
   expect_success cove rm -f "$name"
 }
 
+test_slirp_options() {
+  TEST "slirp4netns:mtu= sets tap0's MTU"
+  expect_success cove run --rm --network slirp4netns:mtu=1500 "$IMG" cat /sys/class/net/tap0/mtu
+  expect_eq "$OUT" 1500 "tap0 MTU"
+
+  TEST "slirp4netns:cidr= moves the network: address, route, DNS, hosts, host loopback, ports"
+  local dir=$WORK/cidrweb port hostport
+  mkdir -p "$dir"
+  echo "cidr page" >"$dir/index.html"
+  chmod -R a+rX "$dir"
+  hostport=$(free_port)
+  busybox httpd -f -p "127.0.0.1:$hostport" -h "$dir" &
+  local httpd=$!
+  wait_for_url "http://127.0.0.1:$hostport/index.html" || fail "the host httpd did not start"
+  expect_success cove run --rm --network slirp4netns:cidr=10.5.0.0/24,allow_host_loopback=true \
+    "$IMG" sh -c "ip -4 addr show tap0; ip route; cat /etc/resolv.conf /etc/hosts; \
+      wget -q -O - http://host.containers.internal:$hostport/index.html"
+  expect_contains "$OUT" "inet 10.5.0.100/24" "tap0 address"
+  expect_contains "$OUT" "default via 10.5.0.2" "default route"
+  expect_line "$OUT" "nameserver 10.5.0.3" "resolv.conf"
+  expect_match "$OUT" $'10.5.0.2[ \t]+host.containers.internal' "/etc/hosts: the host"
+  expect_match "$OUT" $'10.5.0.100[ \t]+[0-9a-f]{12}' "/etc/hosts: the container"
+  expect_contains "$OUT" "cidr page" "page from the host through the gateway"
+  kill "$httpd"
+  wait "$httpd" 2>/dev/null
+  local sockets
+  for sockets in true false; do
+    port=$(free_port)
+    cove_bg "cidr-$sockets" run --rm --network "slirp4netns:cidr=10.5.0.0/24,host_sockets=$sockets" \
+      -p "127.0.0.1:$port:80" -v "$dir:/www:ro" "$IMG" sh -c 'timeout 6 httpd -f -p 80 -h /www; true'
+    wait_for_url "http://127.0.0.1:$port/index.html" || fail "port $port (host_sockets=$sockets) never answered"
+    expect_eq "$(curl -sf "http://127.0.0.1:$port/index.html")" "cidr page" \
+      "published page with host_sockets=$sockets"
+  done
+  wait_bg
+
+  TEST "slirp4netns:enable_ipv6=true gives tap0 an address in fd00::/64"
+  expect_success cove run --rm --network slirp4netns:enable_ipv6=true "$IMG" \
+    sh -c 'for i in $(seq 50); do ip -6 addr show tap0 | grep -q "inet6 fd00:" && break; sleep 0.2; done; ip -6 addr show tap0'
+  expect_contains "$OUT" "inet6 fd00:" "tap0's IPv6 address"
+}
+
 test_dns_and_hosts() {
   TEST "--dns, --dns-search, --dns-option and --add-host are written to /etc"
   expect_success cove run --rm --dns 192.0.2.53 --dns-search example.test --dns-option ndots:2 \
@@ -353,7 +395,9 @@ test_errors() {
   local before
   before=$(container_count)
   expect_cove_error "unsupported network mode" cove run --rm --network bogus "$IMG" true
-  expect_cove_error "allow_host_loopback" cove run --rm --network slirp4netns:mtu=1 "$IMG" true
+  expect_cove_error "allow_host_loopback" cove run --rm --network slirp4netns:port_handler=x "$IMG" true
+  expect_cove_error "between 68 and 65521" cove run --rm --network slirp4netns:mtu=1 "$IMG" true
+  expect_cove_error "25 or shorter" cove run --rm --network slirp4netns:cidr=10.5.0.0/28 "$IMG" true
   expect_cove_error "out of range" cove run --rm -p 70000:80 "$IMG" true
   expect_cove_error "no network to forward" cove run --rm --network none -p 8080:80 "$IMG" true
   expect_cove_error "not an IP address" cove run --rm --add-host db:nowhere "$IMG" true
@@ -378,6 +422,7 @@ suite_main() {
   test_publish_udp
   test_host_loopback
   test_host_sockets
+  test_slirp_options
   test_dns_and_hosts
   test_errors
   TEST "no slirp4netns is left behind"
