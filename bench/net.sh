@@ -2,7 +2,8 @@
 # Network throughput, cove vs podman, in one run. As root:
 #   bench/net.sh
 # 1. Published port: a 100 MB file served by busybox httpd in a container, published on
-#    127.0.0.1, downloaded with curl (best of $NET_RUNS) through cove with slirp4netns (host
+#    127.0.0.1, downloaded with curl in $NET_RUNS interleaved rounds (every path once per round,
+#    so a change of the machine's pace hits them alike; median and best) through cove with slirp4netns (host
 #    sockets: httpd's own listening socket on the host), cove with slirp4netns:host_sockets=false
 #    (cove's splice forwarder), cove with pasta, podman (its default rootless network and port
 #    forwarder) and, as the reference, the same httpd on the host's loopback.
@@ -11,13 +12,13 @@
 #    allowed (slirp4netns:allow_host_loopback=true, with and without host sockets;
 #    pasta:--map-gw), and iperf3 on the host's loopback alone. Skipped without iperf3.
 # Only 127.0.0.1 traffic: the container reaches the host through its network helper's mapping of
-# the host's loopback. Environment: COVE, BENCH_USERS (default covebench), NET_RUNS (default 5),
+# the host's loopback. Environment: COVE, BENCH_USERS (default covebench), NET_RUNS (default 15),
 # IPERF_SECONDS (default 5). Results are printed and written to $BENCH_STATE/results-<time>/.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 require_root net.sh
 
-NET_RUNS=${NET_RUNS:-5}
+NET_RUNS=${NET_RUNS:-15}
 IPERF_SECONDS=${IPERF_SECONDS:-5}
 BENCH_USERS=${BENCH_USERS:-$BENCH_USER}
 
@@ -65,32 +66,40 @@ wait_url() {
     return 1
 }
 
-# Best download rate of URL over NET_RUNS runs, in MB/s (1 MB = 10^6 bytes).
-best_rate() {
-    local best=0 rate i
-    for i in $(seq "$NET_RUNS"); do
-        rate=$(curl -sf -o /dev/null -w '%{speed_download}' "$1") || return 1
-        best=$(awk -v a="$rate" -v b="$best" 'BEGIN { print (a > b ? a : b) }')
-    done
-    awk -v r="$best" 'BEGIN { printf "%.0f", r / 1e6 }'
-}
-
-# measure_publish USER LABEL NETWORK_FLAGS TOOL ARGS...: starts TOOL ARGS run -d NETWORK_FLAGS
-# ... httpd published on a free port, prints the best rate (empty on failure), removes it.
-measure_publish() {
-    local u=$1 label=$2 net=$3 port name=netbench-$$ rate=""
+# start_publish USER LABEL NETWORK_FLAGS TOOL ARGS...: starts TOOL ARGS run -d NETWORK_FLAGS
+# ... httpd published on a free port; prints the URL of the 100 MB file (nothing on failure).
+start_publish() {
+    local u=$1 label=$2 net=$3 port
     shift 3
     port=$(free_port)
     # shellcheck disable=SC2086 # NETWORK_FLAGS are words
-    if as_user "$u" "$@" run -d --rm $net --name "$name" -p "127.0.0.1:$port:80" -v "$WWW:/www:ro" \
-        "$SMALL_IMAGE" httpd -f -p 80 -h /www >"$OUT/$label.log" 2>&1 &&
+    if as_user "$u" "$@" run -d --rm $net --name "netbench-$label-$$" -p "127.0.0.1:$port:80" \
+        -v "$WWW:/www:ro" "$SMALL_IMAGE" httpd -f -p 80 -h /www >"$OUT/$label.log" 2>&1 &&
         wait_url "http://127.0.0.1:$port/big"; then
-        rate=$(best_rate "http://127.0.0.1:$port/big") || rate=""
+        echo "http://127.0.0.1:$port/big"
     else
         note "$label: could not start: $(tail -2 "$OUT/$label.log" | tr '\n' ' ')"
     fi
-    as_user "$u" "$@" rm -f "$name" >/dev/null 2>&1 || true
-    echo "$rate"
+}
+
+# measure_rates LABEL=URL...: NET_RUNS rounds, each downloading every URL once in turn (so a
+# change of the machine's pace hits every path alike); the rates in MB/s (10^6 bytes) go to
+# $OUT/rates-LABEL.
+measure_rates() {
+    local i pair rate
+    for i in $(seq "$NET_RUNS"); do
+        for pair in "$@"; do
+            rate=$(curl -sf -o /dev/null -w '%{speed_download}' "${pair#*=}") || rate=""
+            [ -z "$rate" ] || awk -v r="$rate" 'BEGIN { printf "%.0f\n", r / 1e6 }' >>"$OUT/rates-${pair%%=*}"
+        done
+    done
+}
+
+# stat_of LABEL median|best: from $OUT/rates-LABEL; empty when there are none.
+stat_of() {
+    [ -s "$OUT/rates-$1" ] || return 0
+    sort -n "$OUT/rates-$1" | awk -v what="$2" '{ v[NR] = $1 } END {
+        if (what == "best") print v[NR]; else print (NR % 2 ? v[(NR + 1) / 2] : int((v[NR / 2] + v[NR / 2 + 1]) / 2)) }'
 }
 
 # The host's iperf3 run inside a container: /usr bind-mounted at /host/usr and started through
@@ -149,28 +158,39 @@ for u in $BENCH_USERS; do
     busybox httpd -f -p "127.0.0.1:$port" -h "$WWW" &
     BG+=($!)
     wait_url "http://127.0.0.1:$port/big" || die "the host httpd did not start"
-    host=$(best_rate "http://127.0.0.1:$port/big")
-    kill "${BG[-1]}"
-
-    slirp="" plain="" pasta=""
+    urls=("host=http://127.0.0.1:$port/big")
     if [ -n "$COVE_BIN" ]; then
-        slirp=$(measure_publish "$u" cove-slirp4netns "--network slirp4netns" "${cove[@]}")
-        plain=$(measure_publish "$u" cove-forwarder "--network slirp4netns:host_sockets=false" \
-            "${cove[@]}")
-        pasta=$(measure_publish "$u" cove-pasta "--network pasta" "${cove[@]}")
+        url=$(start_publish "$u" slirp "--network slirp4netns" "${cove[@]}")
+        [ -z "$url" ] || urls+=("slirp=$url")
+        url=$(start_publish "$u" forwarder "--network slirp4netns:host_sockets=false" "${cove[@]}")
+        [ -z "$url" ] || urls+=("forwarder=$url")
+        url=$(start_publish "$u" pasta "--network pasta" "${cove[@]}")
+        [ -z "$url" ] || urls+=("pasta=$url")
     fi
-    pod=$(measure_publish "$u" podman "" "${podman[@]}")
+    url=$(start_publish "$u" podman "" "${podman[@]}")
+    [ -z "$url" ] || urls+=("podman=$url")
+    rm -f "$OUT"/rates-*
+    measure_rates "${urls[@]}"
+    kill "${BG[-1]}"
+    for label in slirp forwarder pasta; do
+        [ -z "$COVE_BIN" ] || as_user "$u" "${cove[@]}" rm -f "netbench-$label-$$" >/dev/null 2>&1 || true
+    done
+    as_user "$u" "${podman[@]}" rm -f "netbench-podman-$$" >/dev/null 2>&1 || true
 
+    host=$(stat_of host median)
     echo | tee -a "$TABLE"
-    echo "== $u: published port, 100 MB over curl (best of $NET_RUNS) ==" | tee -a "$TABLE"
-    row "path" "MB/s" "vs host"
-    row "host loopback (busybox httpd)" "$host" "1.00x"
-    row "cove slirp4netns (host sockets)" "${slirp:--}" "$(ratio "$slirp" "$host")"
-    row "cove slirp4netns, forwarder" "${plain:--}" "$(ratio "$plain" "$host")"
-    row "cove --network pasta" "${pasta:--}" "$(ratio "$pasta" "$host")"
-    row "podman (default network)" "${pod:--}" "$(ratio "$pod" "$host")"
-    row "cove pasta / podman" "" "$(ratio "$pasta" "$pod")"
-    row "cove slirp4netns / podman" "" "$(ratio "$slirp" "$pod")"
+    echo "== $u: published port, 100 MB over curl ($NET_RUNS rounds, interleaved) ==" | tee -a "$TABLE"
+    printf '%-34s %10s %10s %10s\n' "path" "median" "best" "vs host" | tee -a "$TABLE"
+    for pair in "host:host loopback (busybox httpd)" "slirp:cove slirp4netns (host sockets)" \
+        "forwarder:cove slirp4netns, forwarder" "pasta:cove --network pasta" \
+        "podman:podman (default network)"; do
+        label=${pair%%:*}
+        median=$(stat_of "$label" median)
+        printf '%-34s %10s %10s %10s\n' "${pair#*:}" "${median:--}" "$(stat_of "$label" best)" \
+            "$(ratio "$median" "$host")" | tee -a "$TABLE"
+    done
+    row "cove slirp4netns / podman (medians)" "" "$(ratio "$(stat_of slirp median)" "$(stat_of podman median)")"
+    row "cove pasta / podman (medians)" "" "$(ratio "$(stat_of pasta median)" "$(stat_of podman median)")"
 
     if ! command -v iperf3 >/dev/null; then
         note "iperf3 is not installed: container->host throughput skipped"
