@@ -1,6 +1,7 @@
 #include "runtime/sync_channel.hpp"
 
 #include "util/error.hpp"
+#include "util/fd_passing.hpp"
 
 #include <sys/socket.h>
 #include <unistd.h>
@@ -18,32 +19,6 @@ size_t append(char* dst, size_t len, size_t size, const char* src) noexcept {
     dst[len++] = *src++;
   dst[len] = '\0';
   return len;
-}
-
-// Receives one datagram into `message`, and a passed descriptor (if any) into `passed`.
-ssize_t receive(int fd, SyncMessage& message, util::UniqueFd& passed) {
-  iovec iov{&message, sizeof message};
-  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))];
-  msghdr header{};
-  header.msg_iov = &iov;
-  header.msg_iovlen = 1;
-  header.msg_control = control;
-  header.msg_controllen = sizeof control;
-  ssize_t n;
-  do {
-    n = ::recvmsg(fd, &header, MSG_CMSG_CLOEXEC);
-  } while (n < 0 && errno == EINTR);
-  if (n <= 0)
-    return n;
-  for (cmsghdr* c = CMSG_FIRSTHDR(&header); c != nullptr; c = CMSG_NXTHDR(&header, c)) {
-    if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS &&
-        c->cmsg_len == CMSG_LEN(sizeof(int))) {
-      int received;
-      std::memcpy(&received, CMSG_DATA(c), sizeof received);
-      passed.reset(received);
-    }
-  }
-  return n;
 }
 
 } // namespace
@@ -71,7 +46,7 @@ std::optional<ChildReport> SyncChannel::wait_exec() {
   for (;;) {
     SyncMessage message;
     util::UniqueFd passed;
-    ssize_t n = receive(m_parent.get(), message, passed);
+    ssize_t n = util::receive_with_fd(m_parent.get(), &message, sizeof message, passed);
     if (n < 0 && errno != ECONNRESET)
       util::throw_errno("read from the container process");
     if (n <= 0)
@@ -117,23 +92,7 @@ namespace {
 bool send_fd(int fd, SyncMessage::Type type, int passed) noexcept {
   SyncMessage message;
   message.type = type;
-  iovec iov{&message, sizeof message};
-  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
-  msghdr header{};
-  header.msg_iov = &iov;
-  header.msg_iovlen = 1;
-  header.msg_control = control;
-  header.msg_controllen = sizeof control;
-  cmsghdr* c = CMSG_FIRSTHDR(&header);
-  c->cmsg_level = SOL_SOCKET;
-  c->cmsg_type = SCM_RIGHTS;
-  c->cmsg_len = CMSG_LEN(sizeof(int));
-  std::memcpy(CMSG_DATA(c), &passed, sizeof passed);
-  ssize_t n;
-  do {
-    n = ::sendmsg(fd, &header, MSG_NOSIGNAL);
-  } while (n < 0 && errno == EINTR);
-  return n == static_cast<ssize_t>(sizeof message);
+  return util::send_with_fd(fd, &message, sizeof message, passed);
 }
 
 } // namespace

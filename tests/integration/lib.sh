@@ -367,6 +367,19 @@ s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM if sys.argv[1] == "udp" else
 s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])' "${1:-tcp}"
 }
 
+# host_httpd_start DIR PORT: busybox httpd serving DIR on the host's 127.0.0.1:PORT, waited
+# for (DIR/index.html must exist); its pid in HOST_HTTPD. host_httpd_stop ends it.
+host_httpd_start() {
+  busybox httpd -f -p "127.0.0.1:$2" -h "$1" &
+  HOST_HTTPD=$!
+  wait_for_url "http://127.0.0.1:$2/index.html" || fail "the host httpd did not start"
+}
+
+host_httpd_stop() {
+  kill "$HOST_HTTPD"
+  wait "$HOST_HTTPD" 2>/dev/null
+}
+
 # Waits until URL answers (30 s at most).
 wait_for_url() {
   for _ in $(seq 1 300); do

@@ -6,6 +6,7 @@
 #include "net/socket_bypass.hpp"
 #include "net/socket_filter.hpp"
 #include "util/fd.hpp"
+#include "util/fd_passing.hpp"
 
 #include <doctest/doctest.h>
 
@@ -56,38 +57,13 @@ int connect_ipv4(const char* ip, uint16_t port, int type = SOCK_STREAM) {
 
 bool send_fd(int socket, int fd) {
   char byte = 0;
-  iovec iov{&byte, 1};
-  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
-  msghdr header{};
-  header.msg_iov = &iov;
-  header.msg_iovlen = 1;
-  header.msg_control = control;
-  header.msg_controllen = sizeof control;
-  cmsghdr* c = CMSG_FIRSTHDR(&header);
-  c->cmsg_level = SOL_SOCKET;
-  c->cmsg_type = SCM_RIGHTS;
-  c->cmsg_len = CMSG_LEN(sizeof(int));
-  std::memcpy(CMSG_DATA(c), &fd, sizeof fd);
-  return ::sendmsg(socket, &header, 0) == 1;
+  return util::send_with_fd(socket, &byte, 1, fd);
 }
 
 util::UniqueFd receive_fd(int socket) {
   char byte;
-  iovec iov{&byte, 1};
-  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
-  msghdr header{};
-  header.msg_iov = &iov;
-  header.msg_iovlen = 1;
-  header.msg_control = control;
-  header.msg_controllen = sizeof control;
-  if (::recvmsg(socket, &header, MSG_CMSG_CLOEXEC) != 1)
-    return {};
-  cmsghdr* c = CMSG_FIRSTHDR(&header);
-  if (c == nullptr || c->cmsg_type != SCM_RIGHTS)
-    return {};
-  int fd;
-  std::memcpy(&fd, CMSG_DATA(c), sizeof fd);
-  return util::UniqueFd(fd);
+  util::UniqueFd passed;
+  return util::receive_with_fd(socket, &byte, 1, passed) == 1 ? std::move(passed) : util::UniqueFd();
 }
 
 bool roundtrip(int fd, const char* out, const char* expected) {

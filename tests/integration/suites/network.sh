@@ -245,9 +245,7 @@ test_host_loopback() {
   mkdir -p "$dir"
   echo "from the host" >"$dir/index.html"
   port=$(free_port)
-  busybox httpd -f -p "127.0.0.1:$port" -h "$dir" &
-  local httpd=$!
-  wait_for_url "http://127.0.0.1:$port/index.html" || fail "the host httpd did not start"
+  host_httpd_start "$dir" "$port"
 
   TEST "the host's loopback is not reachable by default"
   expect_exit 1 cove run --rm "$IMG" timeout 3 wget -q -O - "http://10.0.2.2:$port/index.html"
@@ -258,8 +256,7 @@ test_host_loopback() {
   expect_success cove run --rm --network slirp4netns:allow_host_loopback=true "$IMG" \
     timeout 5 wget -q -O - "http://host.containers.internal:$port/index.html"
   expect_eq "$OUT" "from the host" "page from the host"
-  kill "$httpd"
-  wait "$httpd" 2>/dev/null
+  host_httpd_stop
 }
 
 # A server on the host's 127.0.0.1:PORT that accepts one connection and holds it for 6 s.
@@ -348,9 +345,7 @@ test_slirp_options() {
   echo "cidr page" >"$dir/index.html"
   chmod -R a+rX "$dir"
   hostport=$(free_port)
-  busybox httpd -f -p "127.0.0.1:$hostport" -h "$dir" &
-  local httpd=$!
-  wait_for_url "http://127.0.0.1:$hostport/index.html" || fail "the host httpd did not start"
+  host_httpd_start "$dir" "$hostport"
   expect_success cove run --rm --network slirp4netns:cidr=10.5.0.0/24,allow_host_loopback=true \
     "$IMG" sh -c "ip -4 addr show tap0; ip route; cat /etc/resolv.conf /etc/hosts; \
       wget -q -O - http://host.containers.internal:$hostport/index.html"
@@ -360,8 +355,7 @@ test_slirp_options() {
   expect_match "$OUT" $'10.5.0.2[ \t]+host.containers.internal' "/etc/hosts: the host"
   expect_match "$OUT" $'10.5.0.100[ \t]+[0-9a-f]{12}' "/etc/hosts: the container"
   expect_contains "$OUT" "cidr page" "page from the host through the gateway"
-  kill "$httpd"
-  wait "$httpd" 2>/dev/null
+  host_httpd_stop
   local sockets
   for sockets in true false; do
     port=$(free_port)

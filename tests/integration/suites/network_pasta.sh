@@ -64,9 +64,7 @@ test_host_loopback() {
   echo "from the host" >"$dir/index.html"
   chmod -R a+rX "$dir"
   port=$(free_port)
-  busybox httpd -f -p "127.0.0.1:$port" -h "$dir" &
-  local httpd=$!
-  wait_for_url "http://127.0.0.1:$port/index.html" || fail "the host httpd did not start"
+  host_httpd_start "$dir" "$port"
 
   TEST "pasta: the host's loopback is not reachable by default"
   # The container's own 127.0.0.1 must not lead to the host (no -T/-U forwarding).
@@ -79,8 +77,7 @@ test_host_loopback() {
   expect_success cove run --rm --network pasta:--map-gw "$IMG" \
     timeout 5 wget -q -O - "http://host.containers.internal:$port/index.html"
   expect_eq "$OUT" "from the host" "page from the host"
-  kill "$httpd"
-  wait "$httpd" 2>/dev/null
+  host_httpd_stop
 }
 
 test_publish_tcp() {
