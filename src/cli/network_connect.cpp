@@ -77,12 +77,11 @@ int disconnect(const Invocation& inv, const ConnectFlags& flags) {
                                 "container ", record.name, ": connect it to another one first "
                                 "(a container on user-defined networks keeps at least one)"));
   if (running_pid(inv, record) != 0) {
-    if (it == mode.networks.begin())
-      throw util::Error(util::cat("network disconnect: ", network.name, " is the first network of "
-                                  "running container ", record.name, " (its default route and "
-                                  "published ports): stop the container first"));
+    // The first network carries the default route, which the next one takes over (its
+    // published ports, if any, make disconnect_running refuse).
+    const std::string* default_via = it == mode.networks.begin() ? &mode.networks[1].name : nullptr;
     std::optional<net::NetnsLease> lease = lease_network_namespace(inv, network.name);
-    net::disconnect_running(record.id, network.name, storage_root(inv.global), *lease);
+    net::disconnect_running(record.id, network.name, storage_root(inv.global), *lease, default_via);
   }
   mode.networks.erase(it);
   containers.set_network(record, mode.str());

@@ -254,7 +254,8 @@ void connect_running(pid_t pid, const std::string& container_id, const UserNetwo
 }
 
 void disconnect_running(const std::string& container_id, const std::string& network,
-                        const std::filesystem::path& storage_root, const NetnsLease& lease) {
+                        const std::filesystem::path& storage_root, const NetnsLease& lease,
+                        const std::string* default_via) {
   NetworkStore store(storage_root);
   util::FileLock lock = store.lock();
   std::vector<NetworkRecord> all = store.list();
@@ -276,9 +277,21 @@ void disconnect_running(const std::string& container_id, const std::string& netw
     if (std::optional<int> index = holder.link_index(veth_name(container_id, *n)))
       holder.delete_link(*index);
   LOG_DEBUG("container ", it->container_name, " left ", record.name, " (", it->interface, ")");
+  pid_t pid = it->pid;
   record.endpoints.erase(it);
   store.save(record);
   sync_hosts(all);
+  if (default_via == nullptr)
+    return;
+  // The default route went with the interface; the next network's gateway takes it over.
+  NetworkRecord& next = find_record(all, *default_via);
+  bool on_next = std::any_of(next.endpoints.begin(), next.endpoints.end(),
+                             [&](const Endpoint& e) { return e.container_id == container_id; });
+  if (!on_next || next.internal)
+    return;
+  util::UniqueFd netns = open_namespace(pid, "net");
+  NetlinkSocket::open_in(netns.get()).add_default_route(next.gateway);
+  LOG_DEBUG("container ", container_id.substr(0, 12), ": default route via ", next.name);
 }
 
 BridgeAttachment::BridgeAttachment(BridgeAttachment&& other) noexcept

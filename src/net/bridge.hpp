@@ -75,8 +75,11 @@ void connect_running(pid_t pid, const std::string& container_id, const UserNetwo
 
 // `network disconnect` of a running container: its interface on `network` is deleted and its
 // endpoint and names go. Nothing happens when it has no endpoint there. Refused for the network
-// carrying its published ports. Throws util::Error.
+// carrying its published ports. When `network` carried the default route (the first one),
+// `default_via` names the network that takes it over: the container's default route then goes
+// through that network's gateway (none for an internal network). Throws util::Error.
 void disconnect_running(const std::string& container_id, const std::string& network,
-                        const std::filesystem::path& storage_root, const NetnsLease& lease);
+                        const std::filesystem::path& storage_root, const NetnsLease& lease,
+                        const std::string* default_via = nullptr);
 
 } // namespace net

@@ -258,6 +258,23 @@ test_connect() {
   expect_eq "$OUT" "hello from web" "from netB after start"
   expect_success cove inspect --format '{{.HostConfig.NetworkMode}}' joiner
 
+  TEST "network disconnect of a running container's first network hands the default route on"
+  expect_success cove network disconnect netA both
+  expect_success cove exec both ip route
+  expect_match "$OUT" "default via [0-9.]+ dev eth1" "default route"
+  expect_not_contains "$OUT" "eth0" "routes"
+  expect_success cove run --rm --network netB "$IMG" timeout 10 wget -q -O - http://both/
+  expect_eq "$OUT" "hello from web" "from netB"
+  expect_failure 1 "" cove run --rm --network netA "$IMG" timeout 5 wget -q -O - http://both/
+  expect_success cove inspect --format '{{.HostConfig.NetworkMode}}' both
+  expect_eq "$OUT" "netB" "network mode"
+  local pubport
+  pubport=$(free_port)
+  expect_success cove run -d --name pub --network netA --network netB -p "127.0.0.1:$pubport:80" \
+    -v "$www:/www:ro" "$IMG" httpd -f -p 80 -h /www
+  expect_cove_error "published ports" cove network disconnect netA pub
+  expect_success cove rm -f pub
+
   TEST "network connect refuses a container with its own slirp4netns"
   expect_success cove create --name lone "$IMG" true
   expect_cove_error "only containers on user-defined networks" cove network connect netA lone
