@@ -3,13 +3,13 @@
 #   bench/net.sh
 # 1. Published port: a 100 MB file served by busybox httpd in a container, published on
 #    127.0.0.1, downloaded with curl in $NET_RUNS interleaved rounds (every path once per round,
-#    so a change of the machine's pace hits them alike; median and best) through cove with slirp4netns (host
-#    sockets: httpd's own listening socket on the host), cove with slirp4netns:host_sockets=false
-#    (cove's splice forwarder), cove with pasta, podman (its default rootless network and port
-#    forwarder) and, as the reference, the same httpd on the host's loopback.
+#    so a change of the machine's pace hits them alike; median and best) through cove with
+#    slirp4netns (the default: cove's splice forwarder), cove with slirp4netns:host_sockets=true
+#    (httpd's own listening socket on the host), cove with pasta, podman (its default rootless
+#    network and port forwarder) and, as the reference, the same httpd on the host's loopback.
 # 2. Container -> host TCP: iperf3 in the container (the host's binary, run through the host's
 #    dynamic loader) against an iperf3 server on the host's 127.0.0.1, with the host's loopback
-#    allowed (slirp4netns:allow_host_loopback=true, with and without host sockets;
+#    allowed (slirp4netns:allow_host_loopback=true, with and without host_sockets=true;
 #    pasta:--map-gw), and iperf3 on the host's loopback alone. Skipped without iperf3.
 # Only 127.0.0.1 traffic: the container reaches the host through its network helper's mapping of
 # the host's loopback. Environment: COVE, BENCH_USERS (default covebench), NET_RUNS (default 15),
@@ -162,8 +162,8 @@ for u in $BENCH_USERS; do
     if [ -n "$COVE_BIN" ]; then
         url=$(start_publish "$u" slirp "--network slirp4netns" "${cove[@]}")
         [ -z "$url" ] || urls+=("slirp=$url")
-        url=$(start_publish "$u" forwarder "--network slirp4netns:host_sockets=false" "${cove[@]}")
-        [ -z "$url" ] || urls+=("forwarder=$url")
+        url=$(start_publish "$u" hostsockets "--network slirp4netns:host_sockets=true" "${cove[@]}")
+        [ -z "$url" ] || urls+=("hostsockets=$url")
         url=$(start_publish "$u" pasta "--network pasta" "${cove[@]}")
         [ -z "$url" ] || urls+=("pasta=$url")
     fi
@@ -172,7 +172,7 @@ for u in $BENCH_USERS; do
     rm -f "$OUT"/rates-*
     measure_rates "${urls[@]}"
     kill "${BG[-1]}"
-    for label in slirp forwarder pasta; do
+    for label in slirp hostsockets pasta; do
         [ -z "$COVE_BIN" ] || as_user "$u" "${cove[@]}" rm -f "netbench-$label-$$" >/dev/null 2>&1 || true
     done
     as_user "$u" "${podman[@]}" rm -f "netbench-podman-$$" >/dev/null 2>&1 || true
@@ -181,8 +181,8 @@ for u in $BENCH_USERS; do
     echo | tee -a "$TABLE"
     echo "== $u: published port, 100 MB over curl ($NET_RUNS rounds, interleaved) ==" | tee -a "$TABLE"
     printf '%-34s %10s %10s %10s\n' "path" "median" "best" "vs host" | tee -a "$TABLE"
-    for pair in "host:host loopback (busybox httpd)" "slirp:cove slirp4netns (host sockets)" \
-        "forwarder:cove slirp4netns, forwarder" "pasta:cove --network pasta" \
+    for pair in "host:host loopback (busybox httpd)" "slirp:cove slirp4netns (forwarder)" \
+        "hostsockets:cove slirp4netns:host_sockets=true" "pasta:cove --network pasta" \
         "podman:podman (default network)"; do
         label=${pair%%:*}
         median=$(stat_of "$label" median)
@@ -190,6 +190,7 @@ for u in $BENCH_USERS; do
             "$(ratio "$median" "$host")" | tee -a "$TABLE"
     done
     row "cove slirp4netns / podman (medians)" "" "$(ratio "$(stat_of slirp median)" "$(stat_of podman median)")"
+    row "host_sockets=true / podman (medians)" "" "$(ratio "$(stat_of hostsockets median)" "$(stat_of podman median)")"
     row "cove pasta / podman (medians)" "" "$(ratio "$(stat_of pasta median)" "$(stat_of podman median)")"
 
     if ! command -v iperf3 >/dev/null; then
@@ -198,10 +199,10 @@ for u in $BENCH_USERS; do
     fi
     islirp="" iplain="" ipasta=""
     if [ -n "$COVE_BIN" ]; then
-        islirp=$(measure_iperf "$u" cove-slirp4netns 10.0.2.2 \
+        islirp=$(measure_iperf "$u" cove-slirp4netns-hostsockets 10.0.2.2 \
+            "--network slirp4netns:allow_host_loopback=true,host_sockets=true" "${cove[@]}")
+        iplain=$(measure_iperf "$u" cove-slirp4netns 10.0.2.2 \
             "--network slirp4netns:allow_host_loopback=true" "${cove[@]}")
-        iplain=$(measure_iperf "$u" cove-slirp4netns-stack 10.0.2.2 \
-            "--network slirp4netns:allow_host_loopback=true,host_sockets=false" "${cove[@]}")
         [ -z "$gateway" ] || ipasta=$(measure_iperf "$u" cove-pasta "$gateway" \
             "--network pasta:--map-gw" "${cove[@]}")
     fi
@@ -210,8 +211,8 @@ for u in $BENCH_USERS; do
         "${podman[@]}")
     echo "== $u: container -> host TCP, iperf3 -t $IPERF_SECONDS ==" | tee -a "$TABLE"
     row "path" "Gbit/s" "vs podman"
-    row "cove slirp4netns (host sockets)" "${islirp:--}" "$(ratio "$islirp" "$ipod")"
-    row "cove slirp4netns, its own stack" "${iplain:--}" "$(ratio "$iplain" "$ipod")"
+    row "cove slirp4netns (default)" "${iplain:--}" "$(ratio "$iplain" "$ipod")"
+    row "cove slirp4netns:host_sockets=true" "${islirp:--}" "$(ratio "$islirp" "$ipod")"
     row "host loopback (iperf3 alone)" "${ihost:--}" "$(ratio "$ihost" "$ipod")"
     row "cove pasta" "${ipasta:--}" "$(ratio "$ipasta" "$ipod")"
     row "podman slirp4netns" "${ipod:--}" "1.00x"

@@ -59,7 +59,7 @@ public:
   const std::vector<PortMapping>& ports() const noexcept { return m_ports; }
 
   // Whether the container's connect and bind calls should be served by host sockets
-  // (net/socket_bypass; ChildPlan::intercept_sockets): slirp4netns, unless turned off.
+  // (net/socket_bypass; ChildPlan::intercept_sockets): slirp4netns:host_sockets=true.
   static bool wants_host_sockets(const Request& request) noexcept {
     return request.mode.driver == NetworkDriver::slirp4netns && request.mode.host_sockets;
   }

@@ -172,8 +172,8 @@ std::string NetworkMode::str() const {
     std::vector<std::string> options;
     if (allow_host_loopback)
       options.emplace_back("allow_host_loopback=true");
-    if (!host_sockets)
-      options.emplace_back("host_sockets=false");
+    if (host_sockets)
+      options.emplace_back("host_sockets=true");
     if (mtu != 0)
       options.push_back(util::cat("mtu=", mtu));
     if (!cidr.empty())

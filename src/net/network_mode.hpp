@@ -35,10 +35,12 @@ struct NetworkMode {
   // With pasta the same is spelled pasta:--map-gw (podman's form): the host's loopback is
   // reachable at the host's default gateway address.
   bool allow_host_loopback = false;
-  // slirp4netns:host_sockets=false: the container's connections to the outside and its
-  // published ports' listening sockets stay in slirp4netns' stack and cove's forwarder instead
-  // of becoming host sockets (net/socket_bypass).
-  bool host_sockets = true;
+  // slirp4netns:host_sockets=true: the container's TCP connections to the outside and its
+  // published ports' listening sockets become sockets of cove's own namespace, handed in
+  // through seccomp user notifications (net/socket_bypass), instead of going through
+  // slirp4netns' stack and cove's forwarder. Off by default: a container determined to race
+  // its own threads against the supervisor could aim such a socket at the host's loopback.
+  bool host_sockets = false;
   // slirp4netns:mtu=N (68 to 65521; 0 = slirp4netns' default here, 65520), cidr=A.B.C.D/N (the
   // network instead of 10.0.2.0/24; empty = that), enable_ipv6=true (fd00::/64 as well,
   // configured by router advertisement a moment after the start, as with podman).

@@ -20,6 +20,7 @@ struct RelayHandle {
   // false stops watching it.
   bool (*on_input)(void*, uint32_t) = nullptr;
   void* context = nullptr;
+  bool dead = false; // input: no longer watched, freed after the current batch of events
 };
 
 } // namespace net

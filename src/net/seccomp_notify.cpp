@@ -73,8 +73,14 @@ long read_field(const char* path, const char* key, int base) noexcept {
         ++p;
       long value = 0;
       bool any = false;
-      for (; *p >= '0' && *p < '0' + base && *p <= '9'; ++p, any = true)
-        value = value * base + (*p - '0');
+      for (;; ++p, any = true) {
+        int digit = *p >= '0' && *p <= '9'   ? *p - '0'
+                    : *p >= 'a' && *p <= 'f' ? *p - 'a' + 10
+                                             : 99;
+        if (digit >= base)
+          break;
+        value = value * base + digit;
+      }
       return any ? value : -1;
     }
     line = std::strchr(line, '\n');
@@ -114,6 +120,7 @@ bool NotifyListener::receive(Notification& out) noexcept {
   out.id = request->id;
   out.pid = static_cast<pid_t>(request->pid);
   out.nr = request->data.nr;
+  out.arch = request->data.arch;
   std::copy(std::begin(request->data.args), std::end(request->data.args), out.args);
   return true;
 }
@@ -161,6 +168,12 @@ util::UniqueFd take_process_fd(pid_t pid, int fd) noexcept {
   if (!pidfd)
     return {};
   return util::UniqueFd(static_cast<int>(::syscall(SYS_pidfd_getfd, pidfd.get(), fd, 0)));
+}
+
+bool process_has_capability(pid_t pid, int capability) noexcept {
+  char path[64];
+  long effective = read_field(proc_path(path, pid, "status"), "CapEff:", 16);
+  return effective > 0 && (effective >> capability) & 1;
 }
 
 bool process_fd_cloexec(pid_t pid, int fd) noexcept {

@@ -18,6 +18,7 @@ struct Notification {
   uint64_t id = 0;
   pid_t pid = 0; // the calling thread, in cove's pid namespace
   int nr = -1;   // the system call number
+  uint32_t arch = 0; // its ABI (AUDIT_ARCH_*)
   uint64_t args[6] = {};
 };
 
@@ -51,6 +52,9 @@ bool read_process_memory(pid_t pid, uint64_t address, void* buffer, size_t lengt
 
 // A duplicate of descriptor `fd` of thread `pid` (pidfd_getfd(2)); empty on failure.
 util::UniqueFd take_process_fd(pid_t pid, int fd) noexcept;
+
+// Whether thread `pid` has `capability` (CAP_*) in its effective set.
+bool process_has_capability(pid_t pid, int capability) noexcept;
 
 // Whether descriptor `fd` of thread `pid` is close-on-exec (its fdinfo).
 bool process_fd_cloexec(pid_t pid, int fd) noexcept;

@@ -1,23 +1,29 @@
 #include "net/socket_bypass.hpp"
 
 #include "net/port_forwarder.hpp"
+#include "net/published_bind.hpp"
 #include "net/seccomp_notify.hpp"
+#include "net/socket_address.hpp"
+#include "net/socket_calls.hpp"
+#include "net/socket_origin.hpp"
 #include "net/socket_twin.hpp"
 #include "net/splice_proxy.hpp"
 #include "util/error.hpp"
 
-#include <arpa/inet.h>
 #include <fcntl.h>
+#include <linux/capability.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <csignal>
+#include <cstdio>
 #include <cstring>
+#include <memory>
 #include <optional>
 #include <thread>
 #include <vector>
@@ -26,73 +32,8 @@ namespace net {
 
 namespace {
 
-// What the container asked for: a socket address it passed.
-struct Address {
-  sockaddr_storage storage{};
-  socklen_t length = 0;
-  int family() const noexcept { return storage.ss_family; }
-  const sockaddr* get() const noexcept { return reinterpret_cast<const sockaddr*>(&storage); }
-  sockaddr_in& v4() noexcept { return reinterpret_cast<sockaddr_in&>(storage); }
-  const sockaddr_in& v4() const noexcept { return reinterpret_cast<const sockaddr_in&>(storage); }
-  sockaddr_in6& v6() noexcept { return reinterpret_cast<sockaddr_in6&>(storage); }
-  const sockaddr_in6& v6() const noexcept {
-    return reinterpret_cast<const sockaddr_in6&>(storage);
-  }
-};
-
-Address ipv4_address(uint32_t host_order, uint16_t port) noexcept {
-  Address a;
-  a.v4().sin_family = AF_INET;
-  a.v4().sin_addr.s_addr = htonl(host_order);
-  a.v4().sin_port = htons(port);
-  a.length = sizeof(sockaddr_in);
-  return a;
-}
-
-// `text` (an address as a PortMapping holds it) in `family`: IPv4 text becomes a v4-mapped
-// IPv6 address. Nothing for IPv6 text in AF_INET.
-std::optional<Address> address_in(int family, const std::string& text, uint16_t port) noexcept {
-  Address a;
-  if (family == AF_INET) {
-    a.v4().sin_family = AF_INET;
-    a.v4().sin_port = htons(port);
-    if (::inet_pton(AF_INET, text.c_str(), &a.v4().sin_addr) != 1)
-      return std::nullopt;
-    a.length = sizeof(sockaddr_in);
-    return a;
-  }
-  a.v6().sin6_family = AF_INET6;
-  a.v6().sin6_port = htons(port);
-  if (::inet_pton(AF_INET6, text.c_str(), &a.v6().sin6_addr) != 1) {
-    in_addr v4{};
-    if (::inet_pton(AF_INET, text.c_str(), &v4) != 1)
-      return std::nullopt;
-    a.v6().sin6_addr.s6_addr[10] = 0xff;
-    a.v6().sin6_addr.s6_addr[11] = 0xff;
-    std::memcpy(&a.v6().sin6_addr.s6_addr[12], &v4, sizeof v4);
-  }
-  a.length = sizeof(sockaddr_in6);
-  return a;
-}
-
-// The IPv4 address inside an AF_INET address, or inside a v4-mapped AF_INET6 one.
-std::optional<uint32_t> ipv4_of(const Address& a) noexcept {
-  if (a.family() == AF_INET)
-    return ntohl(a.v4().sin_addr.s_addr);
-  if (a.family() == AF_INET6 && IN6_IS_ADDR_V4MAPPED(&a.v6().sin6_addr)) {
-    uint32_t v4;
-    std::memcpy(&v4, &a.v6().sin6_addr.s6_addr[12], sizeof v4);
-    return ntohl(v4);
-  }
-  return std::nullopt;
-}
-
-uint16_t port_of(const Address& a) noexcept {
-  return ntohs(a.family() == AF_INET ? a.v4().sin_port : a.v6().sin6_port);
-}
-
 // A socket nobody has bound or connected: the only kind worth replacing.
-bool is_fresh(int fd, const SocketKind& kind) noexcept {
+bool is_fresh(int fd) noexcept {
   sockaddr_storage local{};
   socklen_t length = sizeof local;
   if (::getsockname(fd, reinterpret_cast<sockaddr*>(&local), &length) < 0)
@@ -100,13 +41,17 @@ bool is_fresh(int fd, const SocketKind& kind) noexcept {
   uint16_t port = local.ss_family == AF_INET
                       ? reinterpret_cast<sockaddr_in&>(local).sin_port
                       : reinterpret_cast<sockaddr_in6&>(local).sin6_port;
-  if (port != 0)
-    return false;
-  if (kind.type != SOCK_STREAM)
-    return true;
-  int listening = 0;
-  length = sizeof listening;
-  return ::getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &length) == 0 && !listening;
+  return port == 0 && tcp_state(fd) == TCP_CLOSE;
+}
+
+bool is_tcp(const SocketKind& kind) noexcept {
+  return (kind.domain == AF_INET || kind.domain == AF_INET6) && kind.type == SOCK_STREAM &&
+         (kind.protocol == IPPROTO_TCP || kind.protocol == 0);
+}
+
+bool is_blocking(int fd) noexcept {
+  int flags = ::fcntl(fd, F_GETFL);
+  return flags >= 0 && !(flags & O_NONBLOCK);
 }
 
 void report(const char* what, int err) noexcept {
@@ -114,14 +59,36 @@ void report(const char* what, int err) noexcept {
   std::fflush(stderr);
 }
 
+// The arguments of a caught connect or bind, wherever its ABI keeps them.
+struct SocketCall {
+  enum class Kind { connect, bind, fastopen_send, other_socketcall, none } kind = Kind::none;
+  int fd = -1;
+  uint64_t address = 0; // in the caller
+  uint64_t length = 0;
+};
+
 } // namespace
 
 struct SocketBypass::State {
+  // A blocking connect() the supervisor answers when the connection is made or fails.
+  struct PendingConnect {
+    State* state;
+    uint64_t id;
+    util::UniqueFd socket;
+  };
+
   SocketBypass::Config config;
   NotifyListener listener;
+  NetnsId host_netns = netns_of_this_thread();
   SpliceProxy proxy;                 // the relays from the container's ports to handed sockets
   std::vector<util::UniqueFd> relay_listeners; // the container's original sockets, relayed
   std::vector<int> released;         // forwarder sockets given up
+  std::vector<std::unique_ptr<PendingConnect>> pending;
+  // Host sockets were handed to the container / it ran 32-bit socket calls: the two exclude
+  // each other (i386's socketcall keeps its arguments in memory, where the container can change
+  // them after cove looked, so it must never find a host socket to aim).
+  bool handed = false;
+  bool compat_seen = false;
   util::UniqueFd stop_read;
   util::UniqueFd stop_write;
   std::thread thread; // last: joined (in the destructor) before the rest goes
@@ -149,197 +116,301 @@ struct SocketBypass::State {
     return true;
   }
 
+  void allow(const Notification& n) noexcept { listener.allow(n.id); }
+  void answer(const Notification& n, int error) noexcept { listener.answer(n.id, 0, error); }
+
+  // Which call it is, with its arguments. The i386 socketcall's are read from the caller once;
+  // whatever the caller changes afterwards is not used.
+  SocketCall decode(const Notification& n) noexcept {
+    const SocketCalls& native = native_socket_calls();
+    const SocketCalls& compat = compat_socket_calls();
+    const SocketCalls& x32 = x32_socket_calls();
+    const SocketCalls* abi = nullptr;
+    if (n.arch == native.arch && n.nr < 0x40000000)
+      abi = &native;
+    else if (compat.arch != 0 && n.arch == compat.arch)
+      abi = &compat;
+    else if (x32.arch != 0 && n.arch == x32.arch)
+      abi = &x32;
+    SocketCall call;
+    if (abi == nullptr)
+      return call;
+    if (abi != &native)
+      compat_seen = true;
+    if (n.nr == abi->connect || n.nr == abi->bind) {
+      call.kind = n.nr == abi->connect ? SocketCall::Kind::connect : SocketCall::Kind::bind;
+      call.fd = static_cast<int>(n.args[0]);
+      call.address = n.args[1];
+      call.length = n.args[2];
+    } else if (n.nr == abi->sendto || n.nr == abi->sendmsg || n.nr == abi->sendmmsg) {
+      call.kind = SocketCall::Kind::fastopen_send; // the filter passes only these
+    } else if (n.nr == abi->socketcall) {
+      uint32_t args[6] = {};
+      uint32_t which = static_cast<uint32_t>(n.args[0]);
+      if (which == socketcall_connect || which == socketcall_bind) {
+        if (!read_process_memory(n.pid, n.args[1], args, 3 * sizeof(uint32_t)))
+          return call; // the kernel fails it the same way (EFAULT)
+        call.kind = which == socketcall_connect ? SocketCall::Kind::connect : SocketCall::Kind::bind;
+        call.fd = static_cast<int>(args[0]);
+        call.address = args[1];
+        call.length = args[2];
+      } else if (which == socketcall_sendto || which == socketcall_sendmsg ||
+                 which == socketcall_sendmmsg) {
+        call.kind = SocketCall::Kind::other_socketcall;
+      }
+    }
+    return call;
+  }
+
   void handle(const Notification& n) noexcept {
-    if (n.nr == SYS_connect && on_connect(n))
+    SocketCall call = decode(n);
+    switch (call.kind) {
+    case SocketCall::Kind::connect:
+      on_connect(n, call);
       return;
-    if (n.nr == SYS_bind && on_bind(n))
+    case SocketCall::Kind::bind:
+      on_bind(n, call);
       return;
-    listener.allow(n.id);
+    case SocketCall::Kind::fastopen_send:
+      // Connecting by sendto(MSG_FASTOPEN) is refused as when the host disables TCP Fast Open
+      // for clients: programs fall back to connect(), which is checked.
+      answer(n, EOPNOTSUPP);
+      return;
+    case SocketCall::Kind::other_socketcall:
+      // A send through i386's socketcall: its flags and socket are in memory the caller could
+      // change after this check, so it may run only while no host socket exists (handed and
+      // compat_seen exclude each other from here on).
+      if (handed)
+        answer(n, EACCES);
+      else
+        allow(n);
+      return;
+    case SocketCall::Kind::none:
+      allow(n);
+      return;
+    }
   }
 
   // The address argument of connect() or bind(); nothing when it cannot be read.
-  static std::optional<Address> read_address(const Notification& n) noexcept {
-    Address a;
-    uint64_t length = n.args[2];
-    if (length < sizeof(sockaddr_in) || length > sizeof a.storage)
+  static std::optional<SocketAddress> read_address(const Notification& n, const SocketCall& call) noexcept {
+    SocketAddress a;
+    if (call.length < sizeof(sa_family_t) || call.length > sizeof a.storage)
       return std::nullopt;
-    a.length = static_cast<socklen_t>(length);
-    if (!read_process_memory(n.pid, n.args[1], &a.storage, a.length))
-      return std::nullopt;
-    if (a.family() == AF_INET6 && a.length < sizeof(sockaddr_in6))
-      return std::nullopt;
-    if (a.family() != AF_INET && a.family() != AF_INET6)
+    a.length = static_cast<socklen_t>(call.length);
+    if (!read_process_memory(n.pid, call.address, &a.storage, a.length))
       return std::nullopt;
     return a;
   }
 
   // Where a connection to `address` goes from cove's namespace; nothing when it stays in the
   // container (its own network, loopback, broadcast and multicast, the host unless allowed).
-  // IPv6 destinations stay too (the container has no IPv6 network), but not v4-mapped ones.
-  std::optional<Address> outside(const Address& address) const noexcept {
-    std::optional<uint32_t> v4 = ipv4_of(address);
-    if (!v4)
+  // IPv6 destinations stay too (cove leaves IPv6 to slirp4netns), but not v4-mapped ones.
+  std::optional<SocketAddress> outside(const SocketAddress& address) const noexcept {
+    if ((address.family() == AF_INET && address.length < sizeof(sockaddr_in)) ||
+        (address.family() == AF_INET6 && address.length < sizeof(sockaddr_in6)))
       return std::nullopt;
-    uint32_t ip = *v4;
-    uint16_t port = port_of(address);
-    if (ip == config.gateway.value) {
+    std::optional<uint32_t> ip = address.ipv4();
+    if (!ip)
+      return std::nullopt;
+    if (*ip == config.gateway.value) {
       if (!config.allow_host_loopback)
         return std::nullopt;
-      return address.family() == AF_INET ? std::optional(ipv4_address(INADDR_LOOPBACK, port))
-                                         : address_in(AF_INET6, "127.0.0.1", port);
+      return address_in(address.family(), "127.0.0.1", address.port());
     }
-    uint32_t first = ip >> 24;
-    if (config.network.contains(Ipv4{ip}) || first == 127 || first == 0 || first >= 224)
+    uint32_t first = *ip >> 24;
+    if (config.network.contains(Ipv4{*ip}) || first == 127 || first == 0 || first >= 224)
       return std::nullopt;
     return address;
   }
 
-  // Takes the caller's socket `fd` when it is a fresh TCP or UDP socket of `family`.
-  static util::UniqueFd take_socket(const Notification& n, int family, SocketKind& kind) noexcept {
-    util::UniqueFd theirs = take_process_fd(n.pid, static_cast<int>(n.args[0]));
-    if (!theirs)
-      return theirs;
-    kind = socket_kind(theirs.get());
-    bool tcp = kind.type == SOCK_STREAM && (kind.protocol == IPPROTO_TCP || kind.protocol == 0);
-    bool udp = kind.type == SOCK_DGRAM && (kind.protocol == IPPROTO_UDP || kind.protocol == 0);
-    if (kind.domain != family || !(tcp || udp) || !is_fresh(theirs.get(), kind))
-      return {};
-    return theirs;
-  }
-
-  // Puts `ours` in place of the caller's socket. False (the caller's socket untouched) if that
-  // failed.
-  bool install(const Notification& n, int ours) noexcept {
-    int fd = static_cast<int>(n.args[0]);
+  // Puts `ours` in place of the caller's descriptor `fd`.
+  bool install(const Notification& n, int fd, int ours) noexcept {
     bool cloexec = process_fd_cloexec(n.pid, fd);
-    if (!listener.valid(n.id))
+    if (!listener.valid(n.id) || listener.replace_fd(n.id, ours, fd, cloexec) != 0)
       return false;
-    return listener.replace_fd(n.id, ours, fd, cloexec) == 0;
-  }
-
-  bool on_connect(const Notification& n) noexcept {
-    std::optional<Address> asked = read_address(n);
-    if (!asked)
-      return false;
-    std::optional<Address> target = outside(*asked);
-    if (!target)
-      return false;
-    SocketKind kind;
-    util::UniqueFd theirs = take_socket(n, asked->family(), kind);
-    if (!theirs)
-      return false;
-    util::UniqueFd ours = socket_twin(theirs.get(), kind);
-    if (!ours)
-      return false;
-    int flags = ::fcntl(ours.get(), F_GETFL);
-    bool blocking = !(flags & O_NONBLOCK);
-    // Connected here, from the address read once: the caller cannot change it afterwards.
-    if (kind.type == SOCK_STREAM)
-      ::fcntl(ours.get(), F_SETFL, flags | O_NONBLOCK);
-    int rc = ::connect(ours.get(), target->get(), target->length);
-    int err = rc < 0 ? errno : 0;
-    ::fcntl(ours.get(), F_SETFL, flags);
-    if (err != 0 && err != EINPROGRESS) {
-      listener.answer(n.id, 0, err); // refused, unreachable: as the caller's own would fail
-      return true;
-    }
-    if (!install(n, ours.get()))
-      return false;
-    if (err == 0)
-      listener.answer(n.id, 0, 0);
-    else if (!blocking)
-      listener.answer(n.id, 0, EINPROGRESS);
-    else // the caller's connect() runs on our socket, which is connecting: it waits for the
-      listener.allow(n.id); // outcome and ignores the address it passes
+    handed = true;
     return true;
   }
 
-  // The host address for a bind() of `family` (v6only as the caller's socket has it) to the
-  // published container `port`, and the forwarder sockets that then have to go: those of the
-  // same family, both for a dual-stack bind of a port published on both.
-  struct HostBind {
-    Address address;
-    bool force_v6only = false;
-    std::vector<int> release;
-    Address relay_target; // where, from cove's namespace, the host socket is reached
-  };
-
-  std::optional<HostBind> host_bind(int family, bool v6only, uint16_t port) const {
-    if (config.forwarder == nullptr)
-      return std::nullopt;
-    const PortForwarder::HostListener* v4 = nullptr;
-    const PortForwarder::HostListener* v6 = nullptr;
-    std::vector<PortForwarder::HostListener> listeners = config.forwarder->tcp_listeners();
-    for (const PortForwarder::HostListener& l : listeners) {
-      if (l.mapping.container_port != port)
-        continue;
-      (is_ipv6(l.mapping.host_ip) ? v6 : v4) = &l;
+  // connect() of INET sockets is always done here, on the socket object taken from the caller,
+  // never by letting the caller's call run: another of its threads could put a different
+  // socket under the same number, or change the address, after the check.
+  void on_connect(const Notification& n, const SocketCall& call) noexcept {
+    util::UniqueFd socket = take_process_fd(n.pid, call.fd);
+    if (!socket) {
+      allow(n); // not open (EBADF), or not cove's to inspect: then no socket of cove's either
+      return;
     }
-    auto was_released = [&](int fd) {
-      return std::find(released.begin(), released.end(), fd) != released.end();
-    };
-    HostBind bind;
-    const PortForwarder::HostListener* chosen = nullptr;
-    if (family == AF_INET) {
-      chosen = v4;
-      if (v4)
-        bind.release = {v4->fd};
-    } else if (!v6only && v4 && v6 && v4->mapping.host_ip == "0.0.0.0" && v6->mapping.host_ip == "::") {
-      chosen = v6; // [::] taking IPv4 as well
-      bind.release = {v4->fd, v6->fd};
-    } else if (!v6only && v4) {
-      chosen = v4; // ::ffff:a.b.c.d: IPv4 only, like the port
-      bind.release = {v4->fd};
-    } else if (v6) {
-      chosen = v6;
-      bind.force_v6only = !v6only;
-      bind.release = {v6->fd};
+    SocketOrigin origin = socket_origin(socket.get(), host_netns);
+    SocketKind kind = socket_kind(socket.get());
+    bool inet = kind.domain == AF_INET || kind.domain == AF_INET6;
+    if (origin == SocketOrigin::other || (origin == SocketOrigin::container && !inet)) {
+      allow(n); // not a socket, or the container's own unix/netlink/... socket
+      return;
     }
-    if (chosen == nullptr)
-      return std::nullopt;
-    std::optional<Address> address =
-        address_in(family, chosen->mapping.host_ip, chosen->mapping.host_port);
-    if (!address)
-      return std::nullopt;
-    bind.address = *address;
-    std::erase_if(bind.release, was_released);
-    // Relayed connections come from cove's namespace: to the loopback address of the family
-    // a wildcard socket takes, or to the address it is bound to.
-    const std::string& ip = chosen->mapping.host_ip;
-    uint16_t host_port = chosen->mapping.host_port;
-    bool ipv4_reaches = family == AF_INET || (!v6only && !bind.force_v6only);
-    std::string target = ip == "0.0.0.0" || (ip == "::" && ipv4_reaches) ? "127.0.0.1"
-                         : ip == "::"                                    ? "::1"
-                                                                         : ip;
-    std::optional<Address> relay = address_in(is_ipv6(target) ? AF_INET6 : AF_INET, target, host_port);
-    if (!relay)
-      return std::nullopt;
-    bind.relay_target = *relay;
-    return bind;
+    std::optional<SocketAddress> asked = read_address(n, call);
+    if (!asked) {
+      answer(n, EFAULT);
+      return;
+    }
+    if (origin == SocketOrigin::host) {
+      connect_host_socket(n, socket, kind, *asked);
+      return;
+    }
+    std::optional<SocketAddress> target = outside(*asked);
+    if (target && !compat_seen && is_tcp(kind) && asked->family() == kind.domain &&
+        is_fresh(socket.get())) {
+      if (util::UniqueFd ours = socket_twin(socket.get(), kind)) {
+        connect_here(n, std::move(ours), *target, call.fd);
+        return;
+      }
+    }
+    connect_here(n, std::move(socket), *asked, -1); // the container's socket, in its namespace
   }
 
-  bool on_bind(const Notification& n) noexcept {
-    std::optional<Address> asked = read_address(n);
-    if (!asked)
-      return false;
-    // The wildcard address or the container's own: an address the published port reaches.
-    std::optional<uint32_t> v4 = ipv4_of(*asked);
+  // A host socket the container holds: never disconnected, connected again only towards the
+  // outside, and otherwise answered from its state (the kernel never sees the address).
+  void connect_host_socket(const Notification& n, util::UniqueFd& socket, const SocketKind& kind,
+                           const SocketAddress& asked) noexcept {
+    if (asked.family() == AF_UNSPEC) {
+      // A disconnect would leave a host socket that any later connect could aim anywhere.
+      answer(n, EOPNOTSUPP);
+      return;
+    }
+    std::optional<SocketAddress> target = outside(asked);
+    if (target && is_tcp(kind) && asked.family() == kind.domain) {
+      connect_here(n, std::move(socket), *target, -1);
+      return;
+    }
+    switch (tcp_state(socket.get())) {
+    case TCP_SYN_SENT:
+    case TCP_SYN_RECV:
+      if (is_blocking(socket.get()))
+        wait_for_connect(n, std::move(socket));
+      else
+        answer(n, EALREADY);
+      return;
+    case TCP_CLOSE:
+    case -1:
+      answer(n, ENETUNREACH);
+      return;
+    default:
+      answer(n, EISCONN);
+    }
+  }
+
+  // connect(2) of `socket` to `target` by the supervisor, answered as the caller's own would be;
+  // with `replace` >= 0, `socket` is a new host socket put in place of the caller's descriptor
+  // `replace` once it is connecting (the caller's is left alone when the connect fails at once).
+  void connect_here(const Notification& n, util::UniqueFd socket, const SocketAddress& target,
+                    int replace) noexcept {
+    int flags = ::fcntl(socket.get(), F_GETFL);
+    bool blocking = flags >= 0 && !(flags & O_NONBLOCK);
+    if (blocking)
+      ::fcntl(socket.get(), F_SETFL, flags | O_NONBLOCK);
+    int rc = ::connect(socket.get(), target.get(), target.length);
+    int err = rc < 0 ? errno : 0;
+    if (blocking)
+      ::fcntl(socket.get(), F_SETFL, flags);
+    if (err != 0 && err != EINPROGRESS && err != EALREADY) {
+      answer(n, err);
+      return;
+    }
+    if (replace >= 0 && !install(n, replace, socket.get())) {
+      answer(n, EBADF); // the caller is gone, or replaced the descriptor meanwhile
+      return;
+    }
+    if (err == 0)
+      answer(n, 0);
+    else if (!blocking)
+      answer(n, err);
+    else
+      wait_for_connect(n, std::move(socket));
+  }
+
+  // Answers the blocked caller when `socket` is connected or has failed.
+  void wait_for_connect(const Notification& n, util::UniqueFd socket) noexcept {
+    PendingConnect* raw = nullptr;
+    try {
+      pending.push_back(std::make_unique<PendingConnect>(PendingConnect{this, n.id, std::move(socket)}));
+      raw = pending.back().get();
+    } catch (...) {
+      answer(n, ENOMEM);
+      return;
+    }
+    proxy.add_input(raw->socket.get(), EPOLLOUT, &State::on_connect_done, raw);
+  }
+
+  static bool on_connect_done(void* context, uint32_t events) noexcept {
+    auto* p = static_cast<PendingConnect*>(context);
+    int err = 0;
+    socklen_t length = sizeof err;
+    ::getsockopt(p->socket.get(), SOL_SOCKET, SO_ERROR, &err, &length);
+    if (err == 0 && !(events & (EPOLLOUT | EPOLLERR | EPOLLHUP)))
+      return true;
+    if (err == 0 && tcp_state(p->socket.get()) != TCP_ESTABLISHED &&
+        tcp_state(p->socket.get()) != TCP_CLOSE_WAIT)
+      err = ECONNABORTED;
+    State* state = p->state;
+    state->listener.answer(p->id, 0, err);
+    std::erase_if(state->pending, [p](const std::unique_ptr<PendingConnect>& q) { return q.get() == p; });
+    return false;
+  }
+
+  // bind() of INET sockets is done here as well: a published port's becomes a host socket, any
+  // other the container's own, bound on the caller's behalf (with its right to low ports).
+  void on_bind(const Notification& n, const SocketCall& call) noexcept {
+    util::UniqueFd socket = take_process_fd(n.pid, call.fd);
+    if (!socket) {
+      allow(n);
+      return;
+    }
+    SocketOrigin origin = socket_origin(socket.get(), host_netns);
+    SocketKind kind = socket_kind(socket.get());
+    bool inet = kind.domain == AF_INET || kind.domain == AF_INET6;
+    if (origin == SocketOrigin::other || (origin == SocketOrigin::container && !inet)) {
+      allow(n);
+      return;
+    }
+    if (origin == SocketOrigin::host) {
+      answer(n, EINVAL); // bound already, as far as the container is concerned
+      return;
+    }
+    std::optional<SocketAddress> asked = read_address(n, call);
+    if (!asked) {
+      answer(n, EFAULT);
+      return;
+    }
+    if ((asked->family() == AF_INET || asked->family() == AF_INET6) && asked->port() != 0 &&
+        asked->port() < 1024 && !process_has_capability(n.pid, CAP_NET_BIND_SERVICE)) {
+      answer(n, EACCES);
+      return;
+    }
+    if (!compat_seen && is_tcp(kind) && asked->family() == kind.domain && hand_over(n, call, socket, kind, *asked))
+      return;
+    int rc = ::bind(socket.get(), asked->get(), asked->length);
+    answer(n, rc < 0 ? errno : 0);
+  }
+
+  // A bind to a published TCP port on the wildcard address or the container's own: the
+  // forwarder's host socket(s) for the port make room for a host socket of the caller's
+  // family, put in place of its descriptor, and the caller's original socket relays the port
+  // inside the container to it. False (nothing done) when the bind is not such a one.
+  bool hand_over(const Notification& n, const SocketCall& call, util::UniqueFd& theirs,
+                 const SocketKind& kind, const SocketAddress& asked) noexcept {
+    std::optional<uint32_t> v4 = asked.ipv4();
     bool wildcard = v4 ? (*v4 == INADDR_ANY || *v4 == config.guest.value)
-                       : IN6_IS_ADDR_UNSPECIFIED(&asked->v6().sin6_addr);
-    uint16_t port = port_of(*asked);
-    if (!wildcard || port == 0)
-      return false;
-    SocketKind kind;
-    util::UniqueFd theirs = take_socket(n, asked->family(), kind);
-    if (!theirs || kind.type != SOCK_STREAM)
+                       : IN6_IS_ADDR_UNSPECIFIED(&asked.v6().sin6_addr);
+    if (!wildcard || asked.port() == 0 || config.forwarder == nullptr || !is_fresh(theirs.get()))
       return false;
     int v6only = 0;
     socklen_t length = sizeof v6only;
     if (kind.domain == AF_INET6)
       ::getsockopt(theirs.get(), IPPROTO_IPV6, IPV6_V6ONLY, &v6only, &length);
-    std::optional<HostBind> bind;
+    std::optional<PublishedBind> bind;
     try {
-      bind = host_bind(kind.domain, v6only != 0, port);
+      bind = published_bind(config.forwarder->tcp_listeners(), released, kind.domain, v6only != 0,
+                            asked.port());
     } catch (...) { // out of memory: the port stays with the forwarder
       return false;
     }
@@ -353,30 +424,33 @@ struct SocketBypass::State {
     ::setsockopt(ours.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
     if (bind->force_v6only)
       ::setsockopt(ours.get(), IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
-    if (!listener.valid(n.id))
+    if (!listener.valid(n.id)) {
+      answer(n, EBADF);
       return true; // the caller is gone
+    }
     for (int fd : bind->release) {
       config.forwarder->release(fd);
       released.push_back(fd);
     }
     if (::bind(ours.get(), bind->address.get(), bind->address.length) < 0) {
       // Taken meanwhile, or by an earlier socket of the container's own: its error.
-      listener.answer(n.id, 0, errno);
+      answer(n, errno);
       return true;
     }
-    if (!install(n, ours.get())) {
+    if (!install(n, call.fd, ours.get())) {
       report("hand a published port to the container", EBADF);
-      listener.answer(n.id, 0, EBADF);
+      answer(n, EBADF);
       return true;
     }
-    listener.answer(n.id, 0, 0);
-    relay_into_container(std::move(theirs), *asked, bind->relay_target);
+    answer(n, 0);
+    relay_into_container(std::move(theirs), asked, bind->relay_target);
     return true;
   }
 
   // The container's own socket, bound where it asked, relays its connections to the host
   // socket it got instead. Fails quietly when that port is already served so.
-  void relay_into_container(util::UniqueFd theirs, const Address& asked, const Address& target) noexcept {
+  void relay_into_container(util::UniqueFd theirs, const SocketAddress& asked,
+                            const SocketAddress& target) noexcept {
     int one = 1;
     ::setsockopt(theirs.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
     if (::bind(theirs.get(), asked.get(), asked.length) < 0 ||
@@ -412,7 +486,7 @@ SocketBypass SocketBypass::start(util::UniqueFd listener, const Config& config) 
   util::check(::pipe2(fds, O_CLOEXEC), "create the host sockets' stop pipe");
   state->stop_read.reset(fds[0]);
   state->stop_write.reset(fds[1]);
-  state->proxy.add_input(state->listener.fd(), &State::on_notification, state.get());
+  state->proxy.add_input(state->listener.fd(), EPOLLIN, &State::on_notification, state.get());
   State* raw = state.get();
   state->thread = std::thread([raw] {
     // Signals are for the process's own threads; a write to a peer that is gone gives EPIPE.

@@ -1,8 +1,10 @@
 #include "net/socket_filter.hpp"
 
-#include <linux/audit.h>
+#include "net/socket_calls.hpp"
+
 #include <linux/filter.h>
 #include <linux/seccomp.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -13,33 +15,102 @@ namespace net {
 
 namespace {
 
-#if defined(__x86_64__)
-constexpr unsigned native_arch = AUDIT_ARCH_X86_64;
-#elif defined(__aarch64__)
-constexpr unsigned native_arch = AUDIT_ARCH_AARCH64;
-#else
-constexpr unsigned native_arch = 0; // no filter: install_socket_filter() reports ENOSYS
-#endif
+constexpr uint32_t notify = SECCOMP_RET_USER_NOTIF;
+constexpr uint32_t allow = SECCOMP_RET_ALLOW;
+// io_uring reaches sockets without system calls a filter sees; refused as Docker's and
+// podman's default profiles refuse it.
+constexpr uint32_t refuse = SECCOMP_RET_ERRNO | EPERM;
+
+uint32_t low_word_of_arg(int n) {
+  return static_cast<uint32_t>(offsetof(seccomp_data, args) + 8 * n); // little-endian
+}
+
+// A fixed-size BPF program, built without allocating (the container's child builds it).
+struct Program {
+  sock_filter code[128];
+  unsigned short size = 0;
+  bool overflow = false;
+
+  void add(sock_filter instruction) noexcept {
+    if (size == sizeof code / sizeof code[0]) {
+      overflow = true;
+      return;
+    }
+    code[size++] = instruction;
+  }
+  void load_nr() noexcept { add(BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, nr))); }
+  // if (nr == value) return action; (the accumulator holds nr)
+  void on(int value, uint32_t action) noexcept {
+    if (value < 0)
+      return;
+    add(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, static_cast<uint32_t>(value), 0, 1));
+    add(BPF_STMT(BPF_RET | BPF_K, action));
+  }
+  // if (nr == value) return arg's MSG_FASTOPEN ? notify : allow; (reloads nr when not taken)
+  void on_fastopen_send(int value, int flags_arg) noexcept {
+    if (value < 0)
+      return;
+    add(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, static_cast<uint32_t>(value), 0, 4));
+    add(BPF_STMT(BPF_LD | BPF_W | BPF_ABS, low_word_of_arg(flags_arg)));
+    add(BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, MSG_FASTOPEN, 0, 1));
+    add(BPF_STMT(BPF_RET | BPF_K, notify));
+    add(BPF_STMT(BPF_RET | BPF_K, allow));
+  }
+  // The calls of one ABI; ends with "allow". A send names an address only with MSG_FASTOPEN on
+  // TCP (cove hands over no other kind of socket).
+  void calls(const SocketCalls& c) noexcept {
+    load_nr();
+    on(c.connect, notify);
+    on(c.bind, notify);
+    on(c.socketcall, notify);
+    on(c.io_uring_setup, refuse);
+    on_fastopen_send(c.sendto, 3);
+    on_fastopen_send(c.sendmsg, 2);
+    on_fastopen_send(c.sendmmsg, 3);
+    add(BPF_STMT(BPF_RET | BPF_K, allow));
+  }
+  // if (arch == arch) { <block> } (the accumulator holds the arch)
+  void for_arch(uint32_t arch, const Program& block) noexcept {
+    add(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, arch, 0, static_cast<unsigned char>(block.size)));
+    for (unsigned short i = 0; i < block.size; ++i)
+      add(block.code[i]);
+    overflow = overflow || block.overflow || block.size > 255;
+  }
+};
 
 } // namespace
 
 int install_socket_filter() noexcept {
-  if (native_arch == 0)
+  const SocketCalls& native = native_socket_calls();
+  if (native.arch == 0)
     return -ENOSYS;
-  // Other architectures (x32, i386 through socketcall) and other calls run as without it.
-  sock_filter code[] = {
-      BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, arch)),
-      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, native_arch, 1, 0),
-      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-      BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, nr)),
-      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_connect, 2, 0),
-      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_bind, 1, 0),
-      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_USER_NOTIF),
-  };
-  sock_fprog program{static_cast<unsigned short>(sizeof code / sizeof code[0]), code};
+  Program program;
+  program.add(BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, arch)));
+  const SocketCalls& compat = compat_socket_calls();
+  if (compat.arch != 0) {
+    Program block;
+    block.calls(compat);
+    program.for_arch(compat.arch, block);
+  }
+  Program block;
+  const SocketCalls& x32 = x32_socket_calls();
+  if (x32.arch != 0) { // x32 numbers have bit 30 set; 0x40000000 is x32's first
+    block.load_nr();
+    Program x32_block;
+    x32_block.calls(x32);
+    block.add(BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, 0x40000000U, 0,
+                       static_cast<unsigned char>(x32_block.size)));
+    for (unsigned short i = 0; i < x32_block.size; ++i)
+      block.add(x32_block.code[i]);
+  }
+  block.calls(native);
+  program.for_arch(native.arch, block);
+  program.add(BPF_STMT(BPF_RET | BPF_K, allow)); // an ABI without sockets of ours
+  if (program.overflow)
+    return -E2BIG;
+  sock_fprog fprog{program.size, program.code};
   long fd = ::syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER,
-                      &program);
+                      &fprog);
   return fd < 0 ? -errno : static_cast<int>(fd);
 }
 

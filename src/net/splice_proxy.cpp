@@ -166,13 +166,23 @@ public:
     watch(EPOLL_CTL_ADD, route.listener, m_accept_paused && !route.udp ? 0u : EPOLLIN, &handle);
   }
 
-  void add_input(int fd, bool (*on_input)(void*, uint32_t), void* context) noexcept {
-    RelayHandle& handle = m_inputs.emplace_back();
-    handle.kind = RelayHandle::Kind::input;
-    handle.route = static_cast<size_t>(fd);
-    handle.on_input = on_input;
-    handle.context = context;
-    watch(EPOLL_CTL_ADD, fd, EPOLLIN, &handle);
+  void add_input(int fd, uint32_t events, bool (*on_input)(void*, uint32_t), void* context) noexcept {
+    std::unique_ptr<RelayHandle> handle(new (std::nothrow) RelayHandle);
+    if (!handle) {
+      report("watch a descriptor", ENOMEM);
+      return;
+    }
+    handle->kind = RelayHandle::Kind::input;
+    handle->route = static_cast<size_t>(fd);
+    handle->on_input = on_input;
+    handle->context = context;
+    watch(EPOLL_CTL_ADD, fd, events, handle.get());
+    try {
+      m_inputs.push_back(std::move(handle));
+    } catch (...) {
+      ::epoll_ctl(m_epoll, EPOLL_CTL_DEL, fd, nullptr);
+      report("watch a descriptor", ENOMEM);
+    }
   }
 
   void run(int stop_fd) noexcept {
@@ -216,8 +226,11 @@ public:
           stopping = true;
           break;
         case RelayHandle::Kind::input:
-          if (!handle->on_input(handle->context, events[i].events))
+          if (!handle->dead && !handle->on_input(handle->context, events[i].events)) {
+            // The callback may have closed it already (which unregisters it): ENOENT, EBADF.
             ::epoll_ctl(m_epoll, EPOLL_CTL_DEL, static_cast<int>(handle->route), nullptr);
+            handle->dead = true;
+          }
           break;
         }
       }
@@ -412,11 +425,12 @@ private:
   void bury() noexcept {
     while (m_dead)
       delete std::exchange(m_dead, m_dead->next);
+    std::erase_if(m_inputs, [](const std::unique_ptr<RelayHandle>& h) { return h->dead; });
   }
 
   std::deque<ProxyRoute> m_routes;
   std::deque<RelayHandle> m_listener_handles; // one per route, at the same index
-  std::deque<RelayHandle> m_inputs;
+  std::vector<std::unique_ptr<RelayHandle>> m_inputs; // dead ones go in bury()
   Connection* m_live = nullptr; // open connections, a list through Connection::prev/next
   Connection* m_dead = nullptr; // dropped ones, until bury()
   int m_epoll = -1;
@@ -432,9 +446,10 @@ void SpliceProxy::add_route(const ProxyRoute& route) noexcept {
     m_impl->add_route(route);
 }
 
-void SpliceProxy::add_input(int fd, bool (*on_input)(void*, uint32_t), void* context) noexcept {
+void SpliceProxy::add_input(int fd, uint32_t events, bool (*on_input)(void*, uint32_t),
+                            void* context) noexcept {
   if (m_impl)
-    m_impl->add_input(fd, on_input, context);
+    m_impl->add_input(fd, events, on_input, context);
 }
 
 void SpliceProxy::run(int stop_fd) noexcept {

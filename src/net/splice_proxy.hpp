@@ -7,6 +7,7 @@
 
 #include <sys/socket.h>
 
+#include <cstdint>
 #include <memory>
 #include <vector>
 
@@ -31,9 +32,9 @@ public:
 
   // Serves one more route from now on (before run(), or from an input callback during it).
   void add_route(const ProxyRoute& route) noexcept;
-  // Calls on_input(context, events) from the loop whenever `fd` is readable or hung up, until
-  // it returns false.
-  void add_input(int fd, bool (*on_input)(void*, uint32_t), void* context) noexcept;
+  // Calls on_input(context, events) from the loop whenever `fd` has one of `events` (EPOLLIN,
+  // EPOLLOUT), a hang-up or an error, until it returns false.
+  void add_input(int fd, uint32_t events, bool (*on_input)(void*, uint32_t), void* context) noexcept;
   // Runs until `stop_fd` becomes readable, then closes every connection and returns. A failed
   // connection (refused, reset) resets its peer; other failures are reported on stderr.
   void run(int stop_fd) noexcept;

@@ -21,7 +21,9 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <linux/close_range.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
+#include <linux/io_uring.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -52,6 +54,17 @@ int connect_ipv4(const char* ip, uint16_t port, int type = SOCK_STREAM) {
     errno = err;
     return -1;
   }
+  return fd;
+}
+
+util::UniqueFd listen_loopback(uint16_t& port) {
+  util::UniqueFd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  sockaddr_in addr = ipv4("127.0.0.1", 0);
+  REQUIRE(::bind(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+  REQUIRE(::listen(fd.get(), 8) == 0);
+  socklen_t length = sizeof addr;
+  ::getsockname(fd.get(), reinterpret_cast<sockaddr*>(&addr), &length);
+  port = ntohs(addr.sin_port);
   return fd;
 }
 
@@ -139,43 +152,32 @@ net::SocketBypass::Config slirp(bool allow_host_loopback, net::PortForwarder* fo
 
 } // namespace
 
-TEST_CASE("host sockets: connections to the gateway reach the host's loopback when allowed") {
-  util::UniqueFd server(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
-  sockaddr_in addr = ipv4("127.0.0.1", 0);
-  REQUIRE(::bind(server.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
-  REQUIRE(::listen(server.get(), 8) == 0);
-  socklen_t length = sizeof addr;
-  ::getsockname(server.get(), reinterpret_cast<sockaddr*>(&addr), &length);
-  uint16_t port = ntohs(addr.sin_port);
-  util::UniqueFd udp(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
-  sockaddr_in udp_addr = ipv4("127.0.0.1", 0);
-  REQUIRE(::bind(udp.get(), reinterpret_cast<sockaddr*>(&udp_addr), sizeof udp_addr) == 0);
-  length = sizeof udp_addr;
-  ::getsockname(udp.get(), reinterpret_cast<sockaddr*>(&udp_addr), &length);
-  uint16_t udp_port = ntohs(udp_addr.sin_port);
-
-  std::thread host([&] { // answers two TCP connections and one datagram
+TEST_CASE("host sockets: TCP connections to the gateway reach the host's loopback when allowed") {
+  uint16_t port = 0;
+  util::UniqueFd server = listen_loopback(port);
+  std::thread host([&] { // answers two TCP connections
     for (int i = 0; i < 2; ++i) {
       util::UniqueFd c(::accept4(server.get(), nullptr, nullptr, SOCK_CLOEXEC));
       char buf[8] = {};
       if (c && ::recv(c.get(), buf, 4, MSG_WAITALL) == 4)
         ::send(c.get(), "pong", 4, MSG_NOSIGNAL);
     }
-    char buf[8];
-    sockaddr_in from{};
-    socklen_t from_length = sizeof from;
-    ssize_t n = ::recvfrom(udp.get(), buf, sizeof buf, 0, reinterpret_cast<sockaddr*>(&from), &from_length);
-    if (n > 0)
-      ::sendto(udp.get(), "pong", 4, 0, reinterpret_cast<sockaddr*>(&from), from_length);
   });
   int code = run_intercepted(slirp(true), [&](int) {
     int blocking = connect_ipv4("10.0.2.2", port);
     if (blocking < 0 || !roundtrip(blocking, "ping", "pong"))
       return 1;
-    // A non-blocking connect answers EINPROGRESS (or succeeds) and completes by itself.
-    int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    sockaddr_in to = ipv4("10.0.2.2", port);
-    if (::connect(fd, reinterpret_cast<sockaddr*>(&to), sizeof to) < 0 && errno != EINPROGRESS)
+    // A non-blocking connect answers EINPROGRESS (or succeeds) and completes by itself; from a
+    // thread other than the process's first (its own task id in the notification).
+    int fd = -1;
+    std::thread other([&] {
+      fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+      sockaddr_in to = ipv4("10.0.2.2", port);
+      if (::connect(fd, reinterpret_cast<sockaddr*>(&to), sizeof to) < 0 && errno != EINPROGRESS)
+        fd = -1;
+    });
+    other.join();
+    if (fd < 0)
       return 2;
     pollfd p{fd, POLLOUT, 0};
     int err = 0;
@@ -188,21 +190,60 @@ TEST_CASE("host sockets: connections to the gateway reach the host's loopback wh
     ::fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
     if (!roundtrip(fd, "ping", "pong"))
       return 5;
-    // From a thread other than the process's first (its own task id in the notification).
-    int datagram = -1;
-    std::thread other([&] { datagram = connect_ipv4("10.0.2.2", udp_port, SOCK_DGRAM); });
-    other.join();
-    if (datagram < 0 || !roundtrip(datagram, "ping", "pong"))
+    // UDP stays with the container's own network (this namespace has no route there).
+    if (connect_ipv4("10.0.2.2", port, SOCK_DGRAM) >= 0 || errno != ENETUNREACH)
       return 6;
     return 0;
   });
-  if (code != 0) { // let the host thread finish
+  if (code != 0) // let the host thread finish
     ::shutdown(server.get(), SHUT_RDWR);
-    ::shutdown(udp.get(), SHUT_RDWR);
-  }
   host.join();
   if (code != exit_skip)
     CHECK(code == 0);
+}
+
+TEST_CASE("host sockets: a host socket in the container cannot be aimed anywhere else") {
+  uint16_t port = 0;
+  util::UniqueFd server = listen_loopback(port);
+  uint16_t other_port = 0;
+  util::UniqueFd other = listen_loopback(other_port); // must never see a connection
+  std::thread host([&] { // takes one connection and closes it
+    util::UniqueFd c(::accept4(server.get(), nullptr, nullptr, SOCK_CLOEXEC));
+  });
+  int code = run_intercepted(slirp(true), [&](int) {
+    int fd = connect_ipv4("10.0.2.2", port); // a host socket from here on
+    if (fd < 0)
+      return 1;
+    char byte;
+    if (::recv(fd, &byte, 1, 0) != 0) // the host closed it
+      return 2;
+    sockaddr unspec{};
+    unspec.sa_family = AF_UNSPEC;
+    if (::connect(fd, &unspec, sizeof unspec) == 0 || errno != EOPNOTSUPP)
+      return 3; // no disconnect
+    sockaddr_in loopback = ipv4("127.0.0.1", other_port);
+    if (::connect(fd, reinterpret_cast<sockaddr*>(&loopback), sizeof loopback) == 0 ||
+        errno != EISCONN)
+      return 4;
+    if (::sendto(fd, "x", 1, MSG_FASTOPEN, reinterpret_cast<sockaddr*>(&loopback),
+                 sizeof loopback) >= 0 || errno != EOPNOTSUPP)
+      return 5;
+    sockaddr_in any = ipv4("0.0.0.0", 0);
+    if (::bind(fd, reinterpret_cast<sockaddr*>(&any), sizeof any) == 0 || errno != EINVAL)
+      return 6;
+    io_uring_params params{};
+    if (::syscall(SYS_io_uring_setup, 4, &params) >= 0 || errno != EPERM)
+      return 7;
+    return 0;
+  });
+  host.join();
+  if (code != exit_skip) {
+    CHECK(code == 0);
+    // Nothing reached the other port.
+    int flags = ::fcntl(other.get(), F_GETFL);
+    ::fcntl(other.get(), F_SETFL, flags | O_NONBLOCK);
+    CHECK(::accept(other.get(), nullptr, nullptr) < 0);
+  }
 }
 
 TEST_CASE("host sockets: the gateway stays unreachable without host loopback, loopback stays inside") {

@@ -78,7 +78,7 @@ test_publish_tcp() {
   expect_eq "$got" "$want" "sha256 of the download"
 
   TEST "the port is bound on 127.0.0.1 only when asked"
-  # The host socket is httpd's own (host sockets): AF_INET6, so 127.0.0.1 shows v4-mapped.
+  # cove's forwarder binds it (with host_sockets=true: httpd's own AF_INET6 socket, v4-mapped).
   expect_success ss -Htln "sport = :$port"
   expect_match "$OUT" "[[ ](\\[::ffff:)?127\\.0\\.0\\.1\\]?:$port " "listening socket"
   expect_not_contains "$OUT" "*:$port" "listening socket"
@@ -90,7 +90,7 @@ test_publish_tcp() {
   httpd_for_a_while anyaddr "$any:80"
   wait_for_url "http://127.0.0.1:$any/index.html" || fail "port $any never answered"
   expect_success ss -Htln "sport = :$any"
-  # 0.0.0.0 (cove's forwarder) or * (a dual-stack [::] socket: httpd's own, handed over).
+  # 0.0.0.0 (cove's forwarder) or, with host_sockets=true, * (httpd's own dual-stack [::]).
   expect_match "$OUT" "(0\\.0\\.0\\.0|\\*):$any " "listening socket"
   expect_eq "$(curl -sf "http://127.0.0.1:$any/index.html")" "hello from the container" "page over IPv4"
 
@@ -272,13 +272,13 @@ time.sleep(6)' "$1" &
 
 test_host_sockets() {
   local port
-  TEST "host sockets: a connection to the host is a host socket, not one of slirp4netns' stack"
+  TEST "host_sockets=true: a connection to the host is a host socket, not one of slirp4netns' stack"
   port=$(free_port)
   hold_one_connection "$port"
   local server=$!
   sleep 0.3
-  expect_success cove run --rm --network slirp4netns:allow_host_loopback=true "$IMG" \
-    sh -c "sleep 4 | nc 10.0.2.2 $port & sleep 1; netstat -tn"
+  expect_success cove run --rm --network slirp4netns:allow_host_loopback=true,host_sockets=true \
+    "$IMG" sh -c "sleep 4 | nc 10.0.2.2 $port & sleep 1; netstat -tn"
   expect_not_contains "$OUT" "10.0.2.2:$port" "connections in the container's namespace"
   wait "$server" 2>/dev/null
   if [[ $IDENTITY == nosub ]]; then
@@ -288,7 +288,8 @@ test_host_sockets() {
     hold_one_connection "$port"
     server=$!
     sleep 0.3
-    expect_success cove run --rm --user 1000:1000 --network slirp4netns:allow_host_loopback=true \
+    expect_success cove run --rm --user 1000:1000 \
+      --network slirp4netns:allow_host_loopback=true,host_sockets=true \
       "$IMG" sh -c "sleep 4 | nc 10.0.2.2 $port & sleep 1; netstat -tn; echo connected: \$(netstat -tn | grep -c ESTAB)"
     expect_not_contains "$OUT" "10.0.2.2:$port" "connections of uid 1000 in the container's namespace"
     wait "$server" 2>/dev/null
@@ -297,20 +298,20 @@ test_host_sockets() {
   hold_one_connection "$port"
   server=$!
   sleep 0.3
-  expect_success cove run --rm --network slirp4netns:allow_host_loopback=true,host_sockets=false \
-    "$IMG" sh -c "sleep 4 | nc 10.0.2.2 $port & sleep 1; netstat -tn"
+  expect_success cove run --rm --network slirp4netns:allow_host_loopback=true "$IMG" \
+    sh -c "sleep 4 | nc 10.0.2.2 $port & sleep 1; netstat -tn"
   expect_match "$OUT" "10\\.0\\.2\\.100:[0-9]+ +10\\.0\\.2\\.2:$port +ESTABLISHED" \
-    "with host_sockets=false, through slirp4netns"
+    "by default, through slirp4netns"
   wait "$server" 2>/dev/null
 
-  TEST "host sockets: a published port's host socket is the container's, and still served inside"
+  TEST "host_sockets=true: a published port's host socket is the container's, still served inside"
   local www=$WORK/hs-www name=hs-web
   mkdir -p "$www"
   echo "served by httpd" >"$www/index.html"
   chmod -R a+rX "$www"
   port=$(free_port)
-  expect_success cove run -d --name "$name" -p "127.0.0.1:$port:80" -v "$www:/www:ro" "$IMG" \
-    httpd -f -p 80 -h /www
+  expect_success cove run -d --name "$name" --network slirp4netns:host_sockets=true \
+    -p "127.0.0.1:$port:80" -v "$www:/www:ro" "$IMG" httpd -f -p 80 -h /www
   wait_for_url "http://127.0.0.1:$port/index.html" || fail "the published port never answered"
   expect_eq "$(curl -sf "http://127.0.0.1:$port/index.html")" "served by httpd" "page from the host"
   expect_success ss -Htlnp "sport = :$port"
@@ -323,10 +324,10 @@ test_host_sockets() {
   curl -sf --max-time 3 -o /dev/null "http://127.0.0.1:$port/index.html" &&
     fail "port $port still answers after the container was removed"
 
-  TEST "host sockets: host_sockets=false keeps the port in cove's forwarder"
+  TEST "by default the published port stays in cove's forwarder"
   port=$(free_port)
-  expect_success cove run -d --name "$name" --network slirp4netns:host_sockets=false \
-    -p "127.0.0.1:$port:80" -v "$www:/www:ro" "$IMG" httpd -f -p 80 -h /www
+  expect_success cove run -d --name "$name" -p "127.0.0.1:$port:80" -v "$www:/www:ro" "$IMG" \
+    httpd -f -p 80 -h /www
   wait_for_url "http://127.0.0.1:$port/index.html" || fail "the published port never answered"
   expect_success ss -Htlnp "sport = :$port"
   expect_not_contains "$OUT" '"httpd"' "owner of the host socket"

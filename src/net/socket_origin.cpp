@@ -1,0 +1,46 @@
+#include "net/socket_origin.hpp"
+
+#include <linux/sockios.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+namespace net {
+
+NetnsId netns_of_this_thread() noexcept {
+  struct stat st{};
+  if (::stat("/proc/thread-self/ns/net", &st) < 0)
+    return {};
+  return {st.st_dev, st.st_ino};
+}
+
+SocketOrigin socket_origin(int fd, const NetnsId& host) noexcept {
+  int ns = ::ioctl(fd, SIOCGSKNS);
+  if (ns < 0)
+    return errno == EPERM ? SocketOrigin::host : SocketOrigin::other;
+  struct stat st{};
+  int rc = ::fstat(ns, &st);
+  ::close(ns);
+  if (rc < 0)
+    return SocketOrigin::other;
+  return st.st_dev == host.dev && st.st_ino == host.ino ? SocketOrigin::host
+                                                        : SocketOrigin::container;
+}
+
+int tcp_state(int fd) noexcept {
+  tcp_info info{};
+  socklen_t length = sizeof info;
+  int type = 0;
+  socklen_t type_length = sizeof type;
+  if (::getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &type_length) < 0 || type != SOCK_STREAM ||
+      ::getsockopt(fd, IPPROTO_TCP, TCP_INFO, &info, &length) < 0)
+    return -1;
+  return info.tcpi_state;
+}
+
+} // namespace net
