@@ -1,5 +1,7 @@
 #include "net/seccomp_notify.hpp"
 
+#include "util/fixed_text.hpp"
+
 #include <fcntl.h>
 #include <linux/seccomp.h>
 #include <sys/ioctl.h>
@@ -27,29 +29,14 @@ seccomp_notif_sizes kernel_sizes() noexcept {
 // "/proc/<pid>/<name>" or "/proc/<pid>/<name>/<fd>" into buf. No stdio here: this runs in a
 // thread of the resident monitor, and every library page it touches stays resident with it.
 const char* proc_path(char (&buf)[64], pid_t pid, const char* name, int fd = -1) noexcept {
-  auto put_number = [](char* out, unsigned long value) {
-    char digits[24];
-    int count = 0;
-    do {
-      digits[count++] = static_cast<char>('0' + value % 10);
-      value /= 10;
-    } while (value > 0);
-    while (count > 0)
-      *out++ = digits[--count];
-    return out;
-  };
-  char* out = buf;
-  std::memcpy(out, "/proc/", 6);
-  out = put_number(out + 6, static_cast<unsigned long>(pid));
-  *out++ = '/';
-  size_t length = std::strlen(name);
-  std::memcpy(out, name, length);
-  out += length;
+  size_t length = util::append_text(buf, 0, sizeof buf, "/proc/");
+  length = util::append_decimal(buf, length, sizeof buf, static_cast<unsigned long>(pid));
+  length = util::append_text(buf, length, sizeof buf, "/");
+  length = util::append_text(buf, length, sizeof buf, name);
   if (fd >= 0) {
-    *out++ = '/';
-    out = put_number(out, static_cast<unsigned long>(fd));
+    length = util::append_text(buf, length, sizeof buf, "/");
+    util::append_decimal(buf, length, sizeof buf, static_cast<unsigned long>(fd));
   }
-  *out = '\0';
   return buf;
 }
 

@@ -5,6 +5,7 @@
 #include "runtime/loopback.hpp"
 #include "runtime/mount_apply.hpp"
 #include "runtime/sync_channel.hpp"
+#include "util/fixed_text.hpp"
 #include "net/socket_filter.hpp"
 
 #include <fcntl.h>
@@ -79,19 +80,9 @@ void take_terminal(int tty, int sync_fd) noexcept {
   }
 }
 
-// "/dev/pts/<n>" into buf, without snprintf.
+// "/dev/pts/<n>" into buf.
 const char* pts_path(char (&buf)[32], unsigned n) noexcept {
-  char digits[12];
-  int count = 0;
-  do {
-    digits[count++] = static_cast<char>('0' + n % 10);
-    n /= 10;
-  } while (n > 0);
-  std::strcpy(buf, "/dev/pts/");
-  size_t len = std::strlen(buf);
-  while (count > 0)
-    buf[len++] = digits[--count];
-  buf[len] = '\0';
+  util::append_decimal(buf, util::append_text(buf, 0, sizeof buf, "/dev/pts/"), sizeof buf, n);
   return buf;
 }
 

@@ -2,6 +2,7 @@
 
 #include "runtime/confined.hpp"
 #include "runtime/sync_channel.hpp"
+#include "util/fixed_text.hpp"
 
 #include <fcntl.h>
 #include <sys/mount.h>
@@ -15,19 +16,10 @@ namespace runtime {
 
 namespace {
 
-// "/proc/self/fd/<fd>" into buf, without snprintf.
+// "/proc/self/fd/<fd>" into buf.
 const char* fd_path(char (&buf)[32], int fd) noexcept {
-  char digits[12];
-  int n = 0;
-  do {
-    digits[n++] = static_cast<char>('0' + fd % 10);
-    fd /= 10;
-  } while (fd > 0);
-  std::strcpy(buf, "/proc/self/fd/");
-  size_t len = std::strlen(buf);
-  while (n > 0)
-    buf[len++] = digits[--n];
-  buf[len] = '\0';
+  util::append_decimal(buf, util::append_text(buf, 0, sizeof buf, "/proc/self/fd/"), sizeof buf,
+                       static_cast<unsigned long>(fd));
   return buf;
 }
 

@@ -2,6 +2,7 @@
 
 #include "util/error.hpp"
 #include "util/fd_passing.hpp"
+#include "util/fixed_text.hpp"
 
 #include <sys/socket.h>
 #include <unistd.h>
@@ -11,17 +12,6 @@
 
 namespace runtime {
 
-namespace {
-
-// Appends src to dst[len..] without overflowing `size`; returns the new length.
-size_t append(char* dst, size_t len, size_t size, const char* src) noexcept {
-  while (*src != '\0' && len + 1 < size)
-    dst[len++] = *src++;
-  dst[len] = '\0';
-  return len;
-}
-
-} // namespace
 
 SyncChannel::SyncChannel() {
   int fds[2];
@@ -82,7 +72,7 @@ void child_report(int fd, int error, ChildStage stage, const char* what) noexcep
   message.type = SyncMessage::Type::error;
   message.error = error;
   message.stage = stage;
-  append(message.what, 0, sizeof message.what, what);
+  util::append_text(message.what, 0, sizeof message.what, what);
   while (::send(fd, &message, sizeof message, MSG_NOSIGNAL) < 0 && errno == EINTR) {
   }
 }
@@ -108,10 +98,10 @@ bool child_send_socket_listener(int fd, int listener) noexcept {
 void child_report_path(int fd, int error, ChildStage stage, const char* prefix,
                        const char* path) noexcept {
   char what[sizeof(SyncMessage::what)];
-  size_t len = append(what, 0, sizeof what, prefix);
-  len = append(what, len, sizeof what, " \"");
-  len = append(what, len, sizeof what, path);
-  append(what, len, sizeof what, "\"");
+  size_t len = util::append_text(what, 0, sizeof what, prefix);
+  len = util::append_text(what, len, sizeof what, " \"");
+  len = util::append_text(what, len, sizeof what, path);
+  util::append_text(what, len, sizeof what, "\"");
   child_report(fd, error, stage, what);
 }
 
