@@ -59,14 +59,6 @@ void report(const char* what, int err) noexcept {
   std::fflush(stderr);
 }
 
-// The arguments of a caught connect or bind, wherever its ABI keeps them.
-struct SocketCall {
-  enum class Kind { connect, bind, fastopen_send, other_socketcall, none } kind = Kind::none;
-  int fd = -1;
-  uint64_t address = 0; // in the caller
-  uint64_t length = 0;
-};
-
 } // namespace
 
 struct SocketBypass::State {
@@ -119,51 +111,10 @@ struct SocketBypass::State {
   void allow(const Notification& n) noexcept { listener.allow(n.id); }
   void answer(const Notification& n, int error) noexcept { listener.answer(n.id, 0, error); }
 
-  // Which call it is, with its arguments. The i386 socketcall's are read from the caller once;
-  // whatever the caller changes afterwards is not used.
-  SocketCall decode(const Notification& n) noexcept {
-    const SocketCalls& native = native_socket_calls();
-    const SocketCalls& compat = compat_socket_calls();
-    const SocketCalls& x32 = x32_socket_calls();
-    const SocketCalls* abi = nullptr;
-    if (n.arch == native.arch && n.nr < 0x40000000)
-      abi = &native;
-    else if (compat.arch != 0 && n.arch == compat.arch)
-      abi = &compat;
-    else if (x32.arch != 0 && n.arch == x32.arch)
-      abi = &x32;
-    SocketCall call;
-    if (abi == nullptr)
-      return call;
-    if (abi != &native)
-      compat_seen = true;
-    if (n.nr == abi->connect || n.nr == abi->bind) {
-      call.kind = n.nr == abi->connect ? SocketCall::Kind::connect : SocketCall::Kind::bind;
-      call.fd = static_cast<int>(n.args[0]);
-      call.address = n.args[1];
-      call.length = n.args[2];
-    } else if (n.nr == abi->sendto || n.nr == abi->sendmsg || n.nr == abi->sendmmsg) {
-      call.kind = SocketCall::Kind::fastopen_send; // the filter passes only these
-    } else if (n.nr == abi->socketcall) {
-      uint32_t args[6] = {};
-      uint32_t which = static_cast<uint32_t>(n.args[0]);
-      if (which == socketcall_connect || which == socketcall_bind) {
-        if (!read_process_memory(n.pid, n.args[1], args, 3 * sizeof(uint32_t)))
-          return call; // the kernel fails it the same way (EFAULT)
-        call.kind = which == socketcall_connect ? SocketCall::Kind::connect : SocketCall::Kind::bind;
-        call.fd = static_cast<int>(args[0]);
-        call.address = args[1];
-        call.length = args[2];
-      } else if (which == socketcall_sendto || which == socketcall_sendmsg ||
-                 which == socketcall_sendmmsg) {
-        call.kind = SocketCall::Kind::other_socketcall;
-      }
-    }
-    return call;
-  }
-
   void handle(const Notification& n) noexcept {
-    SocketCall call = decode(n);
+    SocketCall call = decode_socket_call(n);
+    if (call.compat)
+      compat_seen = true;
     switch (call.kind) {
     case SocketCall::Kind::connect:
       on_connect(n, call);

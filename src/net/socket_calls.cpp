@@ -1,5 +1,7 @@
 #include "net/socket_calls.hpp"
 
+#include "net/seccomp_notify.hpp"
+
 #include <linux/audit.h>
 
 namespace net {
@@ -27,5 +29,42 @@ constexpr SocketCalls x32{};
 const SocketCalls& native_socket_calls() noexcept { return native; }
 const SocketCalls& compat_socket_calls() noexcept { return compat; }
 const SocketCalls& x32_socket_calls() noexcept { return x32; }
+
+SocketCall decode_socket_call(const Notification& n) noexcept {
+  const SocketCalls* abi = nullptr;
+  if (n.arch == native.arch && n.nr < 0x40000000)
+    abi = &native;
+  else if (compat.arch != 0 && n.arch == compat.arch)
+    abi = &compat;
+  else if (x32.arch != 0 && n.arch == x32.arch)
+    abi = &x32;
+  SocketCall call;
+  if (abi == nullptr)
+    return call;
+  call.compat = abi != &native;
+  if (n.nr == abi->connect || n.nr == abi->bind) {
+    call.kind = n.nr == abi->connect ? SocketCall::Kind::connect : SocketCall::Kind::bind;
+    call.fd = static_cast<int>(n.args[0]);
+    call.address = n.args[1];
+    call.length = n.args[2];
+  } else if (n.nr == abi->sendto || n.nr == abi->sendmsg || n.nr == abi->sendmmsg) {
+    call.kind = SocketCall::Kind::fastopen_send;
+  } else if (n.nr == abi->socketcall) {
+    uint32_t which = static_cast<uint32_t>(n.args[0]);
+    if (which == socketcall_connect || which == socketcall_bind) {
+      uint32_t args[3] = {};
+      if (!read_process_memory(n.pid, n.args[1], args, sizeof args))
+        return call; // the kernel fails it the same way (EFAULT)
+      call.kind = which == socketcall_connect ? SocketCall::Kind::connect : SocketCall::Kind::bind;
+      call.fd = static_cast<int>(args[0]);
+      call.address = args[1];
+      call.length = args[2];
+    } else if (which == socketcall_sendto || which == socketcall_sendmsg ||
+               which == socketcall_sendmmsg) {
+      call.kind = SocketCall::Kind::other_socketcall;
+    }
+  }
+  return call;
+}
 
 } // namespace net

@@ -9,6 +9,8 @@
 
 namespace net {
 
+struct Notification;
+
 struct SocketCalls {
   uint32_t arch = 0; // AUDIT_ARCH_*; 0 = none (no such ABI here)
   int connect = -1;
@@ -32,5 +34,24 @@ inline constexpr uint32_t socketcall_connect = 3;
 inline constexpr uint32_t socketcall_sendto = 11;
 inline constexpr uint32_t socketcall_sendmsg = 16;
 inline constexpr uint32_t socketcall_sendmmsg = 20;
+
+// A caught call and its arguments, wherever its ABI keeps them.
+struct SocketCall {
+  enum class Kind {
+    connect,
+    bind,
+    fastopen_send,    // a send with MSG_FASTOPEN (the filter passes no other)
+    other_socketcall, // an i386 socketcall send: flags and socket in the caller's memory
+    none,             // anything else
+  } kind = Kind::none;
+  bool compat = false; // from an ABI other than the native one
+  int fd = -1;
+  uint64_t address = 0; // in the caller
+  uint64_t length = 0;
+};
+
+// Decodes notification `n`; an i386 socketcall's arguments are read from the caller once (what
+// the caller changes afterwards is not used), a failed read gives Kind::none.
+SocketCall decode_socket_call(const Notification& n) noexcept;
 
 } // namespace net
