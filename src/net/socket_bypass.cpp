@@ -136,6 +136,9 @@ struct SocketBypass::State {
       else
         allow(n);
       return;
+    case SocketCall::Kind::unreadable:
+      answer(n, EFAULT);
+      return;
     case SocketCall::Kind::none:
       allow(n);
       return;
@@ -183,20 +186,41 @@ struct SocketBypass::State {
     return true;
   }
 
+  // The caller's socket `call.fd` into `socket`, and where it lives; nothing once the call is
+  // answered: a descriptor that is not open or not a socket gets the kernel's own error here
+  // rather than the call running (another thread could open a host socket under that number
+  // in between). Without the right to look (no host socket can have been handed either) the
+  // call runs.
+  std::optional<SocketOrigin> take_socket(const Notification& n, const SocketCall& call,
+                                          util::UniqueFd& socket) noexcept {
+    socket = take_process_fd(n.pid, call.fd);
+    if (!socket) {
+      if (handed)
+        answer(n, EBADF);
+      else
+        allow(n);
+      return std::nullopt;
+    }
+    SocketOrigin origin = socket_origin(socket.get(), host_netns);
+    if (origin == SocketOrigin::other) {
+      answer(n, ENOTSOCK);
+      return std::nullopt;
+    }
+    return origin;
+  }
+
   // connect() of INET sockets is always done here, on the socket object taken from the caller,
   // never by letting the caller's call run: another of its threads could put a different
   // socket under the same number, or change the address, after the check.
   void on_connect(const Notification& n, const SocketCall& call) noexcept {
-    util::UniqueFd socket = take_process_fd(n.pid, call.fd);
-    if (!socket) {
-      allow(n); // not open (EBADF), or not cove's to inspect: then no socket of cove's either
+    util::UniqueFd socket;
+    std::optional<SocketOrigin> origin = take_socket(n, call, socket);
+    if (!origin)
       return;
-    }
-    SocketOrigin origin = socket_origin(socket.get(), host_netns);
     SocketKind kind = socket_kind(socket.get());
     bool inet = kind.domain == AF_INET || kind.domain == AF_INET6;
-    if (origin == SocketOrigin::other || (origin == SocketOrigin::container && !inet)) {
-      allow(n); // not a socket, or the container's own unix/netlink/... socket
+    if (*origin == SocketOrigin::container && !inet) {
+      allow(n); // the container's own unix/netlink/... socket
       return;
     }
     std::optional<SocketAddress> asked = read_address(n, call);
@@ -204,7 +228,7 @@ struct SocketBypass::State {
       answer(n, EFAULT);
       return;
     }
-    if (origin == SocketOrigin::host) {
+    if (*origin == SocketOrigin::host) {
       connect_host_socket(n, socket, kind, *asked);
       return;
     }
@@ -311,19 +335,17 @@ struct SocketBypass::State {
   // bind() of INET sockets is done here as well: a published port's becomes a host socket, any
   // other the container's own, bound on the caller's behalf (with its right to low ports).
   void on_bind(const Notification& n, const SocketCall& call) noexcept {
-    util::UniqueFd socket = take_process_fd(n.pid, call.fd);
-    if (!socket) {
-      allow(n);
+    util::UniqueFd socket;
+    std::optional<SocketOrigin> origin = take_socket(n, call, socket);
+    if (!origin)
       return;
-    }
-    SocketOrigin origin = socket_origin(socket.get(), host_netns);
     SocketKind kind = socket_kind(socket.get());
     bool inet = kind.domain == AF_INET || kind.domain == AF_INET6;
-    if (origin == SocketOrigin::other || (origin == SocketOrigin::container && !inet)) {
+    if (*origin == SocketOrigin::container && !inet) {
       allow(n);
       return;
     }
-    if (origin == SocketOrigin::host) {
+    if (*origin == SocketOrigin::host) {
       answer(n, EINVAL); // bound already, as far as the container is concerned
       return;
     }

@@ -53,8 +53,10 @@ SocketCall decode_socket_call(const Notification& n) noexcept {
     uint32_t which = static_cast<uint32_t>(n.args[0]);
     if (which == socketcall_connect || which == socketcall_bind) {
       uint32_t args[3] = {};
-      if (!read_process_memory(n.pid, n.args[1], args, sizeof args))
-        return call; // the kernel fails it the same way (EFAULT)
+      if (!read_process_memory(n.pid, n.args[1], args, sizeof args)) {
+        call.kind = SocketCall::Kind::unreadable; // never let the kernel read them later
+        return call;
+      }
       call.kind = which == socketcall_connect ? SocketCall::Kind::connect : SocketCall::Kind::bind;
       call.fd = static_cast<int>(args[0]);
       call.address = args[1];

@@ -42,6 +42,7 @@ struct SocketCall {
     bind,
     fastopen_send,    // a send with MSG_FASTOPEN (the filter passes no other)
     other_socketcall, // an i386 socketcall send: flags and socket in the caller's memory
+    unreadable,       // an i386 socketcall connect or bind whose arguments cannot be read
     none,             // anything else
   } kind = Kind::none;
   bool compat = false; // from an ABI other than the native one
@@ -51,7 +52,7 @@ struct SocketCall {
 };
 
 // Decodes notification `n`; an i386 socketcall's arguments are read from the caller once (what
-// the caller changes afterwards is not used), a failed read gives Kind::none.
+// the caller changes afterwards is not used).
 SocketCall decode_socket_call(const Notification& n) noexcept;
 
 } // namespace net
