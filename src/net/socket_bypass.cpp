@@ -186,13 +186,14 @@ struct SocketBypass::State {
     return true;
   }
 
-  // The caller's socket `call.fd` into `socket`, and where it lives; nothing once the call is
-  // answered: a descriptor that is not open or not a socket gets the kernel's own error here
-  // rather than the call running (another thread could open a host socket under that number
-  // in between). Without the right to look (no host socket can have been handed either) the
-  // call runs.
+  // The caller's socket `call.fd` into `socket` with its kind, and where it lives; nothing once
+  // the call is answered. A descriptor that is not open or not a socket gets the kernel's own
+  // error here rather than the call running (another thread could open a host socket under
+  // that number in between); the container's own non-INET sockets (unix, netlink...) run the
+  // call as their own. Without the right to look (no host socket can have been handed either)
+  // the call runs.
   std::optional<SocketOrigin> take_socket(const Notification& n, const SocketCall& call,
-                                          util::UniqueFd& socket) noexcept {
+                                          util::UniqueFd& socket, SocketKind& kind) noexcept {
     socket = take_process_fd(n.pid, call.fd);
     if (!socket) {
       if (handed)
@@ -206,6 +207,11 @@ struct SocketBypass::State {
       answer(n, ENOTSOCK);
       return std::nullopt;
     }
+    kind = socket_kind(socket.get());
+    if (origin == SocketOrigin::container && kind.domain != AF_INET && kind.domain != AF_INET6) {
+      allow(n);
+      return std::nullopt;
+    }
     return origin;
   }
 
@@ -214,15 +220,10 @@ struct SocketBypass::State {
   // socket under the same number, or change the address, after the check.
   void on_connect(const Notification& n, const SocketCall& call) noexcept {
     util::UniqueFd socket;
-    std::optional<SocketOrigin> origin = take_socket(n, call, socket);
+    SocketKind kind;
+    std::optional<SocketOrigin> origin = take_socket(n, call, socket, kind);
     if (!origin)
       return;
-    SocketKind kind = socket_kind(socket.get());
-    bool inet = kind.domain == AF_INET || kind.domain == AF_INET6;
-    if (*origin == SocketOrigin::container && !inet) {
-      allow(n); // the container's own unix/netlink/... socket
-      return;
-    }
     std::optional<SocketAddress> asked = read_address(n, call);
     if (!asked) {
       answer(n, EFAULT);
@@ -336,15 +337,10 @@ struct SocketBypass::State {
   // other the container's own, bound on the caller's behalf (with its right to low ports).
   void on_bind(const Notification& n, const SocketCall& call) noexcept {
     util::UniqueFd socket;
-    std::optional<SocketOrigin> origin = take_socket(n, call, socket);
+    SocketKind kind;
+    std::optional<SocketOrigin> origin = take_socket(n, call, socket, kind);
     if (!origin)
       return;
-    SocketKind kind = socket_kind(socket.get());
-    bool inet = kind.domain == AF_INET || kind.domain == AF_INET6;
-    if (*origin == SocketOrigin::container && !inet) {
-      allow(n);
-      return;
-    }
     if (*origin == SocketOrigin::host) {
       answer(n, EINVAL); // bound already, as far as the container is concerned
       return;
