@@ -9,8 +9,9 @@
 #    network and port forwarder) and, as the reference, the same httpd on the host's loopback.
 # 2. Container -> host TCP: iperf3 in the container (the host's binary, run through the host's
 #    dynamic loader) against an iperf3 server on the host's 127.0.0.1, with the host's loopback
-#    allowed (slirp4netns:allow_host_loopback=true, with and without host_sockets=true;
-#    pasta:--map-gw), and iperf3 on the host's loopback alone. Skipped without iperf3.
+#    allowed (slirp4netns:allow_host_loopback=true: the default outbound relay, with
+#    outbound_relay=false (slirp4netns' own stack) and with host_sockets=true; pasta:--map-gw),
+#    and iperf3 on the host's loopback alone. Skipped without iperf3.
 # Only 127.0.0.1 traffic: the container reaches the host through its network helper's mapping of
 # the host's loopback. Environment: COVE, BENCH_USERS (default covebench), NET_RUNS (default 15),
 # IPERF_SECONDS (default 5). Results are printed and written to $BENCH_STATE/results-<time>/.
@@ -197,12 +198,14 @@ for u in $BENCH_USERS; do
         note "iperf3 is not installed: container->host throughput skipped"
         continue
     fi
-    islirp="" iplain="" ipasta=""
+    islirp="" iplain="" istack="" ipasta=""
     if [ -n "$COVE_BIN" ]; then
         islirp=$(measure_iperf "$u" cove-slirp4netns-hostsockets 10.0.2.2 \
             "--network slirp4netns:allow_host_loopback=true,host_sockets=true" "${cove[@]}")
         iplain=$(measure_iperf "$u" cove-slirp4netns 10.0.2.2 \
             "--network slirp4netns:allow_host_loopback=true" "${cove[@]}")
+        istack=$(measure_iperf "$u" cove-slirp4netns-norelay 10.0.2.2 \
+            "--network slirp4netns:allow_host_loopback=true,outbound_relay=false" "${cove[@]}")
         [ -z "$gateway" ] || ipasta=$(measure_iperf "$u" cove-pasta "$gateway" \
             "--network pasta:--map-gw" "${cove[@]}")
     fi
@@ -211,7 +214,8 @@ for u in $BENCH_USERS; do
         "${podman[@]}")
     echo "== $u: container -> host TCP, iperf3 -t $IPERF_SECONDS ==" | tee -a "$TABLE"
     row "path" "Gbit/s" "vs podman"
-    row "cove slirp4netns (default)" "${iplain:--}" "$(ratio "$iplain" "$ipod")"
+    row "cove slirp4netns (default: relay)" "${iplain:--}" "$(ratio "$iplain" "$ipod")"
+    row "cove outbound_relay=false" "${istack:--}" "$(ratio "$istack" "$ipod")"
     row "cove slirp4netns:host_sockets=true" "${islirp:--}" "$(ratio "$islirp" "$ipod")"
     row "host loopback (iperf3 alone)" "${ihost:--}" "$(ratio "$ihost" "$ipod")"
     row "cove pasta" "${ipasta:--}" "$(ratio "$ipasta" "$ipod")"

@@ -82,12 +82,14 @@ void ContainerNetwork::finish(const Request& request) {
   write_ports_file(request.ports_file, m_ports);
 }
 
-void ContainerNetwork::serve_sockets(util::UniqueFd listener, const Request& request) {
+void ContainerNetwork::serve_sockets(util::UniqueFd listener, util::UniqueFd relay_listener,
+                                     const Request& request) {
   PortForwarder* forwarder = m_forwarder ? &*m_forwarder : nullptr;
   m_bypass.emplace(SocketBypass::start(
       std::move(listener),
       SocketBypass::slirp4netns(request.mode.slirp_network(), request.mode.allow_host_loopback,
-                                forwarder)));
+                                forwarder),
+      std::move(relay_listener)));
 }
 
 void ContainerNetwork::forward(std::vector<PortMapping> ports, Ipv4 target) {

@@ -11,6 +11,7 @@
 #include "net/port_mapping.hpp"
 #include "net/slirp4netns.hpp"
 #include "net/socket_bypass.hpp"
+#include "net/socket_filter.hpp"
 #include "util/fd.hpp"
 
 #include <sys/types.h>
@@ -58,14 +59,22 @@ public:
   // The ports as published, with the host ports that were chosen.
   const std::vector<PortMapping>& ports() const noexcept { return m_ports; }
 
-  // Whether the container's connect and bind calls should be served by host sockets
-  // (net/socket_bypass; ChildPlan::intercept_sockets): slirp4netns:host_sockets=true.
-  static bool wants_host_sockets(const Request& request) noexcept {
-    return request.mode.driver == NetworkDriver::slirp4netns && request.mode.host_sockets;
+  // The socket filter the container's calls should go through (net/socket_bypass;
+  // ChildPlan::socket_filter): slirp4netns' outbound relay or host sockets; none otherwise.
+  static std::optional<SocketFilter> socket_filter(const Request& request) noexcept {
+    if (request.mode.driver != NetworkDriver::slirp4netns)
+      return std::nullopt;
+    if (request.mode.host_sockets)
+      return SocketFilter::host_sockets;
+    if (request.mode.outbound_relay)
+      return SocketFilter::relay;
+    return std::nullopt;
   }
-  // Serves the container's socket filter `listener` from now on, after connect() or finish().
-  // Throws util::Error when its thread cannot start.
-  void serve_sockets(util::UniqueFd listener, const Request& request);
+  // Serves the container's socket filter `listener` from now on, after connect() or finish():
+  // the outbound relay through `relay_listener` when given. Throws util::Error when its thread
+  // cannot start.
+  void serve_sockets(util::UniqueFd listener, util::UniqueFd relay_listener,
+                     const Request& request);
 
 private:
   // Starts the forwarder for `ports` into m_netns (then closed), towards `target`.

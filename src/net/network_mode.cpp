@@ -45,6 +45,9 @@ void parse_slirp_options(std::string_view text, std::string_view options, Networ
     } else if (key == "host_sockets") {
       mode.host_sockets = parse_bool(text, value);
       continue;
+    } else if (key == "outbound_relay") {
+      mode.outbound_relay = parse_bool(text, value);
+      continue;
     } else if (key == "enable_ipv6") {
       mode.enable_ipv6 = parse_bool(text, value);
       continue;
@@ -63,7 +66,7 @@ void parse_slirp_options(std::string_view text, std::string_view options, Networ
     throw util::Error(util::cat("invalid network mode ", util::quote(text),
                                 ": unknown slirp4netns option ", util::quote(option),
                                 " (supported: allow_host_loopback=true|false, "
-                                "host_sockets=true|false, mtu=N, cidr=A.B.C.D/N, "
+                                "outbound_relay=true|false, host_sockets=true|false, mtu=N, cidr=A.B.C.D/N, "
                                 "enable_ipv6=true|false)"));
   }
 }
@@ -172,6 +175,8 @@ std::string NetworkMode::str() const {
     std::vector<std::string> options;
     if (allow_host_loopback)
       options.emplace_back("allow_host_loopback=true");
+    if (!outbound_relay)
+      options.emplace_back("outbound_relay=false");
     if (host_sockets)
       options.emplace_back("host_sockets=true");
     if (mtu != 0)

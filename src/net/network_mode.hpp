@@ -41,6 +41,10 @@ struct NetworkMode {
   // slirp4netns' stack and cove's forwarder. Off by default: a container determined to race
   // its own threads against the supervisor could aim such a socket at the host's loopback.
   bool host_sockets = false;
+  // slirp4netns:outbound_relay=false: the container's outbound TCP connections go through
+  // slirp4netns' stack instead of being dialled from cove's namespace and relayed over the
+  // container's loopback (net/outbound_relay, the default). Host sockets take precedence.
+  bool outbound_relay = true;
   // slirp4netns:mtu=N (68 to 65521; 0 = slirp4netns' default here, 65520), cidr=A.B.C.D/N (the
   // network instead of 10.0.2.0/24; empty = that), enable_ipv6=true (fd00::/64 as well,
   // configured by router advertisement a moment after the start, as with podman).

@@ -150,6 +150,26 @@ bool read_process_memory(pid_t pid, uint64_t address, void* buffer, size_t lengt
   return ::process_vm_readv(pid, &local, 1, &remote, 1, 0) == static_cast<ssize_t>(length);
 }
 
+bool write_process_memory(pid_t pid, uint64_t address, const void* buffer, size_t length) noexcept {
+  iovec local{const_cast<void*>(buffer), length};
+  iovec remote{reinterpret_cast<void*>(static_cast<uintptr_t>(address)), length};
+  return ::process_vm_writev(pid, &local, 1, &remote, 1, 0) == static_cast<ssize_t>(length);
+}
+
+int write_address_result(pid_t pid, uint64_t address, uint64_t length_at, const void* data,
+                         socklen_t length) noexcept {
+  socklen_t room = 0;
+  if (!read_process_memory(pid, length_at, &room, sizeof room))
+    return EFAULT;
+  if (static_cast<int>(room) < 0)
+    return EINVAL;
+  size_t copied = room < length ? room : length;
+  if (!write_process_memory(pid, address, data, copied) ||
+      !write_process_memory(pid, length_at, &length, sizeof length))
+    return EFAULT;
+  return 0;
+}
+
 util::UniqueFd take_process_fd(pid_t pid, int fd) noexcept {
   util::UniqueFd pidfd = open_pidfd(pid);
   if (!pidfd)

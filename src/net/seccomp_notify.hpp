@@ -5,6 +5,7 @@
 
 #include "util/fd.hpp"
 
+#include <sys/socket.h>
 #include <sys/types.h>
 
 #include <cstddef>
@@ -49,6 +50,15 @@ private:
 
 // Copies `length` bytes at `address` in process `pid`; false unless all could be read.
 bool read_process_memory(pid_t pid, uint64_t address, void* buffer, size_t length) noexcept;
+
+// Copies `length` bytes of `buffer` to `address` in process `pid`; false unless all were written.
+bool write_process_memory(pid_t pid, uint64_t address, const void* buffer, size_t length) noexcept;
+
+// Answers a getsockname()-style call of process `pid` with the address `data` of `length`
+// bytes: truncated to the room its socklen_t at `length_at` gives, which then holds `length`.
+// 0 or an errno (EFAULT when its memory cannot be read or written).
+int write_address_result(pid_t pid, uint64_t address, uint64_t length_at, const void* data,
+                         socklen_t length) noexcept;
 
 // A duplicate of descriptor `fd` of thread `pid` (pidfd_getfd(2)); empty on failure.
 util::UniqueFd take_process_fd(pid_t pid, int fd) noexcept;

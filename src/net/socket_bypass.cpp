@@ -1,5 +1,6 @@
 #include "net/socket_bypass.hpp"
 
+#include "net/outbound_relay.hpp"
 #include "net/port_forwarder.hpp"
 #include "net/published_bind.hpp"
 #include "net/seccomp_notify.hpp"
@@ -32,28 +33,6 @@ namespace net {
 
 namespace {
 
-// A socket nobody has bound or connected: the only kind worth replacing.
-bool is_fresh(int fd) noexcept {
-  sockaddr_storage local{};
-  socklen_t length = sizeof local;
-  if (::getsockname(fd, reinterpret_cast<sockaddr*>(&local), &length) < 0)
-    return false;
-  uint16_t port = local.ss_family == AF_INET
-                      ? reinterpret_cast<sockaddr_in&>(local).sin_port
-                      : reinterpret_cast<sockaddr_in6&>(local).sin6_port;
-  return port == 0 && tcp_state(fd) == TCP_CLOSE;
-}
-
-bool is_tcp(const SocketKind& kind) noexcept {
-  return (kind.domain == AF_INET || kind.domain == AF_INET6) && kind.type == SOCK_STREAM &&
-         (kind.protocol == IPPROTO_TCP || kind.protocol == 0);
-}
-
-bool is_blocking(int fd) noexcept {
-  int flags = ::fcntl(fd, F_GETFL);
-  return flags >= 0 && !(flags & O_NONBLOCK);
-}
-
 void report(const char* what, int err) noexcept {
   std::fprintf(stderr, "cove host sockets: %s: %s\n", what, std::strerror(err));
   std::fflush(stderr);
@@ -72,7 +51,8 @@ struct SocketBypass::State {
   SocketBypass::Config config;
   NotifyListener listener;
   NetnsId host_netns = netns_of_this_thread();
-  SpliceProxy proxy;                 // the relays from the container's ports to handed sockets
+  SpliceProxy proxy; // the outbound relay's connections, the container's ports to handed sockets
+  std::unique_ptr<OutboundRelay> relay; // none: host sockets
   std::vector<util::UniqueFd> relay_listeners; // the container's original sockets, relayed
   std::vector<int> released;         // forwarder sockets given up
   std::vector<std::unique_ptr<PendingConnect>> pending;
@@ -121,6 +101,10 @@ struct SocketBypass::State {
       return;
     case SocketCall::Kind::bind:
       on_bind(n, call);
+      return;
+    case SocketCall::Kind::getsockname:
+    case SocketCall::Kind::getpeername:
+      on_address_query(n, call);
       return;
     case SocketCall::Kind::fastopen_send:
       // Connecting by sendto(MSG_FASTOPEN) is refused as when the host disables TCP Fast Open
@@ -234,7 +218,12 @@ struct SocketBypass::State {
       return;
     }
     std::optional<SocketAddress> target = outside(*asked);
-    if (target && !compat_seen && is_tcp(kind) && asked->family() == kind.domain &&
+    if (relay && target && is_tcp(kind) && asked->family() == kind.domain &&
+        tcp_state(socket.get()) == TCP_CLOSE) {
+      relay->connect(n.id, std::move(socket), kind, *asked, *target);
+      return;
+    }
+    if (!relay && target && !compat_seen && is_tcp(kind) && asked->family() == kind.domain &&
         is_fresh(socket.get())) {
       if (util::UniqueFd ours = socket_twin(socket.get(), kind)) {
         connect_here(n, std::move(ours), *target, call.fd);
@@ -242,6 +231,21 @@ struct SocketBypass::State {
       }
     }
     connect_here(n, std::move(socket), *asked, -1); // the container's socket, in its namespace
+  }
+
+  // getsockname() and getpeername() of a relayed socket show the container's address and the
+  // one it asked for, as without the relay; the kernel answers every other.
+  void on_address_query(const Notification& n, const SocketCall& call) noexcept {
+    util::UniqueFd socket = relay ? take_process_fd(n.pid, call.fd) : util::UniqueFd();
+    std::optional<SocketAddress> shown;
+    if (socket)
+      shown = call.kind == SocketCall::Kind::getpeername ? relay->peer_of(socket.get())
+                                                         : relay->local_of(socket.get());
+    if (!shown) {
+      allow(n); // no host socket is ever in the container with the relay
+      return;
+    }
+    answer(n, write_address_result(n.pid, call.address, call.length, shown->get(), shown->length));
   }
 
   // A host socket the container holds: never disconnected, connected again only towards the
@@ -449,8 +453,12 @@ SocketBypass::Config SocketBypass::slirp4netns(const SlirpNetwork& network,
   return config;
 }
 
-SocketBypass SocketBypass::start(util::UniqueFd listener, const Config& config) {
+SocketBypass SocketBypass::start(util::UniqueFd listener, const Config& config,
+                                 util::UniqueFd relay_listener) {
   auto state = std::make_unique<State>(config, std::move(listener));
+  if (relay_listener)
+    state->relay = std::make_unique<OutboundRelay>(std::move(relay_listener), config.guest,
+                                                   state->proxy, state->listener);
   int fds[2];
   util::check(::pipe2(fds, O_CLOEXEC), "create the host sockets' stop pipe");
   state->stop_read.reset(fds[0]);

@@ -1,19 +1,24 @@
-// SocketBypass: host sockets for a slirp4netns container. The container's connect(2) and
-// bind(2) calls come here as seccomp user notifications (net/socket_filter), and a thread of the
-// process that started the container (cove, or a detached container's monitor), which stays in
-// cove's own network namespace, answers them:
-//  - connect() of a fresh TCP or UDP IPv4 socket to an address outside the container's network
-//    (and to the gateway 10.0.2.2 when host loopback is allowed, as the host's 127.0.0.1): the
-//    socket is replaced by one made here and connected here, so the traffic takes the host's
-//    own stack instead of slirp4netns' user-mode one. slirp4netns makes its connections from
-//    the same namespace, so the container reaches nothing it could not reach before.
-//  - bind() of a TCP socket to the wildcard address (or the container's) on a published port:
-//    the forwarder gives up its host socket(s) for the port and the container's socket is
-//    replaced by one bound to the published host address and port, so clients connect to the
-//    container's program directly. The container's original socket is then bound to the port
-//    inside the container and relayed to that host socket, so clients in the container
-//    (`cove exec … wget localhost`) and host sockets the forwarder still serves (the other IP
-//    family) keep reaching the port.
+// SocketBypass: the supervisor of a slirp4netns container's socket calls. The container's
+// calls come here as seccomp user notifications (net/socket_filter), and a thread of the process
+// that started the container (cove, or a detached container's monitor), which stays in cove's
+// own network namespace, answers them. Two ways, as the filter was made:
+//  - The outbound relay (the default): connect() of a TCP socket to an address outside the
+//    container's network (and to the gateway 10.0.2.2 when host loopback is allowed, as the
+//    host's 127.0.0.1) is dialled from cove's namespace and relayed into the container over its
+//    own loopback (net/outbound_relay); getsockname() and getpeername() of such a socket show
+//    what they would without the relay. No socket of cove's namespace is ever in the container.
+//  - Host sockets (slirp4netns:host_sockets=true), faster still and not the default:
+//    - connect() of a fresh TCP IPv4 socket to an address outside: the socket is replaced by
+//      one made here and connected here, so the traffic takes the host's own stack instead of
+//      slirp4netns' user-mode one. slirp4netns makes its connections from the same namespace,
+//      so the container reaches nothing it could not reach before.
+//    - bind() of a TCP socket to the wildcard address (or the container's) on a published
+//      port: the forwarder gives up its host socket(s) for the port and the container's socket
+//      is replaced by one bound to the published host address and port, so clients connect to
+//      the container's program directly. The container's original socket is then bound to the
+//      port inside the container and relayed to that host socket, so clients in the container
+//      (`cove exec … wget localhost`) and host sockets the forwarder still serves (the other IP
+//      family) keep reaching the port.
 // Everything else, and anything that cannot be read or copied, runs as without the filter.
 #pragma once
 
@@ -44,9 +49,12 @@ public:
   static Config slirp4netns(const SlirpNetwork& network, bool allow_host_loopback,
                             PortForwarder* forwarder);
 
-  // Serves the filter's `listener` from a new thread until destroyed. Throws util::Error when
-  // the thread cannot start.
-  static SocketBypass start(util::UniqueFd listener, const Config& config);
+  // Serves the filter's `listener` from a new thread until destroyed: the outbound relay through
+  // `relay_listener` (net/outbound_relay's make_relay_listener(), in the container's
+  // namespace) when given, host sockets otherwise. Throws util::Error when the thread cannot
+  // start.
+  static SocketBypass start(util::UniqueFd listener, const Config& config,
+                            util::UniqueFd relay_listener = {});
 
   SocketBypass(SocketBypass&& other) noexcept;
   SocketBypass& operator=(SocketBypass&&) = delete;

@@ -20,6 +20,8 @@ struct SocketCalls {
   int sendmmsg = -1; // flags in argument 3
   int socketcall = -1; // i386: every socket call through one entry (argument 1 points at the rest)
   int io_uring_setup = -1;
+  int getsockname = -1;
+  int getpeername = -1;
 };
 
 // The native ABI, and the other ABIs with the same or their own arch value (x32 shares x86_64's
@@ -31,6 +33,8 @@ const SocketCalls& x32_socket_calls() noexcept;    // arch 0 where there is none
 // socketcall(2)'s call numbers (linux/net.h).
 inline constexpr uint32_t socketcall_bind = 2;
 inline constexpr uint32_t socketcall_connect = 3;
+inline constexpr uint32_t socketcall_getsockname = 6;
+inline constexpr uint32_t socketcall_getpeername = 7;
 inline constexpr uint32_t socketcall_sendto = 11;
 inline constexpr uint32_t socketcall_sendmsg = 16;
 inline constexpr uint32_t socketcall_sendmmsg = 20;
@@ -40,6 +44,8 @@ struct SocketCall {
   enum class Kind {
     connect,
     bind,
+    getsockname,
+    getpeername,
     fastopen_send,    // a send with MSG_FASTOPEN (the filter passes no other)
     other_socketcall, // an i386 socketcall send: flags and socket in the caller's memory
     unreadable,       // an i386 socketcall connect or bind whose arguments cannot be read
@@ -48,7 +54,7 @@ struct SocketCall {
   bool compat = false; // from an ABI other than the native one
   int fd = -1;
   uint64_t address = 0; // in the caller
-  uint64_t length = 0;
+  uint64_t length = 0;  // connect, bind: the length; getsockname, getpeername: where it is
 };
 
 // Decodes notification `n`; an i386 socketcall's arguments are read from the caller once (what

@@ -56,17 +56,24 @@ struct Program {
     add(BPF_STMT(BPF_RET | BPF_K, notify));
     add(BPF_STMT(BPF_RET | BPF_K, allow));
   }
-  // The calls of one ABI; ends with "allow". A send names an address only with MSG_FASTOPEN on
-  // TCP (cove hands over no other kind of socket).
-  void calls(const SocketCalls& c) noexcept {
+  // The calls of one ABI; ends with "allow". Host sockets: a send names an address only with
+  // MSG_FASTOPEN on TCP (cove hands over no other kind of socket). The relay: what connects,
+  // and what tells a relayed socket's addresses (everything else of a relayed socket is the
+  // container's own).
+  void calls(const SocketCalls& c, SocketFilter mode) noexcept {
     load_nr();
     on(c.connect, notify);
-    on(c.bind, notify);
     on(c.socketcall, notify);
-    on(c.io_uring_setup, refuse);
-    on_fastopen_send(c.sendto, 3);
-    on_fastopen_send(c.sendmsg, 2);
-    on_fastopen_send(c.sendmmsg, 3);
+    if (mode == SocketFilter::relay) {
+      on(c.getsockname, notify);
+      on(c.getpeername, notify);
+    } else {
+      on(c.bind, notify);
+      on(c.io_uring_setup, refuse);
+      on_fastopen_send(c.sendto, 3);
+      on_fastopen_send(c.sendmsg, 2);
+      on_fastopen_send(c.sendmmsg, 3);
+    }
     add(BPF_STMT(BPF_RET | BPF_K, allow));
   }
   // if (arch == arch) { <block> } (the accumulator holds the arch)
@@ -80,7 +87,7 @@ struct Program {
 
 } // namespace
 
-int install_socket_filter() noexcept {
+int install_socket_filter(SocketFilter mode) noexcept {
   const SocketCalls& native = native_socket_calls();
   if (native.arch == 0)
     return -ENOSYS;
@@ -89,7 +96,7 @@ int install_socket_filter() noexcept {
   const SocketCalls& compat = compat_socket_calls();
   if (compat.arch != 0) {
     Program block;
-    block.calls(compat);
+    block.calls(compat, mode);
     program.for_arch(compat.arch, block);
   }
   Program block;
@@ -97,13 +104,13 @@ int install_socket_filter() noexcept {
   if (x32.arch != 0) { // x32 numbers have bit 30 set; 0x40000000 is x32's first
     block.load_nr();
     Program x32_block;
-    x32_block.calls(x32);
+    x32_block.calls(x32, mode);
     block.add(BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, 0x40000000U, 0,
                        static_cast<unsigned char>(x32_block.size)));
     for (unsigned short i = 0; i < x32_block.size; ++i)
       block.add(x32_block.code[i]);
   }
-  block.calls(native);
+  block.calls(native, mode);
   program.for_arch(native.arch, block);
   program.add(BPF_STMT(BPF_RET | BPF_K, allow)); // an ABI without sockets of ours
   if (program.overflow)

@@ -1,5 +1,6 @@
 #include "net/socket_origin.hpp"
 
+#include <fcntl.h>
 #include <linux/sockios.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -41,6 +42,22 @@ int tcp_state(int fd) noexcept {
       ::getsockopt(fd, IPPROTO_TCP, TCP_INFO, &info, &length) < 0)
     return -1;
   return info.tcpi_state;
+}
+
+bool is_fresh(int fd) noexcept {
+  sockaddr_storage local{};
+  socklen_t length = sizeof local;
+  if (::getsockname(fd, reinterpret_cast<sockaddr*>(&local), &length) < 0)
+    return false;
+  uint16_t port = local.ss_family == AF_INET
+                      ? reinterpret_cast<sockaddr_in&>(local).sin_port
+                      : reinterpret_cast<sockaddr_in6&>(local).sin6_port;
+  return port == 0 && tcp_state(fd) == TCP_CLOSE;
+}
+
+bool is_blocking(int fd) noexcept {
+  int flags = ::fcntl(fd, F_GETFL);
+  return flags >= 0 && !(flags & O_NONBLOCK);
 }
 
 } // namespace net

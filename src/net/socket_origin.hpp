@@ -29,4 +29,10 @@ SocketOrigin socket_origin(int fd, const NetnsId& host) noexcept;
 // not a TCP socket.
 int tcp_state(int fd) noexcept;
 
+// Whether `fd` is a socket nobody has bound or connected (TCP_CLOSE, port 0).
+bool is_fresh(int fd) noexcept;
+
+// Whether `fd`'s open file is in blocking mode.
+bool is_blocking(int fd) noexcept;
+
 } // namespace net

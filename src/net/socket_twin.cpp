@@ -77,4 +77,9 @@ util::UniqueFd socket_twin(int original, const SocketKind& kind) noexcept {
   return twin;
 }
 
+bool is_tcp(const SocketKind& kind) noexcept {
+  return (kind.domain == AF_INET || kind.domain == AF_INET6) && kind.type == SOCK_STREAM &&
+         (kind.protocol == IPPROTO_TCP || kind.protocol == 0);
+}
+
 } // namespace net

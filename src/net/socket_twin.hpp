@@ -17,6 +17,9 @@ struct SocketKind {
 // The kind of `fd`; domain -1 when it is not a socket.
 SocketKind socket_kind(int fd) noexcept;
 
+// An IPv4 or IPv6 TCP socket.
+bool is_tcp(const SocketKind& kind) noexcept;
+
 // A new socket of `original`'s kind in the caller's network namespace, with O_NONBLOCK as the
 // original's and the original's socket-level, TCP and IP options copied where they differ from
 // a new socket's (buffer sizes excepted: a size read back cannot tell a chosen one from the

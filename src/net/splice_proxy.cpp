@@ -1,6 +1,7 @@
 #include "net/splice_proxy.hpp"
 
 #include "net/relay_handle.hpp"
+#include "net/splice_pump.hpp"
 #include "net/udp_relay.hpp"
 
 #include <fcntl.h>
@@ -23,11 +24,6 @@ namespace net {
 
 namespace {
 
-// Each pipe holds up to this much between the two sockets; fewer, larger splices.
-constexpr int pipe_bytes = 1 << 20;
-// Bytes one splice call may move, and rounds per wake-up before other connections get a turn.
-constexpr size_t splice_bytes = 1 << 20;
-constexpr int rounds_per_turn = 8;
 // After running out of descriptors, accepting pauses this long (the pending connections wait
 // in the backlog rather than spinning the loop).
 constexpr int accept_pause_ms = 100;
@@ -42,20 +38,6 @@ void close_fd(int& fd) noexcept {
     ::close(fd);
   fd = -1;
 }
-
-// One direction of a connection: bytes read from `from` wait in the pipe until `to` takes them.
-struct Direction {
-  int from = -1;
-  int to = -1;
-  int pipe_read = -1;
-  int pipe_write = -1;
-  size_t pending = 0;  // bytes in the pipe
-  bool eof = false;    // `from` has sent everything
-  bool done = false;   // ... and `to` has it all and was shut down for writing
-  bool want_in = false;
-  bool want_out = false;
-  unsigned long progress = 0; // splices that moved bytes, and the end of file seen
-};
 
 } // namespace
 
@@ -72,70 +54,14 @@ struct Connection {
   uint32_t server_events = 0;
   RelayHandle client_handle;
   RelayHandle server_handle;
+  void (*on_close)(void*, uintptr_t) = nullptr; // add_pair's callback, while the loop runs
+  void* close_context = nullptr;
+  uintptr_t close_tag = 0;
   Connection* prev = nullptr; // the live list, or the dead one (next only)
   Connection* next = nullptr;
 };
 
 namespace {
-
-bool make_pipe(Direction& d) noexcept {
-  int fds[2];
-  if (::pipe2(fds, O_NONBLOCK | O_CLOEXEC) < 0)
-    return false;
-  d.pipe_read = fds[0];
-  d.pipe_write = fds[1];
-  ::fcntl(d.pipe_write, F_SETPIPE_SZ, pipe_bytes); // best effort: the default is 64 KiB
-  return true;
-}
-
-// Moves what `from` has to `to` until either would block. False when the connection failed.
-bool pump(Direction& d) noexcept {
-  d.want_in = d.want_out = false;
-  for (int round = 0; !d.done; ++round) {
-    if (round == rounds_per_turn) { // level-triggered: the ready side wakes the loop again
-      (d.pending > 0 ? d.want_out : d.want_in) = true;
-      return true;
-    }
-    if (d.pending > 0) {
-      ssize_t n = ::splice(d.pipe_read, nullptr, d.to, nullptr, d.pending,
-                           SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
-      if (n < 0) {
-        if (errno == EINTR)
-          continue;
-        if (errno != EAGAIN)
-          return false;
-        d.want_out = true;
-        return true;
-      }
-      d.pending -= static_cast<size_t>(n);
-      d.progress++;
-      continue;
-    }
-    if (d.eof) {
-      ::shutdown(d.to, SHUT_WR);
-      d.done = true;
-      return true;
-    }
-    // The pipe is empty here, so EAGAIN means that the socket has nothing to read.
-    ssize_t n = ::splice(d.from, nullptr, d.pipe_write, nullptr, splice_bytes,
-                         SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
-    if (n == 0) {
-      d.eof = true;
-      d.progress++;
-    } else if (n < 0) {
-      if (errno == EINTR)
-        continue;
-      if (errno != EAGAIN)
-        return false;
-      d.want_in = true;
-      return true;
-    } else {
-      d.pending += static_cast<size_t>(n);
-      d.progress++;
-    }
-  }
-  return true;
-}
 
 } // namespace
 
@@ -149,8 +75,10 @@ public:
   Impl& operator=(const Impl&) = delete;
   // Closes every connection still open (the listeners belong to the caller).
   ~Impl() {
-    while (m_live)
+    while (m_live) {
+      m_live->on_close = nullptr; // its owner may be gone already
       drop(*m_live, true);
+    }
     bury();
     if (m_epoll >= 0)
       ::close(m_epoll);
@@ -182,6 +110,32 @@ public:
     } catch (...) {
       ::epoll_ctl(m_epoll, EPOLL_CTL_DEL, fd, nullptr);
       report("watch a descriptor", ENOMEM);
+    }
+  }
+
+  void add_pair(int client, int server, void (*on_close)(void*, uintptr_t), void* context,
+                uintptr_t tag) noexcept {
+    for (int fd : {client, server})
+      ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
+    Connection* c = adopt(0, client, server);
+    if (c == nullptr) {
+      if (on_close)
+        on_close(context, tag);
+      return;
+    }
+    c->connecting = false;
+    c->on_close = on_close;
+    c->close_context = context;
+    c->close_tag = tag;
+    service(*c, true, 0);
+  }
+
+  void remove_input(int fd) noexcept {
+    for (const std::unique_ptr<RelayHandle>& handle : m_inputs) {
+      if (!handle->dead && handle->route == static_cast<size_t>(fd)) {
+        ::epoll_ctl(m_epoll, EPOLL_CTL_DEL, fd, nullptr);
+        handle->dead = true;
+      }
     }
   }
 
@@ -226,7 +180,9 @@ public:
           stopping = true;
           break;
         case RelayHandle::Kind::input:
-          if (!handle->dead && !handle->on_input(handle->context, events[i].events)) {
+          // The callback may have removed it (remove_input) and handed the descriptor on.
+          if (!handle->dead && !handle->on_input(handle->context, events[i].events) &&
+              !handle->dead) {
             // The callback may have closed it already (which unregisters it): ENOENT, EBADF.
             ::epoll_ctl(m_epoll, EPOLL_CTL_DEL, static_cast<int>(handle->route), nullptr);
             handle->dead = true;
@@ -282,14 +238,36 @@ private:
 
   void open(size_t route, int client) noexcept {
     const ProxyRoute& r = m_routes[route];
-    std::unique_ptr<Connection> c(new (std::nothrow) Connection);
     int server = ::socket(r.target.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (!c || server < 0) {
-      report("open a connection to the container", c ? errno : ENOMEM);
+    if (server < 0) {
+      report("open a connection to the container", errno);
       ::close(client);
-      if (server >= 0)
-        ::close(server);
       return;
+    }
+    Connection* c = adopt(route, client, server);
+    if (c == nullptr)
+      return;
+    int rc = ::connect(server, reinterpret_cast<const sockaddr*>(&r.target), r.target_length);
+    if (rc < 0 && errno != EINPROGRESS) {
+      drop(*c, true); // refused: the client sees a reset, as if it had reached the port itself
+      return;
+    }
+    // The client's data waits in its socket until the container's side is connected.
+    c->server_events = EPOLLOUT;
+    watch(EPOLL_CTL_MOD, server, EPOLLOUT, &c->server_handle);
+    if (rc == 0)
+      service(*c, true, 0);
+  }
+
+  // A live connection between `client` and `server` (both owned from here on, closed on
+  // failure), watched for nothing yet.
+  Connection* adopt(size_t route, int client, int server) noexcept {
+    std::unique_ptr<Connection> c(new (std::nothrow) Connection);
+    if (!c) {
+      report("relay a connection", ENOMEM);
+      ::close(client);
+      ::close(server);
+      return nullptr;
     }
     int one = 1;
     ::setsockopt(client, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
@@ -303,24 +281,16 @@ private:
     if (!make_pipe(c->up) || !make_pipe(c->down)) {
       report("create a pipe", errno);
       reset(*c);
-      return;
+      return nullptr;
     }
-    int rc = ::connect(server, reinterpret_cast<const sockaddr*>(&r.target), r.target_length);
-    if (rc < 0 && errno != EINPROGRESS) {
-      reset(*c); // refused: the client sees a reset, as if it had reached the port itself
-      return;
-    }
-    // The client's data waits in its socket until the container's side is connected.
-    c->server_events = EPOLLOUT;
     watch(EPOLL_CTL_ADD, client, 0, &c->client_handle);
-    watch(EPOLL_CTL_ADD, server, EPOLLOUT, &c->server_handle);
+    watch(EPOLL_CTL_ADD, server, 0, &c->server_handle);
     Connection* raw = c.release();
     raw->next = m_live;
     if (m_live)
       m_live->prev = raw;
     m_live = raw;
-    if (rc == 0)
-      service(*raw, true, 0);
+    return raw;
   }
 
   // `events`: what epoll reported for the socket on `server_side`.
@@ -413,6 +383,8 @@ private:
       reset(c);
     else
       close_all(c);
+    if (c.on_close)
+      c.on_close(c.close_context, c.close_tag);
     c.dead = true;
     (c.prev ? c.prev->next : m_live) = c.next;
     if (c.next)
@@ -450,6 +422,23 @@ void SpliceProxy::add_input(int fd, uint32_t events, bool (*on_input)(void*, uin
                             void* context) noexcept {
   if (m_impl)
     m_impl->add_input(fd, events, on_input, context);
+}
+
+void SpliceProxy::remove_input(int fd) noexcept {
+  if (m_impl)
+    m_impl->remove_input(fd);
+}
+
+void SpliceProxy::add_pair(int client, int server, void (*on_close)(void*, uintptr_t),
+                           void* context, uintptr_t tag) noexcept {
+  if (m_impl) {
+    m_impl->add_pair(client, server, on_close, context, tag);
+    return;
+  }
+  ::close(client);
+  ::close(server);
+  if (on_close)
+    on_close(context, tag);
 }
 
 void SpliceProxy::run(int stop_fd) noexcept {

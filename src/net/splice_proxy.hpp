@@ -32,9 +32,17 @@ public:
 
   // Serves one more route from now on (before run(), or from an input callback during it).
   void add_route(const ProxyRoute& route) noexcept;
+  // Relays two connected TCP sockets to each other from now on (made non-blocking; owned by
+  // the proxy, closed when either side is done or failed), as it relays an accepted connection
+  // and the one it made for it: `client` plays the accepted one. on_close(context, tag), if
+  // given, is called when the pair is closed while the loop runs (or could not be added).
+  void add_pair(int client, int server, void (*on_close)(void*, uintptr_t) = nullptr,
+                void* context = nullptr, uintptr_t tag = 0) noexcept;
   // Calls on_input(context, events) from the loop whenever `fd` has one of `events` (EPOLLIN,
   // EPOLLOUT), a hang-up or an error, until it returns false.
   void add_input(int fd, uint32_t events, bool (*on_input)(void*, uint32_t), void* context) noexcept;
+  // Stops watching input `fd` (from a callback too, which may then hand `fd` on).
+  void remove_input(int fd) noexcept;
   // Runs until `stop_fd` becomes readable, then closes every connection and returns. A failed
   // connection (refused, reset) resets its peer; other failures are reported on stderr.
   void run(int stop_fd) noexcept;

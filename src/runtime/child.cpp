@@ -6,6 +6,7 @@
 #include "runtime/mount_apply.hpp"
 #include "runtime/sync_channel.hpp"
 #include "util/fixed_text.hpp"
+#include "net/outbound_relay.hpp"
 #include "net/socket_filter.hpp"
 
 #include <fcntl.h>
@@ -189,12 +190,25 @@ void wait_network_ready(const ChildPlan& plan, int sync_fd) noexcept {
 void intercept_sockets(const ChildPlan& plan, int sync_fd) noexcept {
   if (!plan.intercept_sockets)
     return;
-  int listener = net::install_socket_filter();
-  if (listener < 0)
+  int relay = -1;
+  if (plan.socket_filter == net::SocketFilter::relay) {
+    relay = net::make_relay_listener(); // before the filter, which would catch its bind
+    if (relay < 0)
+      return; // no loopback: the container's sockets stay its own
+  }
+  int listener = net::install_socket_filter(plan.socket_filter);
+  if (listener < 0) {
+    if (relay >= 0)
+      ::close(relay);
     return; // no seccomp notifications here: the container's sockets stay its own
+  }
+  if (relay >= 0 && !child_send_relay_listener(sync_fd, relay))
+    fail(sync_fd, errno, ChildStage::setup, "pass the outbound relay's socket to cove");
   if (!child_send_socket_listener(sync_fd, listener))
     fail(sync_fd, errno, ChildStage::setup, "pass the socket filter's listener to cove");
   ::close(listener);
+  if (relay >= 0)
+    ::close(relay);
 }
 
 [[noreturn]] void exec(ExecArrays& exec_arrays, int sync_fd) noexcept {

@@ -1,6 +1,7 @@
 // The post-clone child: performs a fully computed ChildPlan and execs the container command.
 #pragma once
 
+#include "net/socket_filter.hpp"
 #include "runtime/mount_plan.hpp"
 
 #include <sys/ioctl.h>
@@ -28,11 +29,13 @@ struct ChildPlan {
   // waits for its byte right before exec, so the helper sets itself up while the child mounts
   // and pivots, and the command still never runs before its network is configured.
   int network_ready_fd = -1;
-  // The container's connect(2) and bind(2) calls go to cove's supervisor (net/socket_bypass):
-  // the child installs the filter right before it gives up its privileges and passes the
-  // listener to the parent over the sync socket. Without seccomp user notifications it starts
+  // Some of the container's socket calls go to cove's supervisor (net/socket_bypass): the
+  // child installs `socket_filter` right before it gives up its privileges and passes the
+  // listener to the parent over the sync socket; for the outbound relay, the relay's listening
+  // socket on the container's loopback too. Without seccomp user notifications it starts
   // without (the parent then gets no listener).
   bool intercept_sockets = false;
+  net::SocketFilter socket_filter = net::SocketFilter::relay;
   std::vector<std::string> args; // argv; args[0] is looked up on the container's PATH
   std::vector<std::string> env;  // "K=V"
   int stdin_fd = -1;  // dup'ed onto 0 when >= 0 (/dev/null without -i)

@@ -187,7 +187,10 @@ ContainerProcess launch(PreparedStart& prepared) {
   prepared.plan.netns_fd = netns ? netns.get() : -1;
   prepared.plan.loopback_up =
       !netns && network_namespace(prepared.spec.network) == NetworkNamespace::private_;
-  prepared.plan.intercept_sockets = net::ContainerNetwork::wants_host_sockets(prepared.network);
+  std::optional<net::SocketFilter> filter = net::ContainerNetwork::socket_filter(prepared.network);
+  prepared.plan.intercept_sockets = filter.has_value();
+  if (filter)
+    prepared.plan.socket_filter = *filter;
   // A restart: the previous run's network helpers go first (they hold the published ports).
   prepared.connected.reset();
   prepared.bridged.reset();
@@ -244,7 +247,8 @@ ContainerProcess launch(PreparedStart& prepared) {
     prepared.connected->finish(prepared.network);
   }
   if (util::UniqueFd listener = process.take_socket_listener()) // after the forwarder started
-    prepared.connected->serve_sockets(std::move(listener), prepared.network);
+    prepared.connected->serve_sockets(std::move(listener), process.take_relay_listener(),
+                                      prepared.network);
   else if (prepared.plan.intercept_sockets)
     LOG_DEBUG("no seccomp user notifications: the container's sockets stay in its namespace");
   if (prepared.pty)

@@ -22,7 +22,8 @@ namespace runtime {
 ContainerProcess::ContainerProcess(ContainerProcess&& other) noexcept
     : m_pid(std::exchange(other.m_pid, -1)), m_pidfd(std::move(other.m_pidfd)),
       m_reaped(other.m_reaped), m_console(std::move(other.m_console)),
-      m_socket_listener(std::move(other.m_socket_listener)) {}
+      m_socket_listener(std::move(other.m_socket_listener)),
+      m_relay_listener(std::move(other.m_relay_listener)) {}
 
 ContainerProcess::~ContainerProcess() {
   if (m_pid <= 0 || m_reaped)
@@ -175,7 +176,7 @@ ContainerProcess Launcher::start(ChildPlan& plan, NetworkNamespace network,
   if (!report && plan.console && !console)
     throw util::Error("start container: the container process did not pass its terminal");
   process.set_console(std::move(console));
-  process.set_socket_listener(channel.take_socket_listener());
+  process.set_socket_listener(channel.take_socket_listener(), channel.take_relay_listener());
   if (!report)
     return process;
   if (report->stage == ChildStage::exec) {

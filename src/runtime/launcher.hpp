@@ -41,8 +41,11 @@ public:
   // The listener of the container's socket filter (ChildPlan::intercept_sockets); empty when
   // not asked for or not available.
   util::UniqueFd take_socket_listener() noexcept { return std::move(m_socket_listener); }
-  void set_socket_listener(util::UniqueFd listener) noexcept {
+  // With it, for the outbound relay: the relay's listening socket in the container.
+  util::UniqueFd take_relay_listener() noexcept { return std::move(m_relay_listener); }
+  void set_socket_listener(util::UniqueFd listener, util::UniqueFd relay) noexcept {
     m_socket_listener = std::move(listener);
+    m_relay_listener = std::move(relay);
   }
 
 private:
@@ -51,6 +54,7 @@ private:
   bool m_reaped = false;
   util::UniqueFd m_console;
   util::UniqueFd m_socket_listener;
+  util::UniqueFd m_relay_listener;
 };
 
 // Which namespaces the container gets besides mount, pid, uts and ipc.

@@ -51,6 +51,10 @@ std::optional<ChildReport> SyncChannel::wait_exec() {
       m_socket_listener = std::move(passed);
       continue;
     }
+    if (message.type == SyncMessage::Type::relay_listener && passed) {
+      m_relay_listener = std::move(passed);
+      continue;
+    }
     if (message.type != SyncMessage::Type::error)
       throw util::Error("container process: malformed setup report");
     message.what[sizeof message.what - 1] = '\0';
@@ -93,6 +97,10 @@ bool child_send_console(int fd, int master) noexcept {
 
 bool child_send_socket_listener(int fd, int listener) noexcept {
   return send_fd(fd, SyncMessage::Type::socket_listener, listener);
+}
+
+bool child_send_relay_listener(int fd, int relay) noexcept {
+  return send_fd(fd, SyncMessage::Type::relay_listener, relay);
 }
 
 void child_report_path(int fd, int error, ChildStage stage, const char* prefix,

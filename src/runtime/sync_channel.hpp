@@ -24,8 +24,15 @@ struct ChildReport {
 // One fixed-size datagram; the child fills it without allocating.
 struct SyncMessage {
   // console: carries the master of the pty the child created, as SCM_RIGHTS ancillary data;
-  // socket_listener: the listener of the child's socket filter (net/socket_filter), likewise.
-  enum class Type : std::int32_t { go = 1, error = 2, console = 3, socket_listener = 4 };
+  // socket_listener: the listener of the child's socket filter (net/socket_filter), likewise;
+  // relay_listener: the outbound relay's listening socket (net/outbound_relay), likewise.
+  enum class Type : std::int32_t {
+    go = 1,
+    error = 2,
+    console = 3,
+    socket_listener = 4,
+    relay_listener = 5,
+  };
   Type type = Type::go;
   std::int32_t error = 0;
   ChildStage stage = ChildStage::setup;
@@ -48,6 +55,8 @@ public:
   util::UniqueFd take_console() noexcept { return std::move(m_console); }
   // Parent, after wait_exec(): the socket filter's listener the child sent, if it sent one.
   util::UniqueFd take_socket_listener() noexcept { return std::move(m_socket_listener); }
+  // Parent, after wait_exec(): the outbound relay's listening socket, if the child sent one.
+  util::UniqueFd take_relay_listener() noexcept { return std::move(m_relay_listener); }
 
   // Child side (async-signal-safe, never throws): the end the child keeps.
   int child_fd() const noexcept { return m_child.get(); }
@@ -59,6 +68,7 @@ private:
   util::UniqueFd m_child;
   util::UniqueFd m_console;
   util::UniqueFd m_socket_listener;
+  util::UniqueFd m_relay_listener;
 };
 
 // Child: waits for "go"; false on EOF or error (the parent is gone).
@@ -70,6 +80,9 @@ bool child_send_console(int fd, int master) noexcept;
 // Child: passes `listener` (a seccomp notification listener) to the parent; false (errno set)
 // if the send failed.
 bool child_send_socket_listener(int fd, int listener) noexcept;
+// Child: passes the outbound relay's listening socket `relay`; false (errno set) if the send
+// failed.
+bool child_send_relay_listener(int fd, int relay) noexcept;
 // Child: like child_report with "prefix" and a quoted path, built without allocating.
 void child_report_path(int fd, int error, ChildStage stage, const char* prefix,
                        const char* path) noexcept;

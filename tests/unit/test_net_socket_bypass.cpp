@@ -2,6 +2,7 @@
 // network namespace of its own (only its loopback, so an address outside is unreachable from
 // there), installs the socket filter and passes its listener to this process, which serves it
 // from its own namespace. Skipped where unprivileged user namespaces are turned off.
+#include "net/outbound_relay.hpp"
 #include "net/port_forwarder.hpp"
 #include "net/socket_bypass.hpp"
 #include "net/socket_filter.hpp"
@@ -27,6 +28,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <functional>
@@ -92,7 +94,8 @@ bool roundtrip(int fd, const char* out, const char* expected) {
 // child's exit code, exit_skip when the namespaces or the filter are not available. `ready`, if
 // set, gets the read end of a pipe the body may write to.
 int run_intercepted(const net::SocketBypass::Config& config, const std::function<int(int)>& body,
-                    const std::function<void(int)>& parent = {}) {
+                    const std::function<void(int)>& parent = {},
+                    net::SocketFilter mode = net::SocketFilter::host_sockets) {
   int sockets[2];
   int pipe_fds[2];
   REQUIRE(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sockets) == 0);
@@ -119,10 +122,11 @@ int run_intercepted(const net::SocketBypass::Config& config, const std::function
     if (::ioctl(probe, SIOCSIFFLAGS, &request) < 0)
       ::_exit(exit_skip);
     ::close(probe);
-    int listener = net::install_socket_filter();
+    int relay = mode == net::SocketFilter::relay ? net::make_relay_listener() : -1;
+    int listener = net::install_socket_filter(mode);
     if (listener < 0)
       ::_exit(exit_skip);
-    if (!send_fd(sockets[1], listener))
+    if (!send_fd(sockets[1], listener) || (relay >= 0 && !send_fd(sockets[1], relay)))
       ::_exit(90);
     ::close(listener);
     ::_exit(body(pipe_fds[1]));
@@ -131,10 +135,12 @@ int run_intercepted(const net::SocketBypass::Config& config, const std::function
   ::close(pipe_fds[1]);
   util::UniqueFd pipe_read(pipe_fds[0]);
   util::UniqueFd listener = receive_fd(sockets[0]);
+  util::UniqueFd relay = mode == net::SocketFilter::relay && listener ? receive_fd(sockets[0])
+                                                                      : util::UniqueFd();
   ::close(sockets[0]);
   std::optional<net::SocketBypass> bypass;
   if (listener)
-    bypass.emplace(net::SocketBypass::start(std::move(listener), config));
+    bypass.emplace(net::SocketBypass::start(std::move(listener), config, std::move(relay)));
   if (bypass && parent)
     parent(pipe_read.get());
   int status = 0;
@@ -304,6 +310,266 @@ TEST_CASE("host sockets: a published port's listening socket is handed to the co
         CHECK(roundtrip(fd, "hi", "ok"));
         ::close(fd);
       });
+  if (code != exit_skip)
+    CHECK(code == 0);
+}
+
+namespace {
+
+int relayed(const net::SocketBypass::Config& config, const std::function<int(int)>& body,
+            const std::function<void(int)>& parent = {}) {
+  return run_intercepted(config, body, parent, net::SocketFilter::relay);
+}
+
+bool name_is(int fd, bool peer, const char* ip, uint16_t port) {
+  sockaddr_in addr{};
+  socklen_t length = sizeof addr;
+  int rc = peer ? ::getpeername(fd, reinterpret_cast<sockaddr*>(&addr), &length)
+                : ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &length);
+  sockaddr_in expected = ipv4(ip, port);
+  return rc == 0 && length == sizeof addr && addr.sin_addr.s_addr == expected.sin_addr.s_addr &&
+         (port == 0 || addr.sin_port == expected.sin_port);
+}
+
+} // namespace
+
+TEST_CASE("outbound relay: connections to the gateway reach the host's loopback, as the kernel's would") {
+  uint16_t port = 0;
+  util::UniqueFd server = listen_loopback(port);
+  uint16_t closed_port = 0;
+  listen_loopback(closed_port); // closed again at once: nobody listens there
+  std::thread host([&] { // answers: a ping, a half-closed request, 8 MiB
+    util::UniqueFd first(::accept4(server.get(), nullptr, nullptr, SOCK_CLOEXEC));
+    char buf[8] = {};
+    if (first && ::recv(first.get(), buf, 4, MSG_WAITALL) == 4)
+      ::send(first.get(), "pong", 4, MSG_NOSIGNAL);
+    util::UniqueFd second(::accept4(server.get(), nullptr, nullptr, SOCK_CLOEXEC));
+    while (second && ::recv(second.get(), buf, sizeof buf, 0) > 0) { // up to the end of file
+    }
+    ::send(second.get(), "bye", 3, MSG_NOSIGNAL);
+    second.reset();
+    util::UniqueFd third(::accept4(server.get(), nullptr, nullptr, SOCK_CLOEXEC));
+    static char chunk[1 << 16];
+    std::memset(chunk, 'x', sizeof chunk);
+    for (int i = 0; third && i < 128; ++i)
+      if (::send(third.get(), chunk, sizeof chunk, MSG_NOSIGNAL) != static_cast<ssize_t>(sizeof chunk))
+        break;
+  });
+  int code = relayed(slirp(true), [&](int) {
+    int fd = connect_ipv4("10.0.2.2", port);
+    if (fd < 0 || !roundtrip(fd, "ping", "pong"))
+      return 1;
+    // The container sees the address it asked for and its own, not the relay's.
+    if (!name_is(fd, true, "10.0.2.2", port) || !name_is(fd, false, "10.0.2.100", 0))
+      return 2;
+    // A half-close reaches the other end, which still answers.
+    int half = connect_ipv4("10.0.2.2", port);
+    char buf[8] = {};
+    if (half < 0 || ::send(half, "req", 3, 0) != 3 || ::shutdown(half, SHUT_WR) < 0 ||
+        ::recv(half, buf, sizeof buf, MSG_WAITALL) != 3 || std::strcmp(buf, "bye") != 0)
+      return 3;
+    // A non-blocking connect from another thread answers at once (0 or EINPROGRESS).
+    int bulk = -1;
+    std::thread other([&] {
+      bulk = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+      sockaddr_in to = ipv4("10.0.2.2", port);
+      if (::connect(bulk, reinterpret_cast<sockaddr*>(&to), sizeof to) < 0 && errno != EINPROGRESS)
+        bulk = -1;
+    });
+    other.join();
+    pollfd p{bulk, POLLOUT, 0};
+    if (bulk < 0 || ::poll(&p, 1, 5000) != 1)
+      return 4;
+    ::fcntl(bulk, F_SETFL, ::fcntl(bulk, F_GETFL) & ~O_NONBLOCK);
+    size_t total = 0;
+    static char sink[1 << 16];
+    for (ssize_t n; (n = ::recv(bulk, sink, sizeof sink, 0)) > 0;)
+      total += static_cast<size_t>(n);
+    if (total != 128u << 16)
+      return 5;
+    // A refused connection is refused, blocking or not; a UDP socket stays inside.
+    if (connect_ipv4("10.0.2.2", closed_port) >= 0 || errno != ECONNREFUSED)
+      return 6;
+    int quick = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    sockaddr_in to = ipv4("10.0.2.2", closed_port);
+    if (::connect(quick, reinterpret_cast<sockaddr*>(&to), sizeof to) == 0 || errno != ECONNREFUSED)
+      return 7;
+    if (connect_ipv4("10.0.2.2", port, SOCK_DGRAM) >= 0 || errno != ENETUNREACH)
+      return 8;
+    return 0;
+  });
+  if (code != 0)
+    ::shutdown(server.get(), SHUT_RDWR);
+  host.join();
+  if (code != exit_skip)
+    CHECK(code == 0);
+}
+
+TEST_CASE("outbound relay: a slow dial answers a non-blocking connect early, and a failure resets") {
+  // A listener whose queue is full drops new connection attempts: the relay's dial waits for a
+  // retransmission (a second) while the container's non-blocking connect is answered.
+  uint16_t port = 0;
+  util::UniqueFd server(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  sockaddr_in addr = ipv4("127.0.0.1", 0);
+  socklen_t length = sizeof addr;
+  REQUIRE(::bind(server.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+  REQUIRE(::listen(server.get(), 0) == 0);
+  ::getsockname(server.get(), reinterpret_cast<sockaddr*>(&addr), &length);
+  port = ntohs(addr.sin_port);
+  util::UniqueFd filler(connect_ipv4("127.0.0.1", port));
+  REQUIRE(filler);
+  std::thread host([&] { // makes room after a moment, then answers the relayed connection
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    util::UniqueFd first(::accept4(server.get(), nullptr, nullptr, SOCK_CLOEXEC));
+    util::UniqueFd second(::accept4(server.get(), nullptr, nullptr, SOCK_CLOEXEC));
+    char buf[8] = {};
+    if (second && ::recv(second.get(), buf, 4, MSG_WAITALL) == 4)
+      ::send(second.get(), "pong", 4, MSG_NOSIGNAL);
+  });
+  int code = relayed(slirp(true), [&](int) {
+    int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    sockaddr_in to = ipv4("10.0.2.2", port);
+    if (::connect(fd, reinterpret_cast<sockaddr*>(&to), sizeof to) == 0 || errno != EINPROGRESS)
+      return 1;
+    pollfd p{fd, POLLOUT, 0};
+    if (::poll(&p, 1, 5000) != 1)
+      return 2;
+    ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+    return roundtrip(fd, "ping", "pong") ? 0 : 3;
+  });
+  host.join();
+  if (code != exit_skip)
+    CHECK(code == 0);
+
+  // Again, but the listener goes away instead: the connection the container saw made resets.
+  util::UniqueFd doomed(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  addr = ipv4("127.0.0.1", 0);
+  REQUIRE(::bind(doomed.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+  REQUIRE(::listen(doomed.get(), 0) == 0);
+  length = sizeof addr;
+  ::getsockname(doomed.get(), reinterpret_cast<sockaddr*>(&addr), &length);
+  port = ntohs(addr.sin_port);
+  util::UniqueFd filler2(connect_ipv4("127.0.0.1", port));
+  std::thread closer([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    doomed.reset();
+  });
+  code = relayed(slirp(true), [&](int) {
+    int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    sockaddr_in to = ipv4("10.0.2.2", port);
+    if (::connect(fd, reinterpret_cast<sockaddr*>(&to), sizeof to) == 0 || errno != EINPROGRESS)
+      return 1;
+    ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+    char byte;
+    return ::recv(fd, &byte, 1, 0) < 0 && errno == ECONNRESET ? 0 : 2;
+  });
+  closer.join();
+  if (code != exit_skip)
+    CHECK(code == 0);
+}
+
+TEST_CASE("outbound relay: a process knocking at the relay's port does not disturb it") {
+  uint16_t port = 0;
+  util::UniqueFd server = listen_loopback(port);
+  std::thread host([&] {
+    util::UniqueFd c(::accept4(server.get(), nullptr, nullptr, SOCK_CLOEXEC));
+    char buf[8] = {};
+    if (c && ::recv(c.get(), buf, 4, MSG_WAITALL) == 4)
+      ::send(c.get(), "pong", 4, MSG_NOSIGNAL);
+  });
+  int code = relayed(slirp(true), [&](int) {
+    // The only listener on this loopback is the relay's: find it as the container could.
+    int first = connect_ipv4("10.0.2.2", port);
+    if (first < 0 || !roundtrip(first, "ping", "pong"))
+      return 1;
+    std::FILE* table = std::fopen("/proc/net/tcp", "r");
+    char line[256];
+    unsigned relay_port = 0;
+    while (table && std::fgets(line, sizeof line, table))
+      if (std::sscanf(line, " %*d: 0100007F:%X 00000000:0000 0A", &relay_port) == 1)
+        break;
+    if (table)
+      std::fclose(table);
+    if (relay_port == 0)
+      return 2;
+    int knock = connect_ipv4("127.0.0.1", static_cast<uint16_t>(relay_port));
+    char byte;
+    if (knock >= 0 && ::recv(knock, &byte, 1, 0) > 0)
+      return 3; // reset or closed, never relayed anywhere
+    return 0;
+  });
+  if (code != 0)
+    ::shutdown(server.get(), SHUT_RDWR);
+  host.join();
+  if (code != exit_skip)
+    CHECK(code == 0);
+}
+
+TEST_CASE("outbound relay: a socket bound before it connects is relayed from its own address") {
+  uint16_t port = 0;
+  util::UniqueFd server = listen_loopback(port);
+  std::thread host([&] {
+    util::UniqueFd c(::accept4(server.get(), nullptr, nullptr, SOCK_CLOEXEC));
+    char buf[8] = {};
+    if (c && ::recv(c.get(), buf, 4, MSG_WAITALL) == 4)
+      ::send(c.get(), "pong", 4, MSG_NOSIGNAL);
+  });
+  int code = relayed(slirp(true), [&](int) {
+    int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in local = ipv4("127.0.0.2", 0);
+    if (::bind(fd, reinterpret_cast<sockaddr*>(&local), sizeof local) < 0)
+      return 1;
+    sockaddr_in to = ipv4("10.0.2.2", port);
+    if (::connect(fd, reinterpret_cast<sockaddr*>(&to), sizeof to) < 0)
+      return 2;
+    return roundtrip(fd, "ping", "pong") && name_is(fd, true, "10.0.2.2", port) ? 0 : 3;
+  });
+  if (code != 0)
+    ::shutdown(server.get(), SHUT_RDWR);
+  host.join();
+  if (code != exit_skip)
+    CHECK(code == 0);
+}
+
+TEST_CASE("outbound relay: a connect interrupted by a signal starts again and connects once") {
+  uint16_t port = 0;
+  util::UniqueFd server(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  sockaddr_in addr = ipv4("127.0.0.1", 0);
+  socklen_t length = sizeof addr;
+  REQUIRE(::bind(server.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+  REQUIRE(::listen(server.get(), 0) == 0); // full with the filler: the dial waits a second
+  ::getsockname(server.get(), reinterpret_cast<sockaddr*>(&addr), &length);
+  port = ntohs(addr.sin_port);
+  util::UniqueFd filler(connect_ipv4("127.0.0.1", port));
+  std::thread host([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    util::UniqueFd first(::accept4(server.get(), nullptr, nullptr, SOCK_CLOEXEC));
+    for (int i = 0; i < 2; ++i) { // the interrupted dial's connection may arrive too
+      util::UniqueFd c(::accept4(server.get(), nullptr, nullptr, SOCK_CLOEXEC));
+      char buf[8] = {};
+      if (c && ::recv(c.get(), buf, 4, MSG_WAITALL) == 4) {
+        ::send(c.get(), "pong", 4, MSG_NOSIGNAL);
+        return;
+      }
+    }
+  });
+  int code = relayed(slirp(true), [&](int) {
+    struct sigaction action{};
+    action.sa_handler = [](int) {};
+    action.sa_flags = SA_RESTART;
+    ::sigaction(SIGUSR1, &action, nullptr);
+    pthread_t self = ::pthread_self();
+    std::thread poke([self] {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      ::pthread_kill(self, SIGUSR1);
+    });
+    int fd = connect_ipv4("10.0.2.2", port);
+    poke.join();
+    return fd >= 0 && roundtrip(fd, "ping", "pong") ? 0 : 1;
+  });
+  if (code != 0)
+    ::shutdown(server.get(), SHUT_RDWR);
+  host.join();
   if (code != exit_skip)
     CHECK(code == 0);
 }

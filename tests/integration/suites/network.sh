@@ -298,10 +298,10 @@ test_host_sockets() {
   hold_one_connection "$port"
   server=$!
   sleep 0.3
-  expect_success cove run --rm --network slirp4netns:allow_host_loopback=true "$IMG" \
-    sh -c "sleep 4 | nc 10.0.2.2 $port & sleep 1; netstat -tn"
+  expect_success cove run --rm --network slirp4netns:allow_host_loopback=true,outbound_relay=false \
+    "$IMG" sh -c "sleep 4 | nc 10.0.2.2 $port & sleep 1; netstat -tn"
   expect_match "$OUT" "10\\.0\\.2\\.100:[0-9]+ +10\\.0\\.2\\.2:$port +ESTABLISHED" \
-    "by default, through slirp4netns"
+    "with outbound_relay=false, through slirp4netns"
   wait "$server" 2>/dev/null
 
   TEST "host_sockets=true: a published port's host socket is the container's, still served inside"
@@ -333,6 +333,54 @@ test_host_sockets() {
   expect_not_contains "$OUT" '"httpd"' "owner of the host socket"
   expect_contains "$OUT" "127.0.0.1:$port" "listening socket"
   expect_success cove rm -f "$name"
+}
+
+test_outbound_relay() {
+  local port server dir=$WORK/relayweb
+  TEST "by default a connection to the host is dialled by cove and relayed over the container's loopback"
+  port=$(free_port)
+  hold_one_connection "$port"
+  server=$!
+  sleep 0.3
+  expect_success cove run --rm --network slirp4netns:allow_host_loopback=true "$IMG" \
+    sh -c "sleep 4 | nc 10.0.2.2 $port & sleep 1; netstat -tn"
+  expect_not_contains "$OUT" "10.0.2.2:$port" "connections in the container's namespace"
+  expect_match "$OUT" "127\\.0\\.0\\.1:[0-9]+ +127\\.0\\.0\\.1:[0-9]+ +ESTABLISHED" \
+    "the relayed connection, on the container's loopback"
+  wait "$server" 2>/dev/null
+
+  TEST "the relay carries 100 MB from the host intact, for detached containers too"
+  mkdir -p "$dir"
+  echo "relayed" >"$dir/index.html"
+  head -c 100M /dev/urandom >"$dir/big"
+  chmod -R a+rX "$dir"
+  port=$(free_port)
+  host_httpd_start "$dir" "$port"
+  expect_success cove run --rm --network slirp4netns:allow_host_loopback=true "$IMG" \
+    sh -c "wget -q -O - http://host.containers.internal:$port/big | md5sum"
+  expect_eq "${OUT%% *}" "$(md5sum <"$dir/big" | cut -d' ' -f1)" "checksum of the relayed file"
+  if [[ $IDENTITY != nosub ]]; then
+    expect_success cove run --rm --user 1000:1000 --network slirp4netns:allow_host_loopback=true \
+      "$IMG" wget -q -O - "http://10.0.2.2:$port/index.html"
+    expect_eq "$OUT" "relayed" "page fetched by uid 1000 in the container"
+  fi
+  expect_success cove run -d --name relay-detached --network slirp4netns:allow_host_loopback=true \
+    "$IMG" wget -q -O - "http://10.0.2.2:$port/index.html"
+  expect_success cove wait relay-detached
+  expect_eq "$OUT" "0" "exit status of the detached wget"
+  expect_success cove logs relay-detached
+  expect_eq "$OUT" "relayed" "page fetched by a detached container (its monitor relays)"
+  expect_success cove rm relay-detached
+  host_httpd_stop
+
+  TEST "a refused connection is refused in the container, blocking or not"
+  port=$(free_port)
+  expect_exit 1 cove run --rm --network slirp4netns:allow_host_loopback=true "$IMG" \
+    wget -q -O - "http://10.0.2.2:$port/"
+  expect_contains "$ERR" "Connection refused" "wget's error"
+  expect_exit 1 cove run --rm --network slirp4netns:allow_host_loopback=true "$IMG" \
+    nc -w 2 10.0.2.2 "$port"
+  rm -rf "$dir"
 }
 
 test_slirp_options() {
@@ -417,6 +465,7 @@ suite_main() {
   test_publish_udp
   test_host_loopback
   test_host_sockets
+  test_outbound_relay
   test_slirp_options
   test_dns_and_hosts
   test_errors
