@@ -1,6 +1,7 @@
 #include "net/outbound_relay.hpp"
 
 #include "net/seccomp_notify.hpp"
+#include "net/socket_origin.hpp"
 #include "net/splice_proxy.hpp"
 #include "util/error.hpp"
 
@@ -107,6 +108,7 @@ struct OutboundRelay::Impl {
   };
 
   util::UniqueFd listener;
+  std::optional<NetnsId> netns; // the listener's
   uint16_t relay_port = 0;
   Ipv4 guest;
   SpliceProxy& proxy;
@@ -121,6 +123,7 @@ struct OutboundRelay::Impl {
     if (!local || local->family() != AF_INET)
       throw util::Error("outbound relay: the relay's listening socket has no IPv4 address");
     relay_port = local->port();
+    netns = socket_netns(listener.get());
     timer.reset(::timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC));
     if (!timer)
       util::throw_errno("outbound relay: create a timer");
@@ -338,6 +341,10 @@ OutboundRelay::OutboundRelay(util::UniqueFd listener, Ipv4 guest, SpliceProxy& p
     : m_impl(std::make_unique<Impl>(std::move(listener), guest, proxy, notify)) {}
 
 OutboundRelay::~OutboundRelay() = default;
+
+bool OutboundRelay::serves(int socket) const noexcept {
+  return m_impl->netns && socket_netns(socket) == m_impl->netns;
+}
 
 void OutboundRelay::connect(uint64_t id, util::UniqueFd socket, const SocketKind& kind,
                             const SocketAddress& asked, const SocketAddress& target) noexcept {

@@ -49,6 +49,10 @@ public:
   OutboundRelay& operator=(const OutboundRelay&) = delete;
   ~OutboundRelay();
 
+  // Whether `socket` lives in the namespace the relay serves (the container's own, not one
+  // its processes made for themselves, where the relay's listener is not).
+  bool serves(int socket) const noexcept;
+
   // connect() of the container's unconnected TCP socket `socket` (taken from the caller of
   // notification `id`; `kind` its shape) to `asked`, which cove's namespace reaches as
   // `target`. Answers the notification, now or later.

@@ -219,7 +219,7 @@ struct SocketBypass::State {
     }
     std::optional<SocketAddress> target = outside(*asked);
     if (relay && target && is_tcp(kind) && asked->family() == kind.domain &&
-        tcp_state(socket.get()) == TCP_CLOSE) {
+        tcp_state(socket.get()) == TCP_CLOSE && relay->serves(socket.get())) {
       relay->connect(n.id, std::move(socket), kind, *asked, *target);
       return;
     }

@@ -20,17 +20,26 @@ NetnsId netns_of_this_thread() noexcept {
   return {st.st_dev, st.st_ino};
 }
 
-SocketOrigin socket_origin(int fd, const NetnsId& host) noexcept {
+std::optional<NetnsId> socket_netns(int fd) noexcept {
   int ns = ::ioctl(fd, SIOCGSKNS);
   if (ns < 0)
-    return errno == EPERM ? SocketOrigin::host : SocketOrigin::other;
+    return std::nullopt;
   struct stat st{};
   int rc = ::fstat(ns, &st);
+  int err = errno;
   ::close(ns);
-  if (rc < 0)
-    return SocketOrigin::other;
-  return st.st_dev == host.dev && st.st_ino == host.ino ? SocketOrigin::host
-                                                        : SocketOrigin::container;
+  if (rc < 0) {
+    errno = err;
+    return std::nullopt;
+  }
+  return NetnsId{st.st_dev, st.st_ino};
+}
+
+SocketOrigin socket_origin(int fd, const NetnsId& host) noexcept {
+  std::optional<NetnsId> ns = socket_netns(fd);
+  if (!ns)
+    return errno == EPERM ? SocketOrigin::host : SocketOrigin::other;
+  return *ns == host ? SocketOrigin::host : SocketOrigin::container;
 }
 
 int tcp_state(int fd) noexcept {

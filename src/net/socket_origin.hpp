@@ -5,6 +5,8 @@
 
 #include <sys/types.h>
 
+#include <optional>
+
 namespace net {
 
 enum class SocketOrigin {
@@ -17,8 +19,13 @@ enum class SocketOrigin {
 struct NetnsId {
   dev_t dev = 0;
   ino_t ino = 0;
+  friend bool operator==(const NetnsId&, const NetnsId&) = default;
 };
 NetnsId netns_of_this_thread() noexcept;
+
+// The namespace of socket `fd` (SIOCGSKNS); nothing, errno set, when it cannot be told (EPERM
+// without CAP_NET_ADMIN over it, ENOTTY for a descriptor that is no socket).
+std::optional<NetnsId> socket_netns(int fd) noexcept;
 
 // Where socket `fd` lives. SIOCGSKNS names a socket's namespace to a caller with CAP_NET_ADMIN
 // over it: a rootless cove has that over the container's namespace and not over the host's,

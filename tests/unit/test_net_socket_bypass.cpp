@@ -573,3 +573,23 @@ TEST_CASE("outbound relay: a connect interrupted by a signal starts again and co
   if (code != exit_skip)
     CHECK(code == 0);
 }
+
+TEST_CASE("outbound relay: sockets of a namespace the container made for itself stay there") {
+  uint16_t port = 0;
+  util::UniqueFd server = listen_loopback(port);
+  int code = relayed(slirp(true), [&](int) {
+    if (::unshare(CLONE_NEWNET) < 0)
+      return 1;
+    int probe = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    ifreq request{};
+    std::strcpy(request.ifr_name, "lo");
+    ::ioctl(probe, SIOCGIFFLAGS, &request);
+    request.ifr_flags |= IFF_UP;
+    if (::ioctl(probe, SIOCSIFFLAGS, &request) < 0)
+      return 2;
+    // Only a loopback here: the kernel's answer, not a relay into a namespace without it.
+    return connect_ipv4("10.0.2.2", port) < 0 && errno == ENETUNREACH ? 0 : 3;
+  });
+  if (code != exit_skip)
+    CHECK(code == 0);
+}
