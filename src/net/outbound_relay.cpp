@@ -1,6 +1,7 @@
 #include "net/outbound_relay.hpp"
 
 #include "net/seccomp_notify.hpp"
+#include "net/socket_calls.hpp"
 #include "net/socket_origin.hpp"
 #include "net/splice_proxy.hpp"
 #include "util/error.hpp"
@@ -351,21 +352,20 @@ void OutboundRelay::connect(uint64_t id, util::UniqueFd socket, const SocketKind
   m_impl->connect(id, std::move(socket), kind, asked, target);
 }
 
-std::optional<SocketAddress> OutboundRelay::peer_of(int socket) const noexcept {
-  std::optional<uint16_t> port = m_impl->relayed_port(socket);
-  if (!port)
-    return std::nullopt;
-  SocketAddress asked = m_impl->relayed.at(*port).asked;
-  asked.length = asked.family() == AF_INET ? sizeof(sockaddr_in) : sizeof(sockaddr_in6);
-  return asked;
-}
-
-std::optional<SocketAddress> OutboundRelay::local_of(int socket) const noexcept {
-  std::optional<uint16_t> port = m_impl->relayed_port(socket);
-  if (!port)
-    return std::nullopt;
-  int family = m_impl->relayed.at(*port).asked.family();
-  return ipv4_in(family, m_impl->guest.value, *port);
+void OutboundRelay::answer_name(const Notification& n, const SocketCall& call) const noexcept {
+  util::UniqueFd socket = take_process_fd(n.pid, call.fd);
+  std::optional<uint16_t> port = socket ? m_impl->relayed_port(socket.get()) : std::nullopt;
+  if (!port) {
+    m_impl->notify.allow(n.id);
+    return;
+  }
+  SocketAddress shown = m_impl->relayed.at(*port).asked;
+  if (call.kind == SocketCall::Kind::getsockname)
+    shown = ipv4_in(shown.family(), m_impl->guest.value, *port);
+  else
+    shown.length = shown.family() == AF_INET ? sizeof(sockaddr_in) : sizeof(sockaddr_in6);
+  int err = write_address_result(n.pid, call.address, call.length, shown.get(), shown.length);
+  m_impl->notify.answer(n.id, 0, err);
 }
 
 } // namespace net

@@ -29,6 +29,8 @@ namespace net {
 
 class NotifyListener;
 class SpliceProxy;
+struct Notification;
+struct SocketCall;
 
 // A listening TCP socket on 127.0.0.1 (any port) in the caller's network namespace, for the
 // relay; -errno on failure. Async-signal-safe: the container's child makes it before exec.
@@ -59,10 +61,10 @@ public:
   void connect(uint64_t id, util::UniqueFd socket, const SocketKind& kind,
                const SocketAddress& asked, const SocketAddress& target) noexcept;
 
-  // What getpeername() / getsockname() of `socket` should show; nothing for a socket that is
-  // not relayed (the kernel's answer is the right one).
-  std::optional<SocketAddress> peer_of(int socket) const noexcept;
-  std::optional<SocketAddress> local_of(int socket) const noexcept;
+  // Answers getpeername() or getsockname() (`call`, notification `n`): for a relayed socket with
+  // the address it asked for or the container's own (with the socket's port), written into the
+  // caller; for every other socket the kernel answers.
+  void answer_name(const Notification& n, const SocketCall& call) const noexcept;
 
   struct Impl;
 

@@ -104,7 +104,10 @@ struct SocketBypass::State {
       return;
     case SocketCall::Kind::getsockname:
     case SocketCall::Kind::getpeername:
-      on_address_query(n, call);
+      if (relay)
+        relay->answer_name(n, call);
+      else
+        allow(n);
       return;
     case SocketCall::Kind::fastopen_send:
       // Connecting by sendto(MSG_FASTOPEN) is refused as when the host disables TCP Fast Open
@@ -203,6 +206,10 @@ struct SocketBypass::State {
   // never by letting the caller's call run: another of its threads could put a different
   // socket under the same number, or change the address, after the check.
   void on_connect(const Notification& n, const SocketCall& call) noexcept {
+    if (relay) {
+      relay_connect(n, call);
+      return;
+    }
     util::UniqueFd socket;
     SocketKind kind;
     std::optional<SocketOrigin> origin = take_socket(n, call, socket, kind);
@@ -218,12 +225,7 @@ struct SocketBypass::State {
       return;
     }
     std::optional<SocketAddress> target = outside(*asked);
-    if (relay && target && is_tcp(kind) && asked->family() == kind.domain &&
-        tcp_state(socket.get()) == TCP_CLOSE && relay->serves(socket.get())) {
-      relay->connect(n.id, std::move(socket), kind, *asked, *target);
-      return;
-    }
-    if (!relay && target && !compat_seen && is_tcp(kind) && asked->family() == kind.domain &&
+    if (target && !compat_seen && is_tcp(kind) && asked->family() == kind.domain &&
         is_fresh(socket.get())) {
       if (util::UniqueFd ours = socket_twin(socket.get(), kind)) {
         connect_here(n, std::move(ours), *target, call.fd);
@@ -233,19 +235,23 @@ struct SocketBypass::State {
     connect_here(n, std::move(socket), *asked, -1); // the container's socket, in its namespace
   }
 
-  // getsockname() and getpeername() of a relayed socket show the container's address and the
-  // one it asked for, as without the relay; the kernel answers every other.
-  void on_address_query(const Notification& n, const SocketCall& call) noexcept {
-    util::UniqueFd socket = relay ? take_process_fd(n.pid, call.fd) : util::UniqueFd();
-    std::optional<SocketAddress> shown;
-    if (socket)
-      shown = call.kind == SocketCall::Kind::getpeername ? relay->peer_of(socket.get())
-                                                         : relay->local_of(socket.get());
-    if (!shown) {
-      allow(n); // no host socket is ever in the container with the relay
+  // With the relay no socket of cove's namespace is ever in the container: every call it does
+  // not take runs as the caller's own, whatever the caller changes meanwhile.
+  void relay_connect(const Notification& n, const SocketCall& call) noexcept {
+    util::UniqueFd socket = take_process_fd(n.pid, call.fd);
+    SocketKind kind = socket ? socket_kind(socket.get()) : SocketKind{};
+    if (!socket || !is_tcp(kind) || tcp_state(socket.get()) != TCP_CLOSE ||
+        !relay->serves(socket.get())) {
+      allow(n);
       return;
     }
-    answer(n, write_address_result(n.pid, call.address, call.length, shown->get(), shown->length));
+    std::optional<SocketAddress> asked = read_address(n, call);
+    std::optional<SocketAddress> target = asked ? outside(*asked) : std::nullopt;
+    if (!target || asked->family() != kind.domain) {
+      allow(n);
+      return;
+    }
+    relay->connect(n.id, std::move(socket), kind, *asked, *target);
   }
 
   // A host socket the container holds: never disconnected, connected again only towards the
