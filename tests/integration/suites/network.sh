@@ -335,6 +335,13 @@ test_host_sockets() {
   expect_success cove rm -f "$name"
 }
 
+# How many descriptors the monitor of running container NAME holds.
+monitor_fds() {
+  local pid
+  pid=$(ctr_field "$1" '{{.State.Pid}}')
+  ls "/proc/$(awk '/^PPid:/ { print $2 }' "/proc/$pid/status")/fd" | wc -l
+}
+
 test_outbound_relay() {
   local port server dir=$WORK/relayweb
   TEST "by default a connection to the host is dialled by cove and relayed over the container's loopback"
@@ -371,6 +378,24 @@ test_outbound_relay() {
   expect_success cove logs relay-detached
   expect_eq "$OUT" "relayed" "page fetched by a detached container (its monitor relays)"
   expect_success cove rm relay-detached
+
+  TEST "50 parallel relayed connections arrive intact and leave nothing open in the monitor"
+  head -c 2M /dev/urandom >"$dir/mid"
+  chmod a+r "$dir/mid"
+  local want
+  want=$(md5sum <"$dir/mid" | cut -d' ' -f1)
+  expect_success cove run -d --name relay-idle --network slirp4netns:allow_host_loopback=true \
+    "$IMG" sleep 1000
+  expect_success cove run -d --name relay-many --network slirp4netns:allow_host_loopback=true \
+    "$IMG" sh -c "for i in \$(seq 50); do wget -q -O - http://10.0.2.2:$port/mid | md5sum & done; wait; echo done; sleep 1000"
+  wait_for_logs relay-many done
+  expect_success cove logs relay-many
+  expect_eq "$(grep -c "^$want " <<<"$OUT")" "50" "intact downloads"
+  local busy idle
+  busy=$(monitor_fds relay-many)
+  idle=$(monitor_fds relay-idle)
+  expect_eq "$busy" "$idle" "descriptors of the busy container's monitor (an idle one's: $idle)"
+  expect_success cove rm -f relay-many relay-idle
   host_httpd_stop
 
   TEST "a refused connection is refused in the container, blocking or not"
