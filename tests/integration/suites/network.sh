@@ -342,6 +342,30 @@ monitor_fds() {
   ls "/proc/$(awk '/^PPid:/ { print $2 }' "/proc/$pid/status")/fd" | wc -l
 }
 
+# python_relay_check PORT CLOSED_PORT: a python program that connects to the host's PORT through
+# 10.0.2.2 with a blocking socket and with asyncio, and to CLOSED_PORT, printing what it sees.
+python_relay_check() {
+  cat <<EOF
+import asyncio, socket
+s = socket.create_connection(("10.0.2.2", $1))
+print("peer", s.getpeername(), "local", s.getsockname()[0])
+try:
+    socket.create_connection(("10.0.2.2", $2))
+except OSError as e:
+    print("refused:", e.strerror)
+async def main():
+    r, w = await asyncio.open_connection("10.0.2.2", $1)
+    print("asyncio peer", w.get_extra_info("peername"))
+    w.write(b"GET /index.html HTTP/1.0\r\n\r\n")
+    print("asyncio body", (await r.read()).split(b"\r\n")[-1])
+    try:
+        await asyncio.open_connection("10.0.2.2", $2)
+    except OSError as e:
+        print("asyncio refused:", e.strerror)
+asyncio.run(main())
+EOF
+}
+
 test_outbound_relay() {
   local port server dir=$WORK/relayweb
   TEST "by default a connection to the host is dialled by cove and relayed over the container's loopback"
@@ -397,6 +421,26 @@ test_outbound_relay() {
   expect_eq "$busy" "$idle" "descriptors of the busy container's monitor (an idle one's: $idle)"
   expect_success cove rm -f relay-many relay-idle
   host_httpd_stop
+
+  TEST "python's socket and asyncio in the container see the peer they asked for and the kernel's errors"
+  local loader=/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2
+  if [[ ! -x $loader || ! -x /usr/bin/python3 ]]; then
+    skip_test "no x86_64 python3 on the host to run in the container"
+  else
+    port=$(free_port)
+    host_httpd_start "$dir" "$port"
+    python_relay_check "$port" "$(free_port)" >"$WORK/relaycheck.py"
+    chmod a+r "$WORK/relaycheck.py"
+    expect_success cove run --rm --network slirp4netns:allow_host_loopback=true -v /usr:/host/usr:ro \
+      -v "$WORK/relaycheck.py:/check.py:ro" -e PYTHONHOME=/host/usr "$IMG" \
+      "/host$loader" --library-path /host/usr/lib/x86_64-linux-gnu /host/usr/bin/python3 /check.py
+    expect_contains "$OUT" "peer ('10.0.2.2', $port) local 10.0.2.100" "blocking socket's names"
+    expect_contains "$OUT" "refused: Connection refused" "blocking connect to a closed port"
+    expect_contains "$OUT" "asyncio peer ('10.0.2.2', $port)" "asyncio's peer"
+    expect_contains "$OUT" "asyncio body b'relayed\\n'" "asyncio's page"
+    expect_contains "$OUT" "asyncio refused: Connection refused" "asyncio connect to a closed port"
+    host_httpd_stop
+  fi
 
   TEST "a refused connection is refused in the container, blocking or not"
   port=$(free_port)
