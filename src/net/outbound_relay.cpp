@@ -96,6 +96,7 @@ struct OutboundRelay::Impl {
     util::UniqueFd caller; // the container's socket (the same object as the caller's)
     util::UniqueFd host;   // the connection from cove's namespace
     util::UniqueFd inside; // the relay's end of the caller's connection, once attached
+    uint16_t port = 0;     // ... and the caller's port on the container's loopback
     SocketAddress asked;
     bool answered = false;
     bool held = false; // non-blocking: answered EINPROGRESS at `deadline` if still dialling
@@ -117,6 +118,7 @@ struct OutboundRelay::Impl {
   util::UniqueFd timer;
   std::vector<std::unique_ptr<Dial>> dials;
   std::unordered_map<uint16_t, Relayed> relayed;
+  size_t open_relayed = 0; // entries not closed
 
   Impl(util::UniqueFd l, Ipv4 g, SpliceProxy& p, const NotifyListener& n)
       : listener(std::move(l)), guest(g), proxy(p), notify(n) {
@@ -215,12 +217,12 @@ struct OutboundRelay::Impl {
       notify.answer(dial.id, 0, err);
       dial.answered = true;
     }
-    if (err != 0 || !dial.inside) {
-      if (dial.inside)
-        reset_close(dial.inside); // answered EINPROGRESS before: the caller sees a reset
-    } else {
-      uint16_t port = local_port(dial.caller.get());
-      proxy.add_pair(dial.inside.release(), dial.host.release(), &Impl::on_closed, this, port);
+    if (err != 0 && dial.inside) { // answered EINPROGRESS before: the caller sees a reset
+      reset_close(dial.inside);
+      on_closed(this, dial.port);
+    } else if (dial.inside) {
+      proxy.add_pair(dial.inside.release(), dial.host.release(), &Impl::on_closed, this,
+                     dial.port);
     }
     std::erase_if(dials, [&dial](const std::unique_ptr<Dial>& d) { return d.get() == &dial; });
   }
@@ -259,6 +261,7 @@ struct OutboundRelay::Impl {
         std::optional<SocketAddress> from = name_of(accepted.get(), true);
         if (from && from->port() == port && from->ipv4() == local->ipv4()) {
           dial.inside = std::move(accepted);
+          dial.port = port;
           break;
         }
         reset_close(accepted); // not the caller's: someone in the container knocking
@@ -276,7 +279,10 @@ struct OutboundRelay::Impl {
     try {
       if (relayed.size() >= remembered)
         std::erase_if(relayed, [](const auto& entry) { return entry.second.closed; });
+      // A port is used again only once its earlier connection is closed here (its 4-tuple
+      // stays taken until then), so the entry replaced is a closed one.
       relayed[port] = Relayed{dial.asked, false};
+      ++open_relayed;
     } catch (...) { // getpeername() then shows the relay
     }
     return true;
@@ -285,8 +291,10 @@ struct OutboundRelay::Impl {
   static void on_closed(void* context, uintptr_t port) noexcept {
     auto* self = static_cast<Impl*>(context);
     auto entry = self->relayed.find(static_cast<uint16_t>(port));
-    if (entry != self->relayed.end())
+    if (entry != self->relayed.end() && !entry->second.closed) {
       entry->second.closed = true;
+      --self->open_relayed;
+    }
   }
 
   // Non-blocking callers whose dial outlasts hold_ms: attached now and answered EINPROGRESS.
@@ -353,6 +361,10 @@ void OutboundRelay::connect(uint64_t id, util::UniqueFd socket, const SocketKind
 }
 
 void OutboundRelay::answer_name(const Notification& n, const SocketCall& call) const noexcept {
+  if (m_impl->open_relayed == 0) { // the common case for a server: nothing to look at
+    m_impl->notify.allow(n.id);
+    return;
+  }
   util::UniqueFd socket = take_process_fd(n.pid, call.fd);
   std::optional<uint16_t> port = socket ? m_impl->relayed_port(socket.get()) : std::nullopt;
   if (!port) {

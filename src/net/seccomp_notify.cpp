@@ -96,6 +96,12 @@ NotifyListener::NotifyListener(util::UniqueFd fd) noexcept : m_fd(std::move(fd))
   seccomp_notif_sizes sizes = kernel_sizes();
   m_request.resize(std::max<size_t>(sizes.seccomp_notif, sizeof(seccomp_notif)));
   m_response.resize(std::max<size_t>(sizes.seccomp_notif_resp, sizeof(seccomp_notif_resp)));
+  // Linux >= 6.6: the caller hands its CPU to this thread and back instead of waking it on
+  // another one, a round trip of a few microseconds instead of tens. Best effort.
+  constexpr unsigned long set_flags = SECCOMP_IOW(4, uint64_t); // SECCOMP_IOCTL_NOTIF_SET_FLAGS
+  constexpr uint64_t sync_wake_up = 1;                           // SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP
+  if (m_fd)
+    ::ioctl(m_fd.get(), set_flags, sync_wake_up);
 }
 
 bool NotifyListener::receive(Notification& out) noexcept {
