@@ -7,6 +7,7 @@
 #include "cli/run_args.hpp"
 #include "util/error.hpp"
 #include "util/log.hpp"
+#include "util/open_file_limit.hpp"
 
 #include <CLI/CLI.hpp>
 
@@ -186,6 +187,7 @@ std::optional<int> parse(CLI::App& app, Invocation& inv) {
 } // namespace
 
 int run(int argc, char** argv) {
+  util::raise_open_file_limit(); // for the relays in cove and its monitors
   Invocation inv;
   inv.argc = argc;
   inv.argv = argv;

@@ -29,7 +29,7 @@ namespace {
 constexpr int accept_pause_ms = 100;
 
 void report(const char* what, int err) noexcept {
-  std::fprintf(stderr, "cove port forwarder: %s: %s\n", what, std::strerror(err));
+  std::fprintf(stderr, "cove relay: %s: %s\n", what, std::strerror(err));
   std::fflush(stderr);
 }
 

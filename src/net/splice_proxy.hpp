@@ -1,7 +1,8 @@
-// The relay loop of a published-port forwarder: accepts TCP connections on listening sockets of
-// the host's network namespace and connects each to an address in the namespace this process
-// has entered (the container's), then moves the bytes both ways with splice(2) through a pipe
-// per direction, so that they never leave the kernel. Datagrams of UDP routes go through
+// The relay loop of cove's forwarders: accepts TCP connections on listening sockets of the host's
+// network namespace and connects each to an address in the namespace this process has entered
+// (a published port's, in the container), or relays pairs of sockets connected elsewhere (the
+// outbound relay's, net/outbound_relay), moving the bytes both ways with splice(2) through a
+// pipe per direction, so that they never leave the kernel. Datagrams of UDP routes go through
 // net/udp_relay in the same loop.
 #pragma once
 

@@ -420,6 +420,16 @@ test_outbound_relay() {
   idle=$(monitor_fds relay-idle)
   expect_eq "$busy" "$idle" "descriptors of the busy container's monitor (an idle one's: $idle)"
   expect_success cove rm -f relay-many relay-idle
+
+  TEST "100 relayed connections at once from a cove started with a soft open-file limit of 128"
+  # Each relayed connection holds six descriptors in cove: cove raises its soft limit to the
+  # hard one (as podman does), and the container inherits it.
+  user_cmd prlimit --nofile=128: "$COVE_BIN" "${COVE_GLOBAL[@]}" run --rm \
+    --network slirp4netns:allow_host_loopback=true "$IMG" \
+    sh -c "ulimit -n; ulimit -Hn; for i in \$(seq 100); do wget -q -O - http://10.0.2.2:$port/mid | md5sum & done; wait"
+  expect_eq "$RC" "0" "exit status"
+  expect_eq "$(sed -n 1p <<<"$OUT")" "$(sed -n 2p <<<"$OUT")" "the container's soft and hard open-file limits"
+  expect_eq "$(grep -c "^$want " <<<"$OUT")" "100" "intact downloads"
   host_httpd_stop
 
   TEST "python's socket and asyncio in the container see the peer they asked for and the kernel's errors"
