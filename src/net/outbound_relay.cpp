@@ -280,9 +280,11 @@ struct OutboundRelay::Impl {
       if (relayed.size() >= remembered)
         std::erase_if(relayed, [](const auto& entry) { return entry.second.closed; });
       // A port is used again only once its earlier connection is closed here (its 4-tuple
-      // stays taken until then), so the entry replaced is a closed one.
-      relayed[port] = Relayed{dial.asked, false};
-      ++open_relayed;
+      // stays taken until then): the entry replaced is a closed one, or none.
+      auto [entry, added] = relayed.try_emplace(port);
+      if (added || entry->second.closed)
+        ++open_relayed;
+      entry->second = Relayed{dial.asked, false};
     } catch (...) { // getpeername() then shows the relay
     }
     return true;
