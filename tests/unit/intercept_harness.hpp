@@ -179,4 +179,40 @@ inline util::UniqueFd listen_full(uint16_t& port, util::UniqueFd& filler) {
   return fd;
 }
 
+// A server on the host's 127.0.0.1 that answers "ping" with "pong" on each of `connections`
+// connections, from a thread of its own; shut down and joined when destroyed.
+class PongServer {
+public:
+  explicit PongServer(int connections = 1) : m_server(listen_loopback(m_port)) {
+    m_thread = std::thread([this, connections] {
+      for (int i = 0; i < connections; ++i) {
+        util::UniqueFd c(::accept4(m_server.get(), nullptr, nullptr, SOCK_CLOEXEC));
+        if (!c)
+          return; // shut down
+        char buf[8] = {};
+        if (::recv(c.get(), buf, 4, MSG_WAITALL) == 4)
+          ::send(c.get(), "pong", 4, MSG_NOSIGNAL);
+      }
+    });
+  }
+  PongServer(const PongServer&) = delete;
+  PongServer& operator=(const PongServer&) = delete;
+  ~PongServer() {
+    ::shutdown(m_server.get(), SHUT_RDWR);
+    m_thread.join();
+  }
+  uint16_t port() const { return m_port; }
+
+private:
+  uint16_t m_port = 0;
+  util::UniqueFd m_server;
+  std::thread m_thread;
+};
+
+// The test passed, unless it was skipped (run_intercepted said why).
+inline void expect_passed(int code) {
+  if (code != exit_skip)
+    CHECK(code == 0);
+}
+
 } // namespace intercept
