@@ -238,6 +238,17 @@ ordered_json published_ports_json(std::vector<net::PortMapping> ports) {
   return out;
 }
 
+// HostConfig.Ulimits: [{"Name": "nofile", "Soft": 1024, "Hard": 2048}] (-1: unlimited).
+ordered_json ulimits_json(const nlohmann::json& spec) {
+  ordered_json out = ordered_json::array();
+  if (spec.contains("ulimits"))
+    for (const nlohmann::json& u : spec.at("ulimits"))
+      out.push_back({{"Name", u.value("name", "")},
+                     {"Soft", u.value("soft", 0LL)},
+                     {"Hard", u.value("hard", 0LL)}});
+  return out;
+}
+
 // HostConfig.PortBindings: what -p asked for, "" where no address or port was given.
 ordered_json port_bindings_json(const nlohmann::json& spec) {
   ordered_json out = ordered_json::object();
@@ -288,6 +299,7 @@ ordered_json container_inspect_json(const ContainerView& view, const std::string
       {"RestartPolicy", restart_policy_json(r.restart_policy)},
       {"Init", r.init},
       {"ReadonlyRootfs", spec_value<bool>(spec, "read_only", false)},
+      {"Ulimits", ulimits_json(spec)},
       {"LogConfig", {{"Type", "k8s-file"}, {"Config", ordered_json::object()}}}};
   return {{"Id", r.id},
           {"Created", r.created},

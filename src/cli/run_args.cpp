@@ -56,6 +56,8 @@ void add_run_flags(CLI::App& cmd, RunFlags& flags) {
   cmd.add_flag("--read-only", flags.read_only, "Mount the root filesystem read-only");
   cmd.add_option("--restart", flags.restart,
                  "Restart policy: no, on-failure[:N], always or unless-stopped (with -d)");
+  add_list_option(cmd, "--ulimit", flags.ulimits,
+                  "Resource limit: NAME=SOFT[:HARD] (nofile, nproc, core, memlock...; -1 = unlimited)");
   cmd.add_flag("--init", flags.init, "Run cove-init as PID 1: it reaps zombies and forwards signals");
   cmd.add_flag("-q,--quiet", flags.quiet, "Do not print pull progress");
   // Only for --help: split_command_args hands IMAGE and what follows over without CLI11.
@@ -154,6 +156,7 @@ runtime::RunRequest to_run_request(const RunFlags& flags) {
   if (req.rm && req.restart.restarts())
     throw util::Error("conflicting options: cannot specify both --restart and --rm");
   req.init = flags.init;
+  req.ulimits = runtime::parse_ulimits(flags.ulimits);
   return req;
 }
 

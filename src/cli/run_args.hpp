@@ -37,6 +37,7 @@ struct RunFlags {
   bool detach = false;                // -d: run in the background, print the id
   std::string restart;                // --restart no|on-failure[:N]|always|unless-stopped
   bool init = false;                  // --init: cove-init as PID 1
+  std::vector<std::string> ulimits;   // --ulimit NAME=SOFT[:HARD]
   bool quiet = false;                 // -q: no pull progress
   std::vector<std::string> image_and_command; // IMAGE [CMD ARG...]
 };

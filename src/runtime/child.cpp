@@ -256,6 +256,11 @@ void child_main(const ChildPlan& plan, ExecArrays& exec_arrays, int sync_fd) noe
   setup_stdio(plan, sync_fd);
   make_cwd(plan, sync_fd);
   intercept_sockets(plan, sync_fd);
+  for (const Ulimit& u : plan.ulimits) {
+    rlimit value{u.soft, u.hard};
+    if (::setrlimit(u.resource, &value) < 0)
+      fail_path(sync_fd, errno, ChildStage::setup, "set the ulimit", u.name.c_str());
+  }
   switch_user(plan, sync_fd);
   if (::chdir(plan.cwd.c_str()) < 0)
     fail_path(sync_fd, errno, ChildStage::cwd, "chdir", plan.cwd.c_str());

@@ -3,6 +3,7 @@
 
 #include "net/socket_filter.hpp"
 #include "runtime/mount_plan.hpp"
+#include "runtime/ulimit.hpp"
 
 #include <sys/ioctl.h>
 #include <sys/types.h>
@@ -36,6 +37,7 @@ struct ChildPlan {
   // without (the parent then gets no listener).
   bool intercept_sockets = false;
   net::SocketFilter socket_filter = net::SocketFilter::relay;
+  std::vector<Ulimit> ulimits;   // set right before exec (cove's own are inherited otherwise)
   std::vector<std::string> args; // argv; args[0] is looked up on the container's PATH
   std::vector<std::string> env;  // "K=V"
   int stdin_fd = -1;  // dup'ed onto 0 when >= 0 (/dev/null without -i)

@@ -13,6 +13,10 @@
 #include "util/log.hpp"
 #include "util/strings.hpp"
 
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
 
 namespace runtime {
@@ -50,6 +54,26 @@ bool setgroups_allowed() {
   return !text || util::trim(*text) != "deny";
 }
 
+// The host's own user namespace (PROC_USER_INIT_INO), where root may raise hard limits.
+bool in_initial_user_namespace() {
+  struct stat st{};
+  return ::stat("/proc/self/ns/user", &st) == 0 && st.st_ino == 0xEFFFFFFDU;
+}
+
+// A hard limit above cove's own can be set only with CAP_SYS_RESOURCE over the host (root):
+// said before anything starts, in the words of the flag.
+void check_ulimits(const std::vector<Ulimit>& ulimits) {
+  for (const Ulimit& u : ulimits) {
+    rlimit own{};
+    if (::getrlimit(u.resource, &own) < 0 || own.rlim_max == RLIM_INFINITY ||
+        (u.hard != RLIM_INFINITY && u.hard <= own.rlim_max) ||
+        (::geteuid() == 0 && in_initial_user_namespace()))
+      continue;
+    throw util::Error(util::cat("--ulimit ", u.str(), ": the hard limit is above this user's (",
+                                own.rlim_max, "); only root can raise it"));
+  }
+}
+
 ChildPlan make_child_plan(const ContainerSpec& spec, const ResolvedUser& user,
                           const std::filesystem::path& rootfs, MountPlan mounts) {
   ChildPlan plan;
@@ -64,6 +88,8 @@ ChildPlan make_child_plan(const ContainerSpec& spec, const ResolvedUser& user,
   plan.loopback_up = network_namespace(spec.network) == NetworkNamespace::private_;
   plan.args = spec.args;
   plan.env = spec.env;
+  plan.ulimits = spec.ulimits;
+  check_ulimits(spec.ulimits);
   return plan;
 }
 

@@ -6,6 +6,7 @@
 #include "runtime/mount.hpp"
 #include "runtime/restart_policy.hpp"
 #include "runtime/rootfs.hpp"
+#include "runtime/ulimit.hpp"
 
 #include <filesystem>
 #include <optional>
@@ -54,6 +55,7 @@ struct RunRequest {
   bool detach = false;                       // -d: run under a monitor, print the id
   RestartPolicy restart;                     // --restart, carried out by the monitor (-d only)
   bool init = false;                         // --init: cove-init as PID 1
+  std::vector<Ulimit> ulimits;               // --ulimit (parsed by the CLI)
 };
 
 // Runs the container in the foreground and returns the exit code for cove's own exit:

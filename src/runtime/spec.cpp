@@ -239,6 +239,7 @@ ContainerSpec make_spec(const image::ImageConfig& config, const RunRequest& requ
   spec.tty = request.tty;
   spec.stdin_open = request.interactive;
   spec.read_only = request.read_only;
+  spec.ulimits = request.ulimits;
   return spec;
 }
 
@@ -246,10 +247,16 @@ nlohmann::json ContainerSpec::to_json() const {
   json mounts_json = json::array();
   for (const auto& m : mounts)
     mounts_json.push_back(mount_to_json(m));
+  json ulimits_json = json::array();
+  for (const Ulimit& u : ulimits)
+    ulimits_json.push_back({{"name", u.name},
+                            {"soft", u.soft == RLIM_INFINITY ? -1LL : static_cast<long long>(u.soft)},
+                            {"hard", u.hard == RLIM_INFINITY ? -1LL : static_cast<long long>(u.hard)}});
   return {{"args", args},          {"env", env},           {"cwd", cwd},
           {"user", user},          {"hostname", hostname}, {"network", network},
           {"mounts", mounts_json}, {"tty", tty},           {"stdin_open", stdin_open},
-          {"read_only", read_only}, {"network_options", network_options.to_json()}};
+          {"read_only", read_only}, {"network_options", network_options.to_json()},
+          {"ulimits", ulimits_json}};
 }
 
 ContainerSpec ContainerSpec::from_json(const nlohmann::json& json) {
@@ -268,6 +275,11 @@ ContainerSpec ContainerSpec::from_json(const nlohmann::json& json) {
     json.at("read_only").get_to(spec.read_only);
     if (json.contains("network_options"))
       spec.network_options = net::NetworkOptions::from_json(json.at("network_options"));
+    if (json.contains("ulimits"))
+      for (const auto& u : json.at("ulimits"))
+        spec.ulimits.push_back(Ulimit::of(u.at("name").get<std::string>(),
+                                          u.at("soft").get<long long>(),
+                                          u.at("hard").get<long long>()));
     return spec;
   } catch (const nlohmann::json::exception& e) {
     throw util::Error(util::cat("parse container spec: ", e.what()));

@@ -5,6 +5,7 @@
 #include "image/config.hpp"
 #include "net/network_options.hpp"
 #include "runtime/run.hpp"
+#include "runtime/ulimit.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -27,6 +28,7 @@ struct ContainerSpec {
   bool tty = false;
   bool stdin_open = false;
   bool read_only = false;
+  std::vector<Ulimit> ulimits;   // --ulimit; others as cove's own (see util/open_file_limit)
 
   nlohmann::json to_json() const;
   static ContainerSpec from_json(const nlohmann::json& json);

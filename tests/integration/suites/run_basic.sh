@@ -189,4 +189,32 @@ other_users_tests() {
   expect_contains "$OUT" "uid=1000(app) gid=1000(app)" "id"
   expect_success cove run --rm -u app:root "$IMG" id -g
   expect_eq "$OUT" 0 "gid for app:root"
+
+  TEST "--ulimit sets the container's limits; without it the open-file limit is the hard one"
+  expect_success cove run --rm --ulimit nofile=512:1024 --ulimit nproc=300 "$IMG" \
+    sh -c 'ulimit -n; ulimit -Hn; ulimit -u'
+  expect_eq "$OUT" $'512\n1024\n300' "soft and hard nofile, nproc"
+  user_cmd prlimit --nofile=64: "$COVE_BIN" "${COVE_GLOBAL[@]}" run --rm "$IMG" \
+    sh -c 'ulimit -n; ulimit -Hn'
+  expect_eq "$RC" "0" "exit status"
+  expect_eq "$(sed -n 1p <<<"$OUT")" "$(sed -n 2p <<<"$OUT")" "the default soft nofile"
+  expect_success cove create --name limited --ulimit nofile=300:400 "$IMG" sh -c 'ulimit -n'
+  expect_success cove inspect --format '{{json .HostConfig.Ulimits}}' limited
+  expect_eq "$OUT" '[{"Name":"nofile","Soft":300,"Hard":400}]' "HostConfig.Ulimits"
+  expect_success cove start -a limited
+  expect_eq "$OUT" 300 "the limit on a later start"
+  expect_success cove rm limited
+  expect_cove_error "above the hard limit" cove run --rm --ulimit nofile=20:10 "$IMG" true
+  expect_cove_error "unknown resource" cove run --rm --ulimit files=10 "$IMG" true
+  if [[ $IDENTITY == root ]]; then
+    diag "root may raise hard limits: the refusal is for the other identities"
+  else
+    local hard
+    hard=$(as_user sh -c 'ulimit -Hn')
+    if [[ $hard == unlimited ]]; then
+      diag "no finite hard open-file limit here to exceed"
+    else
+      expect_cove_error "only root can raise it" cove run --rm --ulimit "nofile=$((hard + 1))" "$IMG" true
+    fi
+  fi
 }
