@@ -17,6 +17,7 @@
 #include <grp.h>
 #include <sched.h>
 #include <sys/ioctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -93,6 +94,7 @@ struct ExecPlan {
   std::string cwd;
   std::vector<std::string> args;
   std::vector<std::string> env;
+  std::vector<Ulimit> ulimits;   // the container's --ulimit, as runc gives exec'd processes
   bool set_groups = true;
   int tty_fd = -1;
   int stdin_fd = -1;
@@ -123,6 +125,14 @@ struct ExecPlan {
       ::dup2(plan.null_fd, target);
   } else if (plan.stdin_fd >= 0) {
     ::dup2(plan.stdin_fd, STDIN_FILENO);
+  }
+  for (const Ulimit& u : plan.ulimits) {
+    rlimit value{u.soft, u.hard};
+    if (::setrlimit(u.resource, &value) < 0) {
+      ::dprintf(plan.error_fd, "cove: error: exec: set the ulimit %s: %s\n", u.name.c_str(),
+                std::strerror(errno));
+      fail_exec(plan, exit_tool_error);
+    }
   }
   if ((plan.set_groups &&
        ::setgroups(plan.user.groups.size(), plan.user.groups.data()) < 0) ||
@@ -213,6 +223,7 @@ int exec_in_container(const storage::ContainerRecord& record, const ContainerSta
   plan.cwd = request.workdir.empty() ? spec.cwd : request.workdir;
   plan.args = request.command;
   plan.env = exec_env(spec, request, plan.user);
+  plan.ulimits = spec.ulimits;
   plan.set_groups = !setgroups || util::trim(*setgroups) != "deny";
   if (request.detach)
     return start_detached(plan);

@@ -204,6 +204,10 @@ other_users_tests() {
   expect_success cove start -a limited
   expect_eq "$OUT" 300 "the limit on a later start"
   expect_success cove rm limited
+  expect_success cove run -d --name limited --ulimit nofile=300:400 "$IMG" sleep 1000
+  expect_success cove exec limited sh -c 'ulimit -n; ulimit -Hn'
+  expect_eq "$OUT" $'300\n400' "the limits of a process started by exec"
+  expect_success cove rm -f limited
   expect_cove_error "above the hard limit" cove run --rm --ulimit nofile=20:10 "$IMG" true
   expect_cove_error "unknown resource" cove run --rm --ulimit files=10 "$IMG" true
   if [[ $IDENTITY == root ]]; then
