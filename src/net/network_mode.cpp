@@ -5,7 +5,10 @@
 #include "util/strings.hpp"
 #include "util/subprocess.hpp"
 
+#include <algorithm>
 #include <cctype>
+#include <iterator>
+#include <utility>
 
 namespace net {
 
@@ -32,24 +35,25 @@ bool parse_bool(std::string_view text, std::string_view value) {
                               util::quote(value), " is not true or false"));
 }
 
+// slirp4netns' true|false options.
+constexpr std::pair<std::string_view, bool NetworkMode::*> slirp_flags[] = {
+    {"allow_host_loopback", &NetworkMode::allow_host_loopback},
+    {"host_sockets", &NetworkMode::host_sockets},
+    {"outbound_relay", &NetworkMode::outbound_relay},
+    {"enable_ipv6", &NetworkMode::enable_ipv6},
+};
+
 // "opt=value,opt=value" after "slirp4netns:".
 void parse_slirp_options(std::string_view text, std::string_view options, NetworkMode& mode) {
   for (const std::string& option : util::split(options, ',')) {
     size_t eq = option.find('=');
     std::string_view key = std::string_view(option).substr(0, eq);
     std::string_view value = eq == std::string::npos ? std::string_view() : std::string_view(option).substr(eq + 1);
+    auto flag = std::find_if(std::begin(slirp_flags), std::end(slirp_flags),
+                             [key](const auto& f) { return f.first == key; });
     if (eq == std::string::npos) {
-    } else if (key == "allow_host_loopback") {
-      mode.allow_host_loopback = parse_bool(text, value);
-      continue;
-    } else if (key == "host_sockets") {
-      mode.host_sockets = parse_bool(text, value);
-      continue;
-    } else if (key == "outbound_relay") {
-      mode.outbound_relay = parse_bool(text, value);
-      continue;
-    } else if (key == "enable_ipv6") {
-      mode.enable_ipv6 = parse_bool(text, value);
+    } else if (flag != std::end(slirp_flags)) {
+      mode.*(flag->second) = parse_bool(text, value);
       continue;
     } else if (key == "mtu") {
       unsigned long long mtu = util::parse_unsigned(value, "slirp4netns mtu");
