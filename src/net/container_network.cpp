@@ -82,14 +82,34 @@ void ContainerNetwork::finish(const Request& request) {
   write_ports_file(request.ports_file, m_ports);
 }
 
+namespace {
+
+// Whether the container's published TCP ports are handed over (net/socket_bypass).
+bool hands_over_ports(const ContainerNetwork::Request& request) {
+  return (request.mode.port_handover || request.mode.host_sockets) &&
+         !tcp_ports(request.ports).empty();
+}
+
+} // namespace
+
+std::optional<SocketFilter> ContainerNetwork::socket_filter(const Request& request) {
+  if (request.mode.driver != NetworkDriver::slirp4netns)
+    return std::nullopt;
+  SocketFilter filter;
+  filter.relay = request.mode.outbound_relay && !request.mode.host_sockets;
+  filter.host_sockets = request.mode.host_sockets || hands_over_ports(request);
+  if (!filter.relay && !filter.host_sockets)
+    return std::nullopt;
+  return filter;
+}
+
 void ContainerNetwork::serve_sockets(util::UniqueFd listener, util::UniqueFd relay_listener,
                                      const Request& request) {
-  PortForwarder* forwarder = m_forwarder ? &*m_forwarder : nullptr;
-  m_bypass.emplace(SocketBypass::start(
-      std::move(listener),
-      SocketBypass::slirp4netns(request.mode.slirp_network(), request.mode.allow_host_loopback,
-                                forwarder),
-      std::move(relay_listener)));
+  PortForwarder* forwarder = m_forwarder && hands_over_ports(request) ? &*m_forwarder : nullptr;
+  SocketBypass::Config config = SocketBypass::slirp4netns(
+      request.mode.slirp_network(), request.mode.allow_host_loopback, forwarder);
+  config.outbound_host_sockets = request.mode.host_sockets;
+  m_bypass.emplace(SocketBypass::start(std::move(listener), config, std::move(relay_listener)));
 }
 
 void ContainerNetwork::forward(std::vector<PortMapping> ports, Ipv4 target) {

@@ -60,16 +60,9 @@ public:
   const std::vector<PortMapping>& ports() const noexcept { return m_ports; }
 
   // The socket filter the container's calls should go through (net/socket_bypass;
-  // ChildPlan::socket_filter): slirp4netns' outbound relay or host sockets; none otherwise.
-  static std::optional<SocketFilter> socket_filter(const Request& request) noexcept {
-    if (request.mode.driver != NetworkDriver::slirp4netns)
-      return std::nullopt;
-    if (request.mode.host_sockets)
-      return SocketFilter::host_sockets;
-    if (request.mode.outbound_relay)
-      return SocketFilter::relay;
-    return std::nullopt;
-  }
+  // ChildPlan::socket_filter), slirp4netns only: the outbound relay, published TCP ports handed
+  // over, host sockets; none when nothing of that is wanted, and for every other mode.
+  static std::optional<SocketFilter> socket_filter(const Request& request);
   // Serves the container's socket filter `listener` from now on, after connect() or finish():
   // the outbound relay through `relay_listener` when given. Throws util::Error when its thread
   // cannot start.

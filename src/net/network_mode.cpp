@@ -40,6 +40,7 @@ constexpr std::pair<std::string_view, bool NetworkMode::*> slirp_flags[] = {
     {"allow_host_loopback", &NetworkMode::allow_host_loopback},
     {"host_sockets", &NetworkMode::host_sockets},
     {"outbound_relay", &NetworkMode::outbound_relay},
+    {"port_handover", &NetworkMode::port_handover},
     {"enable_ipv6", &NetworkMode::enable_ipv6},
 };
 
@@ -70,7 +71,8 @@ void parse_slirp_options(std::string_view text, std::string_view options, Networ
     throw util::Error(util::cat("invalid network mode ", util::quote(text),
                                 ": unknown slirp4netns option ", util::quote(option),
                                 " (supported: allow_host_loopback=true|false, "
-                                "outbound_relay=true|false, host_sockets=true|false, mtu=N, cidr=A.B.C.D/N, "
+                                "outbound_relay=true|false, port_handover=true|false, host_sockets=true|false, "
+                                "mtu=N, cidr=A.B.C.D/N, "
                                 "enable_ipv6=true|false)"));
   }
 }
@@ -181,6 +183,8 @@ std::string NetworkMode::str() const {
       options.emplace_back("allow_host_loopback=true");
     if (!outbound_relay)
       options.emplace_back("outbound_relay=false");
+    if (!port_handover)
+      options.emplace_back("port_handover=false");
     if (host_sockets)
       options.emplace_back("host_sockets=true");
     if (mtu != 0)

@@ -35,11 +35,16 @@ struct NetworkMode {
   // With pasta the same is spelled pasta:--map-gw (podman's form): the host's loopback is
   // reachable at the host's default gateway address.
   bool allow_host_loopback = false;
-  // slirp4netns:host_sockets=true: the container's TCP connections to the outside and its
-  // published ports' listening sockets become sockets of cove's own namespace, handed in
-  // through seccomp user notifications (net/socket_bypass), instead of going through
-  // slirp4netns' stack and cove's forwarder. Off by default: a container determined to race
-  // its own threads against the supervisor could aim such a socket at the host's loopback.
+  // slirp4netns:port_handover=false: published TCP ports stay in cove's forwarder, which
+  // relays every connection into the container. By default the container's bind() to a
+  // published port gets the forwarder's listening socket of cove's namespace instead, so
+  // clients reach the container's program directly (net/socket_bypass); the socket is guarded
+  // (net/socket_guard) so that it can never be aimed elsewhere.
+  bool port_handover = true;
+  // slirp4netns:host_sockets=true: the container's outbound TCP connections become sockets of
+  // cove's own namespace too, handed in through seccomp user notifications, instead of going
+  // through the outbound relay; its published ports are handed over whatever port_handover
+  // says.
   bool host_sockets = false;
   // slirp4netns:outbound_relay=false: the container's outbound TCP connections go through
   // slirp4netns' stack instead of being dialled from cove's namespace and relayed over the
@@ -59,8 +64,8 @@ struct NetworkMode {
   // on the first, whose gateway is the default route), each with the container's aliases there.
   std::vector<UserNetwork> networks;
 
-  // Parses "none", "host", "slirp4netns[:OPTION=VALUE,...]" (allow_host_loopback, host_sockets,
-  // mtu, cidr, enable_ipv6),
+  // Parses "none", "host", "slirp4netns[:OPTION=VALUE,...]" (allow_host_loopback, outbound_relay,
+  // port_handover, host_sockets, mtu, cidr, enable_ipv6),
   // "pasta[:OPT,OPT...]", "container:NAME|ID" and user-defined networks "NAME[:alias=A,...]",
   // several joined by '+' (the form `--network A --network B` is stored in). Throws util::Error
   // quoting the value and listing the accepted ones.

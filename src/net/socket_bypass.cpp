@@ -2,10 +2,11 @@
 
 #include "net/outbound_relay.hpp"
 #include "net/port_forwarder.hpp"
-#include "net/published_bind.hpp"
+#include "net/port_handover.hpp"
 #include "net/seccomp_notify.hpp"
 #include "net/socket_address.hpp"
 #include "net/socket_calls.hpp"
+#include "net/socket_guard.hpp"
 #include "net/socket_origin.hpp"
 #include "net/socket_twin.hpp"
 #include "net/splice_proxy.hpp"
@@ -53,8 +54,7 @@ struct SocketBypass::State {
   NetnsId host_netns = netns_of_this_thread();
   SpliceProxy proxy; // the outbound relay's connections, the container's ports to handed sockets
   std::unique_ptr<OutboundRelay> relay; // none: host sockets
-  std::vector<util::UniqueFd> relay_listeners; // the container's original sockets, relayed
-  std::vector<int> released;         // forwarder sockets given up
+  std::optional<PortHandover> handover; // none: no published port is handed over
   std::vector<std::unique_ptr<PendingConnect>> pending;
   // Host sockets were handed to the container / it ran 32-bit socket calls: the two exclude
   // each other (i386's socketcall keeps its arguments in memory, where the container can change
@@ -221,24 +221,40 @@ struct SocketBypass::State {
       return;
     }
     if (*origin == SocketOrigin::host) {
-      connect_host_socket(n, socket, kind, *asked);
+      connect_host_socket(n, call, socket, kind, *asked);
       return;
     }
     std::optional<SocketAddress> target = outside(*asked);
-    if (target && !compat_seen && is_tcp(kind) && asked->family() == kind.domain &&
-        is_fresh(socket.get())) {
-      if (util::UniqueFd ours = socket_twin(socket.get(), kind)) {
-        connect_here(n, std::move(ours), *target, call.fd);
-        return;
-      }
-    }
+    if (config.outbound_host_sockets && target && !compat_seen && is_tcp(kind) &&
+        asked->family() == kind.domain && is_fresh(socket.get()) &&
+        connect_twin(n, call, socket, kind, *target))
+      return;
     connect_here(n, std::move(socket), *asked, -1); // the container's socket, in its namespace
+  }
+
+  // A host socket like the caller's `socket`, guarded for `target`, connected here and put in
+  // place of the caller's descriptor. False (nothing done) when it cannot be made.
+  bool connect_twin(const Notification& n, const SocketCall& call, const util::UniqueFd& socket,
+                    const SocketKind& kind, const SocketAddress& target) noexcept {
+    util::UniqueFd ours = socket_twin(socket.get(), kind);
+    if (!ours || guard_connecting_socket(ours.get(), target) < 0)
+      return false;
+    connect_here(n, std::move(ours), target, call.fd);
+    return true;
   }
 
   // With the relay no socket of cove's namespace is ever in the container: every call it does
   // not take runs as the caller's own, whatever the caller changes meanwhile.
   void relay_connect(const Notification& n, const SocketCall& call) noexcept {
     util::UniqueFd socket = take_process_fd(n.pid, call.fd);
+    if (socket && handed && socket_origin(socket.get(), host_netns) == SocketOrigin::host) {
+      std::optional<SocketAddress> asked = read_address(n, call);
+      if (asked)
+        connect_host_socket(n, call, socket, socket_kind(socket.get()), *asked);
+      else
+        answer(n, EFAULT);
+      return;
+    }
     SocketKind kind = socket ? socket_kind(socket.get()) : SocketKind{};
     if (!socket || !is_tcp(kind) || tcp_state(socket.get()) != TCP_CLOSE ||
         !relay->serves(socket.get())) {
@@ -255,20 +271,27 @@ struct SocketBypass::State {
   }
 
   // A host socket the container holds: never disconnected, connected again only towards the
-  // outside, and otherwise answered from its state (the kernel never sees the address).
-  void connect_host_socket(const Notification& n, util::UniqueFd& socket, const SocketKind& kind,
-                           const SocketAddress& asked) noexcept {
+  // outside and only with outbound host sockets (a connection that failed, tried again, gets
+  // a new socket guarded for where it goes), and otherwise answered from its state (the kernel
+  // never sees the address).
+  void connect_host_socket(const Notification& n, const SocketCall& call, util::UniqueFd& socket,
+                           const SocketKind& kind, const SocketAddress& asked) noexcept {
     if (asked.family() == AF_UNSPEC) {
-      // A disconnect would leave a host socket that any later connect could aim anywhere.
+      // Its connection would end, and the socket would only be good for a connect elsewhere.
       answer(n, EOPNOTSUPP);
       return;
     }
-    std::optional<SocketAddress> target = outside(asked);
+    int state = tcp_state(socket.get());
+    std::optional<SocketAddress> target =
+        config.outbound_host_sockets ? outside(asked) : std::nullopt;
     if (target && is_tcp(kind) && asked.family() == kind.domain) {
-      connect_here(n, std::move(socket), *target, -1);
+      if (state != TCP_CLOSE)
+        connect_here(n, std::move(socket), *target, -1); // the kernel's EISCONN or EALREADY
+      else if (compat_seen || !connect_twin(n, call, socket, kind, *target))
+        answer(n, ENETUNREACH);
       return;
     }
-    switch (tcp_state(socket.get())) {
+    switch (state) {
     case TCP_SYN_SENT:
     case TCP_SYN_RECV:
       if (is_blocking(socket.get()))
@@ -371,80 +394,31 @@ struct SocketBypass::State {
     answer(n, rc < 0 ? errno : 0);
   }
 
-  // A bind to a published TCP port on the wildcard address or the container's own: the
-  // forwarder's host socket(s) for the port make room for a host socket of the caller's
-  // family, put in place of its descriptor, and the caller's original socket relays the port
-  // inside the container to it. False (nothing done) when the bind is not such a one.
+  // A bind to a published TCP port on the wildcard address or the container's own gets a
+  // host socket (net/port_handover). False (nothing done) when the bind is not such a one.
   bool hand_over(const Notification& n, const SocketCall& call, util::UniqueFd& theirs,
                  const SocketKind& kind, const SocketAddress& asked) noexcept {
-    std::optional<uint32_t> v4 = asked.ipv4();
-    bool wildcard = v4 ? (*v4 == INADDR_ANY || *v4 == config.guest.value)
-                       : IN6_IS_ADDR_UNSPECIFIED(&asked.v6().sin6_addr);
-    if (!wildcard || asked.port() == 0 || config.forwarder == nullptr || !is_fresh(theirs.get()))
+    if (!handover)
       return false;
-    int v6only = 0;
-    socklen_t length = sizeof v6only;
-    if (kind.domain == AF_INET6)
-      ::getsockopt(theirs.get(), IPPROTO_IPV6, IPV6_V6ONLY, &v6only, &length);
-    std::optional<PublishedBind> bind;
-    try {
-      bind = published_bind(config.forwarder->tcp_listeners(), released, kind.domain, v6only != 0,
-                            asked.port());
-    } catch (...) { // out of memory: the port stays with the forwarder
-      return false;
-    }
-    if (!bind)
-      return false;
-    util::UniqueFd ours = socket_twin(theirs.get(), kind);
-    if (!ours)
-      return false;
-    int one = 1;
-    // The forwarder's relayed connections may have left the port in TIME_WAIT.
-    ::setsockopt(ours.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    if (bind->force_v6only)
-      ::setsockopt(ours.get(), IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
     if (!listener.valid(n.id)) {
-      answer(n, EBADF);
-      return true; // the caller is gone
-    }
-    for (int fd : bind->release) {
-      config.forwarder->release(fd);
-      released.push_back(fd);
-    }
-    if (::bind(ours.get(), bind->address.get(), bind->address.length) < 0) {
-      // Taken meanwhile, or by an earlier socket of the container's own: its error.
-      answer(n, errno);
+      answer(n, EBADF); // the caller is gone: the port stays with the forwarder
       return true;
     }
-    if (!install(n, call.fd, ours.get())) {
+    std::optional<PortHandover::HostSocket> ours = handover->take(theirs, kind, asked, config.guest.value);
+    if (!ours)
+      return false;
+    if (!ours->socket) {
+      answer(n, ours->error);
+      return true;
+    }
+    if (!install(n, call.fd, ours->socket.get())) {
       report("hand a published port to the container", EBADF);
       answer(n, EBADF);
       return true;
     }
     answer(n, 0);
-    relay_into_container(std::move(theirs), asked, bind->relay_target);
+    handover->relay_into_container(std::move(theirs), asked, ours->relay_target);
     return true;
-  }
-
-  // The container's own socket, bound where it asked, relays its connections to the host
-  // socket it got instead. Fails quietly when that port is already served so.
-  void relay_into_container(util::UniqueFd theirs, const SocketAddress& asked,
-                            const SocketAddress& target) noexcept {
-    int one = 1;
-    ::setsockopt(theirs.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    if (::bind(theirs.get(), asked.get(), asked.length) < 0 ||
-        ::listen(theirs.get(), SOMAXCONN) < 0)
-      return;
-    ProxyRoute route;
-    route.listener = theirs.get();
-    route.target = target.storage;
-    route.target_length = target.length;
-    try {
-      relay_listeners.push_back(std::move(theirs));
-    } catch (...) {
-      return;
-    }
-    proxy.add_route(route);
   }
 };
 
@@ -469,6 +443,8 @@ SocketBypass SocketBypass::start(util::UniqueFd listener, const Config& config,
   util::check(::pipe2(fds, O_CLOEXEC), "create the host sockets' stop pipe");
   state->stop_read.reset(fds[0]);
   state->stop_write.reset(fds[1]);
+  if (config.forwarder != nullptr)
+    state->handover.emplace(*config.forwarder, state->proxy);
   state->proxy.add_input(state->listener.fd(), EPOLLIN, &State::on_notification, state.get());
   State* raw = state.get();
   state->thread = std::thread([raw] {

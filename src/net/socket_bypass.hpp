@@ -7,18 +7,23 @@
 //    host's 127.0.0.1) is dialled from cove's namespace and relayed into the container over its
 //    own loopback (net/outbound_relay); getsockname() and getpeername() of such a socket show
 //    what they would without the relay. No socket of cove's namespace is ever in the container.
-//  - Host sockets (slirp4netns:host_sockets=true), faster still and not the default:
-//    - connect() of a fresh TCP IPv4 socket to an address outside: the socket is replaced by
-//      one made here and connected here, so the traffic takes the host's own stack instead of
-//      slirp4netns' user-mode one. slirp4netns makes its connections from the same namespace,
-//      so the container reaches nothing it could not reach before.
-//    - bind() of a TCP socket to the wildcard address (or the container's) on a published
-//      port: the forwarder gives up its host socket(s) for the port and the container's socket
-//      is replaced by one bound to the published host address and port, so clients connect to
-//      the container's program directly. The container's original socket is then bound to the
-//      port inside the container and relayed to that host socket, so clients in the container
-//      (`cove exec … wget localhost`) and host sockets the forwarder still serves (the other IP
-//      family) keep reaching the port.
+//  - Published ports handed over (the default; slirp4netns:port_handover=false keeps them in
+//    the forwarder): bind() of a TCP socket to the wildcard address (or the container's) on a
+//    published port: the forwarder gives up its host socket(s) for the port and the
+//    container's socket is replaced by one bound to the published host address and port, so
+//    clients connect to the container's program directly, with no relay. The container's
+//    original socket is then bound to the port inside the container and relayed to that host
+//    socket, so clients in the container (`cove exec … wget localhost`) and host sockets the
+//    forwarder still serves (the other IP family) keep reaching the port.
+//  - Outbound host sockets (slirp4netns:host_sockets=true), instead of the relay: connect() of
+//    a fresh TCP IPv4 socket to an address outside: the socket is replaced by one made here
+//    and connected here, so the traffic takes the host's own stack without a relay.
+//    slirp4netns makes its connections from the same namespace, so the container reaches
+//    nothing it could not reach before.
+// Every socket of cove's namespace is guarded before the container gets it
+// (net/socket_guard): whatever the container does with it, it completes no connection but the
+// one it was given for, so calls that run as the caller's own (a unix socket's connect(),
+// which the kernel reads again after cove looked) are no way out either.
 // Everything else, and anything that cannot be read or copied, runs as without the filter.
 #pragma once
 
@@ -40,8 +45,11 @@ public:
     Ipv4 gateway;                     // the host, in that network
     Ipv4 guest;                       // the container's own address
     // The forwarder of the published ports, whose TCP host sockets are handed over; must
-    // outlive the SocketBypass. Null: none published.
+    // outlive the SocketBypass. Null: none handed over.
     PortForwarder* forwarder = nullptr;
+    // Outbound TCP connections become host sockets (slirp4netns:host_sockets=true) when no
+    // relay is given.
+    bool outbound_host_sockets = false;
   };
 
   // The configuration for a slirp4netns network (by default 10.0.2.0/24, gateway 10.0.2.2,

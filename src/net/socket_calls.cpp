@@ -9,15 +9,15 @@ namespace net {
 namespace {
 
 #if defined(__x86_64__)
-constexpr SocketCalls native{AUDIT_ARCH_X86_64, 42, 49, 44, 46, 307, -1, 425, 51, 52};
-constexpr SocketCalls compat{AUDIT_ARCH_I386, 362, 361, 369, 370, 345, 102, 425, 367, 368};
+constexpr SocketCalls native{AUDIT_ARCH_X86_64, 42, 49, 44, 46, 307, -1, 425, 51, 52, 54};
+constexpr SocketCalls compat{AUDIT_ARCH_I386, 362, 361, 369, 370, 345, 102, 425, 367, 368, 366};
 constexpr int x32_bit = 0x40000000;
 constexpr SocketCalls x32{AUDIT_ARCH_X86_64, x32_bit + 42, x32_bit + 49, x32_bit + 44,
                           x32_bit + 518, x32_bit + 538, -1, x32_bit + 425, x32_bit + 51,
-                          x32_bit + 52};
+                          x32_bit + 52, x32_bit + 541};
 #elif defined(__aarch64__)
-constexpr SocketCalls native{AUDIT_ARCH_AARCH64, 203, 200, 206, 211, 269, -1, 425, 204, 205};
-constexpr SocketCalls compat{AUDIT_ARCH_ARM, 283, 282, 290, 296, 374, -1, 425, 286, 287};
+constexpr SocketCalls native{AUDIT_ARCH_AARCH64, 203, 200, 206, 211, 269, -1, 425, 204, 205, 208};
+constexpr SocketCalls compat{AUDIT_ARCH_ARM, 283, 282, 290, 296, 374, -1, 425, 286, 287, 294};
 constexpr SocketCalls x32{};
 #else
 constexpr SocketCalls native{};
@@ -73,7 +73,7 @@ SocketCall decode_socket_call(const Notification& n) noexcept {
       call.address = args[1];
       call.length = args[2];
     } else if (which == socketcall_sendto || which == socketcall_sendmsg ||
-               which == socketcall_sendmmsg) {
+               which == socketcall_sendmmsg || which == socketcall_setsockopt) {
       call.kind = SocketCall::Kind::other_socketcall;
     }
   }

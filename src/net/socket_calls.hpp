@@ -22,6 +22,7 @@ struct SocketCalls {
   int io_uring_setup = -1;
   int getsockname = -1;
   int getpeername = -1;
+  int setsockopt = -1; // level in argument 1, option in argument 2
 };
 
 // The native ABI, and the other ABIs with the same or their own arch value (x32 shares x86_64's
@@ -36,6 +37,7 @@ inline constexpr uint32_t socketcall_connect = 3;
 inline constexpr uint32_t socketcall_getsockname = 6;
 inline constexpr uint32_t socketcall_getpeername = 7;
 inline constexpr uint32_t socketcall_sendto = 11;
+inline constexpr uint32_t socketcall_setsockopt = 14;
 inline constexpr uint32_t socketcall_sendmsg = 16;
 inline constexpr uint32_t socketcall_sendmmsg = 20;
 
@@ -47,7 +49,7 @@ struct SocketCall {
     getsockname,
     getpeername,
     fastopen_send,    // a send with MSG_FASTOPEN (the filter passes no other)
-    other_socketcall, // an i386 socketcall send: flags and socket in the caller's memory
+    other_socketcall, // an i386 socketcall send or setsockopt: arguments in the caller's memory
     unreadable,       // an i386 socketcall connect or bind whose arguments cannot be read
     none,             // anything else
   } kind = Kind::none;

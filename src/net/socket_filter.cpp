@@ -4,6 +4,8 @@
 
 #include <linux/filter.h>
 #include <linux/seccomp.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -20,6 +22,8 @@ constexpr uint32_t allow = SECCOMP_RET_ALLOW;
 // io_uring reaches sockets without system calls a filter sees; refused as Docker's and
 // podman's default profiles refuse it.
 constexpr uint32_t refuse = SECCOMP_RET_ERRNO | EPERM;
+// What the kernel answers for TCP Fast Open connects when the host turns them off for clients.
+constexpr uint32_t no_fastopen = SECCOMP_RET_ERRNO | EOPNOTSUPP;
 
 uint32_t low_word_of_arg(int n) {
   return static_cast<uint32_t>(offsetof(seccomp_data, args) + 8 * n); // little-endian
@@ -27,7 +31,7 @@ uint32_t low_word_of_arg(int n) {
 
 // A fixed-size BPF program, built without allocating (the container's child builds it).
 struct Program {
-  sock_filter code[128];
+  sock_filter code[192];
   unsigned short size = 0;
   bool overflow = false;
 
@@ -56,23 +60,37 @@ struct Program {
     add(BPF_STMT(BPF_RET | BPF_K, notify));
     add(BPF_STMT(BPF_RET | BPF_K, allow));
   }
+  // if (nr == value) return arg1 == IPPROTO_TCP && arg2 == TCP_FASTOPEN_CONNECT ? no_fastopen : allow;
+  void on_fastopen_connect_option(int value) noexcept {
+    if (value < 0)
+      return;
+    add(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, static_cast<uint32_t>(value), 0, 6));
+    add(BPF_STMT(BPF_LD | BPF_W | BPF_ABS, low_word_of_arg(1)));
+    add(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, IPPROTO_TCP, 0, 2));
+    add(BPF_STMT(BPF_LD | BPF_W | BPF_ABS, low_word_of_arg(2)));
+    add(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, TCP_FASTOPEN_CONNECT, 1, 0));
+    add(BPF_STMT(BPF_RET | BPF_K, allow));
+    add(BPF_STMT(BPF_RET | BPF_K, no_fastopen));
+  }
   // The calls of one ABI; ends with "allow". Host sockets: a send names an address only with
   // MSG_FASTOPEN on TCP (cove hands over no other kind of socket). The relay: what connects,
   // and what tells a relayed socket's addresses (everything else of a relayed socket is the
   // container's own).
-  void calls(const SocketCalls& c, SocketFilter mode) noexcept {
+  void calls(const SocketCalls& c, const SocketFilter& mode) noexcept {
     load_nr();
     on(c.connect, notify);
     on(c.socketcall, notify);
-    if (mode == SocketFilter::relay) {
+    if (mode.relay) {
       on(c.getsockname, notify);
       on(c.getpeername, notify);
-    } else {
+    }
+    if (mode.host_sockets) {
       on(c.bind, notify);
       on(c.io_uring_setup, refuse);
       on_fastopen_send(c.sendto, 3);
       on_fastopen_send(c.sendmsg, 2);
       on_fastopen_send(c.sendmmsg, 3);
+      on_fastopen_connect_option(c.setsockopt);
     }
     add(BPF_STMT(BPF_RET | BPF_K, allow));
   }
@@ -87,7 +105,7 @@ struct Program {
 
 } // namespace
 
-int install_socket_filter(SocketFilter mode) noexcept {
+int install_socket_filter(const SocketFilter& mode) noexcept {
   const SocketCalls& native = native_socket_calls();
   if (native.arch == 0)
     return -ENOSYS;

@@ -191,7 +191,7 @@ void intercept_sockets(const ChildPlan& plan, int sync_fd) noexcept {
   if (!plan.intercept_sockets)
     return;
   int relay = -1;
-  if (plan.socket_filter == net::SocketFilter::relay) {
+  if (plan.socket_filter.relay) {
     relay = net::make_relay_listener(); // before the filter, which would catch its bind
     if (relay < 0)
       return; // no loopback: the container's sockets stay its own

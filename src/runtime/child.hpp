@@ -36,7 +36,7 @@ struct ChildPlan {
   // socket on the container's loopback too. Without seccomp user notifications it starts
   // without (the parent then gets no listener).
   bool intercept_sockets = false;
-  net::SocketFilter socket_filter = net::SocketFilter::relay;
+  net::SocketFilter socket_filter;
   std::vector<Ulimit> ulimits;   // set right before exec (cove's own are inherited otherwise)
   std::vector<std::string> args; // argv; args[0] is looked up on the container's PATH
   std::vector<std::string> env;  // "K=V"

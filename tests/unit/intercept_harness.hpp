@@ -18,6 +18,7 @@
 #include <fcntl.h>
 #include <net/if.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
@@ -109,7 +110,7 @@ inline bool loopback_up() {
 
 inline int run_intercepted(const net::SocketBypass::Config& config, const std::function<int(int)>& body,
                     const std::function<void(int)>& parent = {},
-                    net::SocketFilter mode = net::SocketFilter::host_sockets) {
+                    net::SocketFilter mode = {.relay = false, .host_sockets = true}) {
   int sockets[2];
   int pipe_fds[2];
   REQUIRE(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sockets) == 0);
@@ -130,7 +131,7 @@ inline int run_intercepted(const net::SocketBypass::Config& config, const std::f
       ::_exit(exit_skip);
     if (!loopback_up())
       ::_exit(exit_skip);
-    int relay = mode == net::SocketFilter::relay ? net::make_relay_listener() : -1;
+    int relay = mode.relay ? net::make_relay_listener() : -1;
     int listener = net::install_socket_filter(mode);
     if (listener < 0)
       ::_exit(exit_skip);
@@ -143,7 +144,7 @@ inline int run_intercepted(const net::SocketBypass::Config& config, const std::f
   ::close(pipe_fds[1]);
   util::UniqueFd pipe_read(pipe_fds[0]);
   util::UniqueFd listener = receive_fd(sockets[0]);
-  util::UniqueFd relay = mode == net::SocketFilter::relay && listener ? receive_fd(sockets[0])
+  util::UniqueFd relay = mode.relay && listener ? receive_fd(sockets[0])
                                                                       : util::UniqueFd();
   ::close(sockets[0]);
   std::optional<net::SocketBypass> bypass;
@@ -160,8 +161,12 @@ inline int run_intercepted(const net::SocketBypass::Config& config, const std::f
   return code;
 }
 
+// slirp4netns' network; outbound connections become host sockets unless the relay is given.
 inline net::SocketBypass::Config slirp(bool allow_host_loopback, net::PortForwarder* forwarder = nullptr) {
-  return net::SocketBypass::slirp4netns(net::SlirpNetwork::standard(), allow_host_loopback, forwarder);
+  net::SocketBypass::Config config =
+      net::SocketBypass::slirp4netns(net::SlirpNetwork::standard(), allow_host_loopback, forwarder);
+  config.outbound_host_sockets = true;
+  return config;
 }
 
 // A listening socket on 127.0.0.1 whose queue is full (`filler` holds the one connection it

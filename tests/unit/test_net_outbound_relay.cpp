@@ -11,7 +11,7 @@ namespace {
 
 int relayed(const net::SocketBypass::Config& config, const std::function<int(int)>& body,
             const std::function<void(int)>& parent = {}) {
-  return run_intercepted(config, body, parent, net::SocketFilter::relay);
+  return run_intercepted(config, body, parent, {.relay = true});
 }
 
 bool name_is(int fd, bool peer, const char* ip, uint16_t port) {

@@ -1,0 +1,81 @@
+// Published ports handed to the container (net/port_handover, served by net/socket_bypass) as
+// by default: with the outbound relay, and no outbound host sockets.
+#include "intercept_harness.hpp"
+
+#include <linux/filter.h>
+
+using namespace intercept;
+
+TEST_CASE("port handover: with the relay, the container's listener is the published host socket, guarded") {
+  net::PortMapping mapping;
+  mapping.host_ip = "127.0.0.1";
+  mapping.container_port = 8080;
+  net::PortForwarder forwarder = net::PortForwarder::start({mapping}, -1, net::Ipv4::parse("127.0.0.1"));
+  uint16_t host_port = forwarder.ports().at(0).host_port;
+  uint16_t other_port = 0;
+  util::UniqueFd other = listen_loopback(other_port); // must never see a connection
+  net::SocketBypass::Config config =
+      net::SocketBypass::slirp4netns(net::SlirpNetwork::standard(), true, &forwarder);
+  int code = run_intercepted(
+      config,
+      [&](int ready) {
+        int server = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        sockaddr_in addr = ipv4("0.0.0.0", 8080);
+        if (::bind(server, reinterpret_cast<sockaddr*>(&addr), sizeof addr) < 0 ||
+            ::listen(server, 8) < 0)
+          return 1;
+        if (::write(ready, "r", 1) != 1)
+          return 2;
+        int client = ::accept4(server, nullptr, nullptr, SOCK_CLOEXEC); // the host's
+        if (client < 0 || !roundtrip(client, "ok", "hi"))
+          return 3;
+        // Guarded: the filter cannot be taken off.
+        int zero = 0;
+        if (::setsockopt(server, SOL_SOCKET, SO_DETACH_FILTER, &zero, sizeof zero) == 0 ||
+            errno != EPERM)
+          return 4;
+        // Neither disconnected nor aimed elsewhere (the host's loopback through the gateway
+        // goes through the relay for the container's own sockets, never for this one).
+        sockaddr unspec{};
+        unspec.sa_family = AF_UNSPEC;
+        if (::connect(client, &unspec, sizeof unspec) == 0 || errno != EOPNOTSUPP)
+          return 5;
+        sockaddr_in gateway = ipv4("10.0.2.2", other_port);
+        if (::connect(client, reinterpret_cast<sockaddr*>(&gateway), sizeof gateway) == 0 ||
+            errno != EISCONN)
+          return 6;
+        if (::connect(server, reinterpret_cast<sockaddr*>(&gateway), sizeof gateway) == 0 ||
+            errno != EISCONN)
+          return 7;
+        if (::sendto(client, "x", 1, MSG_FASTOPEN, reinterpret_cast<sockaddr*>(&gateway),
+                     sizeof gateway) >= 0 || errno != EOPNOTSUPP)
+          return 8;
+        int one = 1;
+        int fresh = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (::setsockopt(fresh, IPPROTO_TCP, TCP_FASTOPEN_CONNECT, &one, sizeof one) == 0 ||
+            errno != EOPNOTSUPP)
+          return 9;
+        // The container's own sockets still go through the relay.
+        int relayed = connect_ipv4("10.0.2.2", other_port);
+        if (relayed < 0)
+          return 10;
+        return 0;
+      },
+      [&](int ready) {
+        char byte;
+        REQUIRE(::read(ready, &byte, 1) == 1);
+        int fd = connect_ipv4("127.0.0.1", host_port);
+        REQUIRE(fd >= 0);
+        CHECK(roundtrip(fd, "hi", "ok"));
+        ::close(fd);
+      },
+      {.relay = true, .host_sockets = true});
+  expect_passed(code);
+  if (code != exit_skip) {
+    // Exactly one connection reached the other port: the relayed one.
+    util::UniqueFd first(::accept4(other.get(), nullptr, nullptr, SOCK_CLOEXEC));
+    CHECK(first);
+    ::fcntl(other.get(), F_SETFL, ::fcntl(other.get(), F_GETFL) | O_NONBLOCK);
+    CHECK(::accept(other.get(), nullptr, nullptr) < 0);
+  }
+}
