@@ -3,6 +3,7 @@
 #include "net/namespace_fd.hpp"
 #include "net/etc_files.hpp"
 #include "net/ports_file.hpp"
+#include "net/socket_guard.hpp"
 #include "util/error.hpp"
 #include "util/fs.hpp"
 #include "util/log.hpp"
@@ -84,10 +85,12 @@ void ContainerNetwork::finish(const Request& request) {
 
 namespace {
 
-// Whether the container's published TCP ports are handed over (net/socket_bypass).
+// Whether the container's published TCP ports are handed over (net/socket_bypass): by default
+// only where the host sockets can be guarded (net/socket_guard), always with host_sockets=true.
 bool hands_over_ports(const ContainerNetwork::Request& request) {
-  return (request.mode.port_handover || request.mode.host_sockets) &&
-         !tcp_ports(request.ports).empty();
+  if (tcp_ports(request.ports).empty())
+    return false;
+  return request.mode.host_sockets || (request.mode.port_handover && tcp_guards_available());
 }
 
 } // namespace
@@ -109,6 +112,9 @@ void ContainerNetwork::serve_sockets(util::UniqueFd listener, util::UniqueFd rel
   SocketBypass::Config config = SocketBypass::slirp4netns(
       request.mode.slirp_network(), request.mode.allow_host_loopback, forwarder);
   config.outbound_host_sockets = request.mode.host_sockets;
+  if (!forwarder && m_forwarder && request.mode.port_handover && !tcp_ports(request.ports).empty())
+    LOG_DEBUG("published TCP ports stay in the forwarder: this kernel lets only CAP_NET_ADMIN "
+              "filter TCP sockets of the host's namespace, so they could not be guarded");
   m_bypass.emplace(SocketBypass::start(std::move(listener), config, std::move(relay_listener)));
 }
 

@@ -34,25 +34,6 @@ constexpr int attach_ms = 200;
 // Relayed sockets whose connection ended are forgotten past this many.
 constexpr size_t remembered = 256;
 
-// An IPv4 address in `family` (v4-mapped for AF_INET6).
-SocketAddress ipv4_in(int family, uint32_t ip, uint16_t port) noexcept {
-  SocketAddress a;
-  if (family == AF_INET) {
-    a.v4().sin_family = AF_INET;
-    a.v4().sin_port = htons(port);
-    a.v4().sin_addr.s_addr = htonl(ip);
-    a.length = sizeof(sockaddr_in);
-  } else {
-    a.v6().sin6_family = AF_INET6;
-    a.v6().sin6_port = htons(port);
-    a.v6().sin6_addr.s6_addr[10] = 0xff;
-    a.v6().sin6_addr.s6_addr[11] = 0xff;
-    uint32_t net_order = htonl(ip);
-    std::memcpy(&a.v6().sin6_addr.s6_addr[12], &net_order, sizeof net_order);
-    a.length = sizeof(sockaddr_in6);
-  }
-  return a;
-}
 
 std::optional<SocketAddress> name_of(int fd, bool peer) noexcept {
   SocketAddress a;

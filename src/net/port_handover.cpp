@@ -7,6 +7,7 @@
 #include "net/splice_proxy.hpp"
 
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 
 #include <cerrno>
@@ -31,6 +32,7 @@ std::optional<PortHandover::HostSocket> PortHandover::take(const util::UniqueFd&
     bind = published_bind(m_forwarder.tcp_listeners(), m_released, kind.domain, v6only != 0,
                           asked.port());
     m_released.reserve(m_released.size() + (bind ? bind->release.size() : 0));
+    m_handed.reserve(m_handed.size() + 1);
   } catch (...) { // out of memory: the port stays with the forwarder
     return std::nullopt;
   }
@@ -38,7 +40,9 @@ std::optional<PortHandover::HostSocket> PortHandover::take(const util::UniqueFd&
     return std::nullopt;
   HostSocket result;
   result.socket = socket_twin(theirs.get(), kind);
-  if (!result.socket || guard_listening_socket(result.socket.get(), bind->address.port()) < 0)
+  if (!result.socket)
+    return std::nullopt;
+  if (guard_listening_socket(result.socket.get(), bind->address.port()) < 0 && m_guard_required)
     return std::nullopt;
   int one = 1;
   // The forwarder's relayed connections may have left the port in TIME_WAIT.
@@ -53,9 +57,28 @@ std::optional<PortHandover::HostSocket> PortHandover::take(const util::UniqueFd&
     // Taken meanwhile, or by an earlier socket of the container's own.
     result.error = errno;
     result.socket.reset();
+  } else {
+    m_handed.push_back({bind->address.port(), asked}); // reserved above
   }
   result.relay_target = bind->relay_target;
   return result;
+}
+
+std::optional<SocketAddress> PortHandover::shown_name(int socket, uint32_t guest) const noexcept {
+  SocketAddress local;
+  local.length = sizeof local.storage;
+  if (::getsockname(socket, reinterpret_cast<sockaddr*>(&local.storage), &local.length) < 0)
+    return std::nullopt;
+  for (const Handed& h : m_handed) {
+    if (h.host_port != local.port())
+      continue;
+    if (tcp_state(socket) == TCP_LISTEN)
+      return h.asked;
+    if (!local.ipv4())
+      return std::nullopt; // an IPv6 client's: the container has no IPv6 address of its own here
+    return ipv4_in(h.asked.family(), guest, h.asked.port());
+  }
+  return std::nullopt;
 }
 
 void PortHandover::relay_into_container(util::UniqueFd theirs, const SocketAddress& asked,

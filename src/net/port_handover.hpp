@@ -23,9 +23,10 @@ class SpliceProxy;
 class PortHandover {
 public:
   // `forwarder` and `proxy` must outlive the handover; every member is for the thread that runs
-  // the proxy.
-  PortHandover(PortForwarder& forwarder, SpliceProxy& proxy) noexcept
-      : m_forwarder(forwarder), m_proxy(proxy) {}
+  // the proxy. Without `guard_required` (slirp4netns:host_sockets=true, which accepts the
+  // race) a socket that cannot be guarded is handed over all the same.
+  PortHandover(PortForwarder& forwarder, SpliceProxy& proxy, bool guard_required) noexcept
+      : m_forwarder(forwarder), m_proxy(proxy), m_guard_required(guard_required) {}
 
   struct HostSocket {
     util::UniqueFd socket;      // bound where the port is published, guarded; empty on error
@@ -46,10 +47,21 @@ public:
   void relay_into_container(util::UniqueFd theirs, const SocketAddress& asked,
                             const SocketAddress& target) noexcept;
 
+  // What getsockname() shows the container for `socket`, one of cove's namespace, when it is a
+  // handed listener (the address the container bound) or a connection one accepted over IPv4
+  // (the container's own address `guest`, on the port it bound). Nothing for any other.
+  std::optional<SocketAddress> shown_name(int socket, uint32_t guest) const noexcept;
+
 private:
+  struct Handed {
+    uint16_t host_port;
+    SocketAddress asked;
+  };
   PortForwarder& m_forwarder;
   SpliceProxy& m_proxy;
+  bool m_guard_required;
   std::vector<int> m_released;                  // forwarder sockets given up
+  std::vector<Handed> m_handed;
   std::vector<util::UniqueFd> m_relay_listeners; // the container's original sockets, relayed
 };
 

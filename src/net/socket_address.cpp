@@ -45,4 +45,23 @@ std::optional<SocketAddress> address_in(int family, const std::string& text, uin
   return a;
 }
 
+SocketAddress ipv4_in(int family, uint32_t ip, uint16_t port) noexcept {
+  SocketAddress a;
+  if (family == AF_INET) {
+    a.v4().sin_family = AF_INET;
+    a.v4().sin_port = htons(port);
+    a.v4().sin_addr.s_addr = htonl(ip);
+    a.length = sizeof(sockaddr_in);
+  } else {
+    a.v6().sin6_family = AF_INET6;
+    a.v6().sin6_port = htons(port);
+    a.v6().sin6_addr.s6_addr[10] = 0xff;
+    a.v6().sin6_addr.s6_addr[11] = 0xff;
+    uint32_t net_order = htonl(ip);
+    std::memcpy(&a.v6().sin6_addr.s6_addr[12], &net_order, sizeof net_order);
+    a.length = sizeof(sockaddr_in6);
+  }
+  return a;
+}
+
 } // namespace net

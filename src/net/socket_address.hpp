@@ -31,4 +31,7 @@ struct SocketAddress {
 // AF_INET6; nothing for IPv6 text in AF_INET or text that is no address.
 std::optional<SocketAddress> address_in(int family, const std::string& text, uint16_t port) noexcept;
 
+// IPv4 address `ip` (host order) and `port` in `family`: v4-mapped for AF_INET6.
+SocketAddress ipv4_in(int family, uint32_t ip, uint16_t port) noexcept;
+
 } // namespace net

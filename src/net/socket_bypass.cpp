@@ -104,6 +104,8 @@ struct SocketBypass::State {
       return;
     case SocketCall::Kind::getsockname:
     case SocketCall::Kind::getpeername:
+      if (handed && call.kind == SocketCall::Kind::getsockname && answer_handed_name(n, call))
+        return;
       if (relay)
         relay->answer_name(n, call);
       else
@@ -130,6 +132,19 @@ struct SocketBypass::State {
       allow(n);
       return;
     }
+  }
+
+  // getsockname() of a handed published port's socket shows what the container bound, as
+  // the forwarder's would (net/port_handover). False (nothing done) for any other socket.
+  bool answer_handed_name(const Notification& n, const SocketCall& call) noexcept {
+    util::UniqueFd socket = handover ? take_process_fd(n.pid, call.fd) : util::UniqueFd();
+    if (!socket || socket_origin(socket.get(), host_netns) != SocketOrigin::host)
+      return false;
+    std::optional<SocketAddress> shown = handover->shown_name(socket.get(), config.guest.value);
+    if (!shown)
+      return false;
+    answer(n, write_address_result(n.pid, call.address, call.length, shown->get(), shown->length));
+    return true;
   }
 
   // The address argument of connect() or bind(); nothing when it cannot be read.
@@ -237,8 +252,10 @@ struct SocketBypass::State {
   bool connect_twin(const Notification& n, const SocketCall& call, const util::UniqueFd& socket,
                     const SocketKind& kind, const SocketAddress& target) noexcept {
     util::UniqueFd ours = socket_twin(socket.get(), kind);
-    if (!ours || guard_connecting_socket(ours.get(), target) < 0)
+    if (!ours)
       return false;
+    guard_connecting_socket(ours.get(), target); // where it can be: host_sockets=true accepts the race
+
     connect_here(n, std::move(ours), target, call.fd);
     return true;
   }
@@ -444,7 +461,7 @@ SocketBypass SocketBypass::start(util::UniqueFd listener, const Config& config,
   state->stop_read.reset(fds[0]);
   state->stop_write.reset(fds[1]);
   if (config.forwarder != nullptr)
-    state->handover.emplace(*config.forwarder, state->proxy);
+    state->handover.emplace(*config.forwarder, state->proxy, !config.outbound_host_sockets);
   state->proxy.add_input(state->listener.fd(), EPOLLIN, &State::on_notification, state.get());
   State* raw = state.get();
   state->thread = std::thread([raw] {

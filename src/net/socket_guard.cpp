@@ -2,6 +2,7 @@
 
 #include <linux/filter.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <cerrno>
 
@@ -27,6 +28,20 @@ int attach_locked(int fd, sock_filter* code, unsigned short size) noexcept {
 }
 
 } // namespace
+
+bool tcp_guards_available() noexcept {
+  static const bool available = [] {
+    int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+      return false;
+    sock_filter keep = BPF_STMT(BPF_RET | BPF_K, keep_all);
+    sock_fprog program{1, &keep};
+    bool ok = ::setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &program, sizeof program) == 0;
+    ::close(fd);
+    return ok;
+  }();
+  return available;
+}
 
 int guard_listening_socket(int fd, uint16_t port) noexcept {
   sock_filter code[] = {

@@ -14,6 +14,12 @@
 
 namespace net {
 
+// Whether this process may guard TCP sockets of its network namespace. Recent kernels (the
+// 6.18 of cove's CI among them) ask CAP_NET_ADMIN in the namespace's owner for SO_ATTACH_FILTER
+// on TCP sockets, which a rootless cove does not have in the host's; older ones (Debian 12's
+// 6.1) let any process filter its own sockets. Probed once.
+bool tcp_guards_available() noexcept;
+
 // A listening TCP socket for host port `port`, and the connections it accepts (they inherit
 // the filter): segments to `port` only, and never a SYN-ACK, which only a connecting socket
 // takes. 0, or -errno.

@@ -1,12 +1,30 @@
 // Published ports handed to the container (net/port_handover, served by net/socket_bypass) as
 // by default: with the outbound relay, and no outbound host sockets.
 #include "intercept_harness.hpp"
+#include "net/socket_guard.hpp"
 
 #include <linux/filter.h>
 
 using namespace intercept;
 
+namespace {
+
+bool local_name_is(int fd, const char* ip, uint16_t port) {
+  sockaddr_in addr{};
+  socklen_t length = sizeof addr;
+  sockaddr_in expected = ipv4(ip, port);
+  return ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &length) == 0 &&
+         length == sizeof addr && addr.sin_addr.s_addr == expected.sin_addr.s_addr &&
+         addr.sin_port == expected.sin_port;
+}
+
+} // namespace
+
 TEST_CASE("port handover: with the relay, the container's listener is the published host socket, guarded") {
+  if (!net::tcp_guards_available()) {
+    MESSAGE("skipped: this kernel lets only CAP_NET_ADMIN filter TCP sockets, so nothing is handed over");
+    return;
+  }
   net::PortMapping mapping;
   mapping.host_ip = "127.0.0.1";
   mapping.container_port = 8080;
@@ -29,6 +47,9 @@ TEST_CASE("port handover: with the relay, the container's listener is the publis
         int client = ::accept4(server, nullptr, nullptr, SOCK_CLOEXEC); // the host's
         if (client < 0 || !roundtrip(client, "ok", "hi"))
           return 3;
+        // The names the container bound, not the host's.
+        if (!local_name_is(server, "0.0.0.0", 8080) || !local_name_is(client, "10.0.2.100", 8080))
+          return 11;
         // Guarded: the filter cannot be taken off.
         int zero = 0;
         if (::setsockopt(server, SOL_SOCKET, SO_DETACH_FILTER, &zero, sizeof zero) == 0 ||
