@@ -31,7 +31,7 @@ void add_run_flags(CLI::App& cmd, RunFlags& flags) {
   cmd.add_option("-h,--hostname", flags.hostname, "Container host name");
   cmd.add_option("--name", flags.name, "Assign a name to the container");
   add_list_option(cmd, "--network,--net", flags.networks,
-                  "Network mode: slirp4netns[:allow_host_loopback=true,outbound_relay=false,host_sockets=true,mtu=N,cidr=CIDR,enable_ipv6=true] (default), "
+                  "Network mode: slirp4netns[:allow_host_loopback=true,outbound_relay=false,port_handover=false,host_sockets=true,mtu=N,cidr=CIDR,enable_ipv6=true] (default), "
                   "pasta[:--map-gw,OPTIONS] (default without slirp4netns), container:NAME, none, "
                   "host, or a user-defined network NAME[:alias=A] (repeat for several)");
   add_list_option(cmd, "--network-alias", flags.network_aliases,

@@ -1,6 +1,8 @@
+#include "net/container_network.hpp"
 #include "net/network_mode.hpp"
 #include "net/network_options.hpp"
 #include "net/port_mapping.hpp"
+#include "net/socket_guard.hpp"
 #include "util/error.hpp"
 
 #include <doctest/doctest.h>
@@ -93,6 +95,11 @@ TEST_CASE("NetworkMode::parse") {
   CHECK(fast.str() == "slirp4netns:allow_host_loopback=true,host_sockets=true");
   CHECK(NetworkMode::parse(fast.str()) == fast);
   CHECK(NetworkMode::parse("slirp4netns:host_sockets=false") == slirp);
+  CHECK(slirp.port_handover);
+  NetworkMode forwarded = NetworkMode::parse("slirp4netns:port_handover=false");
+  CHECK_FALSE(forwarded.port_handover);
+  CHECK(forwarded.str() == "slirp4netns:port_handover=false");
+  CHECK(NetworkMode::parse(forwarded.str()) == forwarded);
   CHECK(open.private_namespace());
   CHECK_FALSE(NetworkMode::parse("host").private_namespace());
   CHECK(NetworkMode::parse("none").etc_kind() == net::NetworkKind::none);
@@ -193,4 +200,35 @@ TEST_CASE("NetworkOptions::check: container: mode refuses what belongs to the ot
   net::NetworkOptions hosts;
   hosts.add_hosts = {"a:10.1.1.1"};
   CHECK_THROWS_WITH_AS(hosts.check(mode), doctest::Contains("--add-host"), util::Error);
+}
+
+TEST_CASE("ContainerNetwork::socket_filter: what a slirp4netns container's filter catches") {
+  using net::ContainerNetwork;
+  auto filter = [](std::string_view mode, std::vector<std::string> ports) {
+    ContainerNetwork::Request request;
+    request.mode = NetworkMode::parse(mode);
+    for (const std::string& p : ports)
+      for (const PortMapping& m : net::parse_port_mapping(p))
+        request.ports.push_back(m);
+    return ContainerNetwork::socket_filter(request);
+  };
+  auto relay_only = filter("slirp4netns", {});
+  REQUIRE(relay_only);
+  CHECK(relay_only->relay);
+  CHECK_FALSE(relay_only->host_sockets);
+  // TCP ports are handed over where their sockets can be guarded.
+  auto published = filter("slirp4netns", {"8080:80"});
+  REQUIRE(published);
+  CHECK(published->relay);
+  CHECK(published->host_sockets == net::tcp_guards_available());
+  CHECK_FALSE(filter("slirp4netns", {"5353:53/udp"})->host_sockets);
+  CHECK_FALSE(filter("slirp4netns:port_handover=false", {"8080:80"})->host_sockets);
+  auto host = filter("slirp4netns:host_sockets=true", {});
+  REQUIRE(host);
+  CHECK_FALSE(host->relay);
+  CHECK(host->host_sockets);
+  CHECK_FALSE(filter("slirp4netns:outbound_relay=false", {}));
+  CHECK_FALSE(filter("slirp4netns:outbound_relay=false,port_handover=false", {"8080:80"}));
+  CHECK_FALSE(filter("none", {}));
+  CHECK_FALSE(filter("pasta", {"8080:80"}));
 }
