@@ -4,9 +4,12 @@
 # 1. Published port: a 100 MB file served by busybox httpd in a container, published on
 #    127.0.0.1, downloaded with curl in $NET_RUNS interleaved rounds (every path once per round,
 #    so a change of the machine's pace hits them alike; median and best) through cove with
-#    slirp4netns (the default: cove's splice forwarder), cove with slirp4netns:host_sockets=true
-#    (httpd's own listening socket on the host), cove with pasta, podman (its default rootless
-#    network and port forwarder) and, as the reference, the same httpd on the host's loopback.
+#    slirp4netns (the default: httpd gets the published port's guarded host socket where the
+#    kernel lets cove guard it, as root or before Linux 6.18, else cove's splice forwarder),
+#    with slirp4netns:port_handover=false (the forwarder always), with host_sockets=true
+#    (httpd's own listening socket on the host, unguarded where guards are refused), cove with
+#    pasta, podman (its default network and port forwarder) and, as the reference, the same
+#    httpd on the host's loopback. BENCH_USERS="covebench root" measures root as well.
 # 2. Container -> host TCP: iperf3 in the container (the host's binary, run through the host's
 #    dynamic loader) against an iperf3 server on the host's 127.0.0.1, with the host's loopback
 #    allowed (slirp4netns:allow_host_loopback=true: the default outbound relay, with
@@ -162,7 +165,18 @@ for u in $BENCH_USERS; do
     urls=("host=http://127.0.0.1:$port/big")
     if [ -n "$COVE_BIN" ]; then
         url=$(start_publish "$u" slirp "--network slirp4netns" "${cove[@]}")
-        [ -z "$url" ] || urls+=("slirp=$url")
+        if [ -n "$url" ]; then
+            urls+=("slirp=$url")
+            port=${url##*:}
+            port=${port%%/*}
+            if ss -Htlnp "sport = :$port" | grep -q '"httpd"'; then
+                note "$u: the default slirp4netns path hands the published port to httpd"
+            else
+                note "$u: the default slirp4netns path keeps the published port in the forwarder"
+            fi
+        fi
+        url=$(start_publish "$u" forwarder "--network slirp4netns:port_handover=false" "${cove[@]}")
+        [ -z "$url" ] || urls+=("forwarder=$url")
         url=$(start_publish "$u" hostsockets "--network slirp4netns:host_sockets=true" "${cove[@]}")
         [ -z "$url" ] || urls+=("hostsockets=$url")
         url=$(start_publish "$u" pasta "--network pasta" "${cove[@]}")
@@ -173,7 +187,7 @@ for u in $BENCH_USERS; do
     rm -f "$OUT"/rates-*
     measure_rates "${urls[@]}"
     kill "${BG[-1]}"
-    for label in slirp hostsockets pasta; do
+    for label in slirp forwarder hostsockets pasta; do
         [ -z "$COVE_BIN" ] || as_user "$u" "${cove[@]}" rm -f "netbench-$label-$$" >/dev/null 2>&1 || true
     done
     as_user "$u" "${podman[@]}" rm -f "netbench-podman-$$" >/dev/null 2>&1 || true
@@ -182,8 +196,9 @@ for u in $BENCH_USERS; do
     echo | tee -a "$TABLE"
     echo "== $u: published port, 100 MB over curl ($NET_RUNS rounds, interleaved) ==" | tee -a "$TABLE"
     printf '%-34s %10s %10s %10s\n' "path" "median" "best" "vs host" | tee -a "$TABLE"
-    for pair in "host:host loopback (busybox httpd)" "slirp:cove slirp4netns (forwarder)" \
-        "hostsockets:cove slirp4netns:host_sockets=true" "pasta:cove --network pasta" \
+    for pair in "host:host loopback (busybox httpd)" "slirp:cove slirp4netns (default)" \
+        "forwarder:cove port_handover=false" "hostsockets:cove slirp4netns:host_sockets=true" \
+        "pasta:cove --network pasta" \
         "podman:podman (default network)"; do
         label=${pair%%:*}
         median=$(stat_of "$label" median)
@@ -191,6 +206,7 @@ for u in $BENCH_USERS; do
             "$(ratio "$median" "$host")" | tee -a "$TABLE"
     done
     row "cove slirp4netns / podman (medians)" "" "$(ratio "$(stat_of slirp median)" "$(stat_of podman median)")"
+    row "port_handover=false / podman (medians)" "" "$(ratio "$(stat_of forwarder median)" "$(stat_of podman median)")"
     row "host_sockets=true / podman (medians)" "" "$(ratio "$(stat_of hostsockets median)" "$(stat_of podman median)")"
     row "cove pasta / podman (medians)" "" "$(ratio "$(stat_of pasta median)" "$(stat_of podman median)")"
 
