@@ -85,12 +85,10 @@ void ContainerNetwork::finish(const Request& request) {
 
 namespace {
 
-// Whether the container's published TCP ports are handed over (net/socket_bypass): by default
-// only where the host sockets can be guarded (net/socket_guard), always with host_sockets=true.
+// Whether the container's published TCP ports are handed over (net/socket_bypass).
 bool hands_over_ports(const ContainerNetwork::Request& request) {
-  if (tcp_ports(request.ports).empty())
-    return false;
-  return request.mode.host_sockets || (request.mode.port_handover && tcp_guards_available());
+  return (request.mode.host_sockets || request.mode.port_handover) &&
+         !tcp_ports(request.ports).empty();
 }
 
 } // namespace
@@ -112,9 +110,9 @@ void ContainerNetwork::serve_sockets(util::UniqueFd listener, util::UniqueFd rel
   SocketBypass::Config config = SocketBypass::slirp4netns(
       request.mode.slirp_network(), request.mode.allow_host_loopback, forwarder);
   config.outbound_host_sockets = request.mode.host_sockets;
-  if (!forwarder && m_forwarder && request.mode.port_handover && !tcp_ports(request.ports).empty())
-    LOG_DEBUG("published TCP ports stay in the forwarder: this kernel lets only CAP_NET_ADMIN "
-              "filter TCP sockets of the host's namespace, so they could not be guarded");
+  // Handed sockets this process cannot guard (net/socket_guard): no connect of the container
+  // may run as its own then. host_sockets=true accepts that race instead.
+  config.strict_connects = forwarder && !request.mode.host_sockets && !tcp_guards_available();
   m_bypass.emplace(SocketBypass::start(std::move(listener), config, std::move(relay_listener)));
 }
 

@@ -1,7 +1,9 @@
 #include "net/socket_bypass.hpp"
 
 #include "net/outbound_relay.hpp"
+#include "net/outside_destination.hpp"
 #include "net/port_forwarder.hpp"
+#include "net/caller_connect.hpp"
 #include "net/port_handover.hpp"
 #include "net/seccomp_notify.hpp"
 #include "net/socket_address.hpp"
@@ -158,25 +160,8 @@ struct SocketBypass::State {
     return a;
   }
 
-  // Where a connection to `address` goes from cove's namespace; nothing when it stays in the
-  // container (its own network, loopback, broadcast and multicast, the host unless allowed).
-  // IPv6 destinations stay too (cove leaves IPv6 to slirp4netns), but not v4-mapped ones.
   std::optional<SocketAddress> outside(const SocketAddress& address) const noexcept {
-    if ((address.family() == AF_INET && address.length < sizeof(sockaddr_in)) ||
-        (address.family() == AF_INET6 && address.length < sizeof(sockaddr_in6)))
-      return std::nullopt;
-    std::optional<uint32_t> ip = address.ipv4();
-    if (!ip)
-      return std::nullopt;
-    if (*ip == config.gateway.value) {
-      if (!config.allow_host_loopback)
-        return std::nullopt;
-      return address_in(address.family(), "127.0.0.1", address.port());
-    }
-    uint32_t first = *ip >> 24;
-    if (config.network.contains(Ipv4{*ip}) || first == 127 || first == 0 || first >= 224)
-      return std::nullopt;
-    return address;
+    return outside_destination(address, config.network, config.gateway, config.allow_host_loopback);
   }
 
   // Puts `ours` in place of the caller's descriptor `fd`.
@@ -196,9 +181,10 @@ struct SocketBypass::State {
   // the call runs.
   std::optional<SocketOrigin> take_socket(const Notification& n, const SocketCall& call,
                                           util::UniqueFd& socket, SocketKind& kind) noexcept {
+    bool strict = call.kind == SocketCall::Kind::connect && config.strict_connects;
     socket = take_process_fd(n.pid, call.fd);
     if (!socket) {
-      if (handed)
+      if (handed || strict)
         answer(n, EBADF);
       else
         allow(n);
@@ -211,7 +197,10 @@ struct SocketBypass::State {
     }
     kind = socket_kind(socket.get());
     if (origin == SocketOrigin::container && kind.domain != AF_INET && kind.domain != AF_INET6) {
-      allow(n);
+      if (strict)
+        connect_unrelayed(n, call, std::move(socket), kind);
+      else
+        allow(n);
       return std::nullopt;
     }
     return origin;
@@ -275,16 +264,38 @@ struct SocketBypass::State {
     SocketKind kind = socket ? socket_kind(socket.get()) : SocketKind{};
     if (!socket || !is_tcp(kind) || tcp_state(socket.get()) != TCP_CLOSE ||
         !relay->serves(socket.get())) {
-      allow(n);
+      connect_unrelayed(n, call, std::move(socket), kind);
       return;
     }
     std::optional<SocketAddress> asked = read_address(n, call);
     std::optional<SocketAddress> target = asked ? outside(*asked) : std::nullopt;
     if (!target || asked->family() != kind.domain) {
-      allow(n);
+      connect_unrelayed(n, call, std::move(socket), kind);
       return;
     }
     relay->connect(n.id, std::move(socket), kind, *asked, *target);
+  }
+
+  // A connect() nothing else takes: it runs as the caller's own, or with strict_connects is
+  // done here on the caller's socket object with the address read once (a unix socket's in
+  // the caller's context), so no other object or address can take its place meanwhile.
+  void connect_unrelayed(const Notification& n, const SocketCall& call, util::UniqueFd socket,
+                         const SocketKind& kind) noexcept {
+    if (!config.strict_connects) {
+      allow(n);
+      return;
+    }
+    if (!socket || kind.domain < 0) {
+      answer(n, socket ? ENOTSOCK : EBADF);
+      return;
+    }
+    std::optional<SocketAddress> asked = read_address(n, call);
+    if (!asked)
+      answer(n, EFAULT);
+    else if (kind.domain == AF_UNIX)
+      answer(n, connect_as_caller(n.pid, socket.get(), *asked));
+    else
+      connect_here(n, std::move(socket), *asked, -1);
   }
 
   // A host socket the container holds: never disconnected, connected again only towards the
@@ -461,7 +472,8 @@ SocketBypass SocketBypass::start(util::UniqueFd listener, const Config& config,
   state->stop_read.reset(fds[0]);
   state->stop_write.reset(fds[1]);
   if (config.forwarder != nullptr)
-    state->handover.emplace(*config.forwarder, state->proxy, !config.outbound_host_sockets);
+    state->handover.emplace(*config.forwarder, state->proxy,
+                            !config.outbound_host_sockets && !config.strict_connects);
   state->proxy.add_input(state->listener.fd(), EPOLLIN, &State::on_notification, state.get());
   State* raw = state.get();
   state->thread = std::thread([raw] {

@@ -50,6 +50,10 @@ public:
     // Outbound TCP connections become host sockets (slirp4netns:host_sockets=true) when no
     // relay is given.
     bool outbound_host_sockets = false;
+    // Published ports are handed over where their sockets cannot be guarded: no connect() of
+    // the container ever runs as the caller's own, every one is done here (a unix socket's by
+    // net/caller_connect, in the caller's context).
+    bool strict_connects = false;
   };
 
   // The configuration for a slirp4netns network (by default 10.0.2.0/24, gateway 10.0.2.2,

@@ -1,11 +1,16 @@
 #include "net/container_network.hpp"
 #include "net/network_mode.hpp"
+#include "net/outside_destination.hpp"
+#include "net/slirp_network.hpp"
+#include "net/socket_address.hpp"
 #include "net/network_options.hpp"
 #include "net/port_mapping.hpp"
 #include "net/socket_guard.hpp"
 #include "util/error.hpp"
 
 #include <doctest/doctest.h>
+
+#include <arpa/inet.h>
 
 using net::NetworkDriver;
 using net::NetworkMode;
@@ -216,11 +221,11 @@ TEST_CASE("ContainerNetwork::socket_filter: what a slirp4netns container's filte
   REQUIRE(relay_only);
   CHECK(relay_only->relay);
   CHECK_FALSE(relay_only->host_sockets);
-  // TCP ports are handed over where their sockets can be guarded.
+  // TCP ports are handed over (guarded, or with every connect done by the supervisor).
   auto published = filter("slirp4netns", {"8080:80"});
   REQUIRE(published);
   CHECK(published->relay);
-  CHECK(published->host_sockets == net::tcp_guards_available());
+  CHECK(published->host_sockets);
   CHECK_FALSE(filter("slirp4netns", {"5353:53/udp"})->host_sockets);
   CHECK_FALSE(filter("slirp4netns:port_handover=false", {"8080:80"})->host_sockets);
   auto host = filter("slirp4netns:host_sockets=true", {});
@@ -231,4 +236,36 @@ TEST_CASE("ContainerNetwork::socket_filter: what a slirp4netns container's filte
   CHECK_FALSE(filter("slirp4netns:outbound_relay=false,port_handover=false", {"8080:80"}));
   CHECK_FALSE(filter("none", {}));
   CHECK_FALSE(filter("pasta", {"8080:80"}));
+}
+
+TEST_CASE("outside_destination: what cove's namespace dials for a slirp4netns container") {
+  net::SlirpNetwork slirp = net::SlirpNetwork::standard();
+  auto dial = [&](const char* ip, bool host_loopback) -> std::string {
+    std::optional<net::SocketAddress> asked = net::address_in(AF_INET, ip, 80);
+    REQUIRE(asked);
+    std::optional<net::SocketAddress> target =
+        net::outside_destination(*asked, slirp.subnet, slirp.gateway, host_loopback);
+    if (!target)
+      return "stays";
+    char text[INET_ADDRSTRLEN] = {};
+    ::inet_ntop(AF_INET, &target->v4().sin_addr, text, sizeof text);
+    return text;
+  };
+  CHECK(dial("192.0.2.7", false) == "192.0.2.7");
+  CHECK(dial("10.0.2.2", false) == "stays");     // the host, not allowed
+  CHECK(dial("10.0.2.2", true) == "127.0.0.1");  // the host's loopback, allowed
+  CHECK(dial("10.0.2.100", true) == "stays");    // the container's own network
+  CHECK(dial("127.0.0.1", true) == "stays");
+  CHECK(dial("0.1.2.3", true) == "stays");
+  CHECK(dial("224.0.0.1", true) == "stays");
+  CHECK(dial("255.255.255.255", true) == "stays");
+  std::optional<net::SocketAddress> mapped = net::address_in(AF_INET6, "192.0.2.7", 80);
+  REQUIRE(mapped);
+  CHECK(net::outside_destination(*mapped, slirp.subnet, slirp.gateway, false));
+  std::optional<net::SocketAddress> v6 = net::address_in(AF_INET6, "2001:db8::1", 80);
+  REQUIRE(v6);
+  CHECK_FALSE(net::outside_destination(*v6, slirp.subnet, slirp.gateway, true));
+  net::SocketAddress truncated = *net::address_in(AF_INET, "192.0.2.7", 80);
+  truncated.length = 4;
+  CHECK_FALSE(net::outside_destination(truncated, slirp.subnet, slirp.gateway, true));
 }

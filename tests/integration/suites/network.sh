@@ -324,23 +324,73 @@ test_host_sockets() {
   curl -sf --max-time 3 -o /dev/null "http://127.0.0.1:$port/index.html" &&
     fail "port $port still answers after the container was removed"
 
-  TEST "by default a published port is handed over where its socket can be guarded"
+  TEST "by default a published port's socket is handed to the program that binds it"
   port=$(free_port)
   expect_success cove run -d --name "$name" -p "127.0.0.1:$port:80" -v "$www:/www:ro" "$IMG" \
     httpd -f -p 80 -h /www
   wait_for_url "http://127.0.0.1:$port/index.html" || fail "the published port never answered"
   expect_eq "$(curl -sf "http://127.0.0.1:$port/index.html")" "served by httpd" "page from the host"
   expect_success ss -Htlnp "sport = :$port"
-  local listening=$OUT
-  if tcp_guards_available; then
-    expect_contains "$listening" '"httpd"' "owner of the host socket"
-    expect_success cove exec "$name" wget -q -O - http://127.0.0.1:80/index.html
-    expect_eq "$OUT" "served by httpd" "page from inside (cove exec)"
-  else
-    diag "this kernel lets only CAP_NET_ADMIN filter TCP sockets: the port stays in the forwarder"
-    expect_not_contains "$listening" '"httpd"' "owner of the host socket"
-  fi
+  expect_contains "$OUT" '"httpd"' "owner of the host socket"
+  expect_success cove exec "$name" wget -q -O - http://127.0.0.1:80/index.html
+  expect_eq "$OUT" "served by httpd" "page from inside (cove exec)"
   expect_success cove rm -f "$name"
+  if tcp_guards_available; then
+    diag "the handed socket is guarded here"
+  else
+    diag "this kernel lets only CAP_NET_ADMIN filter TCP sockets: cove does every connect itself"
+  fi
+
+  TEST "with a published port, the container's unix sockets connect as before"
+  # Where the handed socket cannot be guarded, cove's supervisor makes these connects in the
+  # caller's context: a datagram socket by path (logger to syslogd's /dev/log) here, streams by
+  # path, relative path and abstract name below.
+  port=$(free_port)
+  expect_success cove run --rm -p "127.0.0.1:$port:80" "$IMG" sh -c \
+    'syslogd -n -O /tmp/log & sleep 0.3; logger handed-over; sleep 0.3; cat /tmp/log'
+  expect_contains "$OUT" "handed-over" "message through /dev/log"
+  local loader=/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2
+  if [[ ! -x $loader || ! -x /usr/bin/python3 ]]; then
+    diag "no x86_64 python3 on the host to run in the container: streams not checked"
+  else
+    cat >"$WORK/unixcheck.py" <<'PY'
+import os, socket, struct
+server = socket.socket(socket.AF_UNIX)
+server.bind("/tmp/s.sock")
+server.listen()
+client = socket.socket(socket.AF_UNIX)
+client.connect("/tmp/s.sock")
+peer, _ = server.accept()
+pid, uid, gid = struct.unpack("3i", peer.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, 12))
+print("peer ids", uid, gid, "mine", os.getuid(), os.getgid())
+os.chdir("/tmp")
+socket.socket(socket.AF_UNIX).connect("s.sock")
+print("relative path connected")
+abstract = socket.socket(socket.AF_UNIX)
+abstract.bind("\0cove-check")
+abstract.listen()
+socket.socket(socket.AF_UNIX).connect("\0cove-check")
+print("abstract name connected")
+try:
+    socket.socket(socket.AF_UNIX).connect("/tmp/missing.sock")
+except OSError as e:
+    print("missing:", e.strerror)
+PY
+    chmod a+r "$WORK/unixcheck.py"
+    local user=()
+    [[ $IDENTITY == nosub ]] || user=(--user 1000:1000)
+    expect_success cove run --rm "${user[@]}" -p "127.0.0.1:$port:80" -v /usr:/host/usr:ro \
+      -v "$WORK/unixcheck.py:/check.py:ro" -e PYTHONHOME=/host/usr "$IMG" \
+      "/host$loader" --library-path /host/usr/lib/x86_64-linux-gnu /host/usr/bin/python3 /check.py
+    if [[ $IDENTITY == nosub ]]; then
+      expect_contains "$OUT" "peer ids 0 0 mine 0 0" "the peer's ids"
+    else
+      expect_contains "$OUT" "peer ids 1000 1000 mine 1000 1000" "the peer's ids"
+    fi
+    expect_contains "$OUT" "relative path connected" "relative path"
+    expect_contains "$OUT" "abstract name connected" "abstract name"
+    expect_contains "$OUT" "missing: No such file or directory" "missing socket"
+  fi
 
   TEST "port_handover=false keeps the published port in cove's forwarder"
   port=$(free_port)
@@ -354,7 +404,7 @@ test_host_sockets() {
 }
 
 # Whether the test's identity may filter its own TCP sockets (SO_ATTACH_FILTER), which cove
-# needs to guard a published port's socket before handing it over; recent kernels ask
+# does to guard a published port's socket before handing it over; recent kernels ask
 # CAP_NET_ADMIN for it.
 tcp_guards_available() {
   user_cmd python3 -c 'import ctypes, socket, struct
