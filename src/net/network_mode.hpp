@@ -39,7 +39,8 @@ struct NetworkMode {
   // relays every connection into the container. By default the container's bind() to a
   // published port gets the forwarder's listening socket of cove's namespace instead, so
   // clients reach the container's program directly (net/socket_bypass); the socket is guarded
-  // (net/socket_guard) so that it can never be aimed elsewhere.
+  // (net/socket_guard), or where the kernel refuses that every connect() of the container is
+  // made by cove, so that it can never be aimed elsewhere.
   bool port_handover = true;
   // slirp4netns:host_sockets=true: the container's outbound TCP connections become sockets of
   // cove's own namespace too, handed in through seccomp user notifications, instead of going

@@ -20,10 +20,13 @@
 //    and connected here, so the traffic takes the host's own stack without a relay.
 //    slirp4netns makes its connections from the same namespace, so the container reaches
 //    nothing it could not reach before.
-// Every socket of cove's namespace is guarded before the container gets it
-// (net/socket_guard): whatever the container does with it, it completes no connection but the
-// one it was given for, so calls that run as the caller's own (a unix socket's connect(),
-// which the kernel reads again after cove looked) are no way out either.
+// Every socket of cove's namespace is guarded before the container gets it, where the kernel
+// lets cove (net/socket_guard): whatever the container does with it, it completes no
+// connection but the one it was given for, so calls that run as the caller's own (a unix
+// socket's connect(), which the kernel reads again after cove looked) are no way out either.
+// Where it does not, the published ports are handed over with strict_connects: no connect() of
+// the container runs as the caller's own at all (a unix socket's is made by
+// net/caller_connect in the caller's context).
 // Everything else, and anything that cannot be read or copied, runs as without the filter.
 #pragma once
 
