@@ -1,9 +1,9 @@
 #include "net/socket_bypass.hpp"
 
+#include "net/caller_connect.hpp"
 #include "net/outbound_relay.hpp"
 #include "net/outside_destination.hpp"
 #include "net/port_forwarder.hpp"
-#include "net/caller_connect.hpp"
 #include "net/port_handover.hpp"
 #include "net/seccomp_notify.hpp"
 #include "net/socket_address.hpp"
@@ -177,8 +177,8 @@ struct SocketBypass::State {
   // the call is answered. A descriptor that is not open or not a socket gets the kernel's own
   // error here rather than the call running (another thread could open a host socket under
   // that number in between); the container's own non-INET sockets (unix, netlink...) run the
-  // call as their own. Without the right to look (no host socket can have been handed either)
-  // the call runs.
+  // call as their own, a connect with strict_connects excepted (connect_unrelayed). Without the
+  // right to look (no host socket can have been handed either) the call runs.
   std::optional<SocketOrigin> take_socket(const Notification& n, const SocketCall& call,
                                           util::UniqueFd& socket, SocketKind& kind) noexcept {
     bool strict = call.kind == SocketCall::Kind::connect && config.strict_connects;
@@ -244,13 +244,14 @@ struct SocketBypass::State {
     if (!ours)
       return false;
     guard_connecting_socket(ours.get(), target); // where it can be: host_sockets=true accepts the race
-
     connect_here(n, std::move(ours), target, call.fd);
     return true;
   }
 
-  // With the relay no socket of cove's namespace is ever in the container: every call it does
-  // not take runs as the caller's own, whatever the caller changes meanwhile.
+  // The relay puts no socket of cove's namespace into the container; handed published ports'
+  // sockets are answered from their state. Every other call the relay does not take runs as
+  // the caller's own (safe while the only host sockets are guarded ones), or with
+  // strict_connects is done here.
   void relay_connect(const Notification& n, const SocketCall& call) noexcept {
     util::UniqueFd socket = take_process_fd(n.pid, call.fd);
     if (socket && handed && socket_origin(socket.get(), host_netns) == SocketOrigin::host) {
