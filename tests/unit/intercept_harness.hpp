@@ -161,6 +161,27 @@ inline int run_intercepted(const net::SocketBypass::Config& config, const std::f
   return code;
 }
 
+// A forwarder publishing container port 8080 on a free port of the host's 127.0.0.1.
+inline net::PortForwarder publish_8080() {
+  net::PortMapping mapping;
+  mapping.host_ip = "127.0.0.1";
+  mapping.container_port = 8080;
+  return net::PortForwarder::start({mapping}, -1, net::Ipv4::parse("127.0.0.1"));
+}
+
+// The host's side of a published-port test: once the body is ready (it wrote to `ready`), a
+// client on 127.0.0.1:`port` says "hi" and expects "ok".
+inline std::function<void(int)> host_client(uint16_t port) {
+  return [port](int ready) {
+    char byte;
+    REQUIRE(::read(ready, &byte, 1) == 1);
+    int fd = connect_ipv4("127.0.0.1", port);
+    REQUIRE(fd >= 0);
+    CHECK(roundtrip(fd, "hi", "ok"));
+    ::close(fd);
+  };
+}
+
 // slirp4netns' network; outbound connections become host sockets unless the relay is given.
 inline net::SocketBypass::Config slirp(bool allow_host_loopback, net::PortForwarder* forwarder = nullptr) {
   net::SocketBypass::Config config =

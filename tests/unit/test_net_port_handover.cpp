@@ -25,10 +25,7 @@ TEST_CASE("port handover: with the relay, the container's listener is the publis
     MESSAGE("skipped: this kernel lets only CAP_NET_ADMIN filter TCP sockets, so nothing is handed over");
     return;
   }
-  net::PortMapping mapping;
-  mapping.host_ip = "127.0.0.1";
-  mapping.container_port = 8080;
-  net::PortForwarder forwarder = net::PortForwarder::start({mapping}, -1, net::Ipv4::parse("127.0.0.1"));
+  net::PortForwarder forwarder = publish_8080();
   uint16_t host_port = forwarder.ports().at(0).host_port;
   uint16_t other_port = 0;
   util::UniqueFd other = listen_loopback(other_port); // must never see a connection
@@ -82,14 +79,7 @@ TEST_CASE("port handover: with the relay, the container's listener is the publis
           return 10;
         return 0;
       },
-      [&](int ready) {
-        char byte;
-        REQUIRE(::read(ready, &byte, 1) == 1);
-        int fd = connect_ipv4("127.0.0.1", host_port);
-        REQUIRE(fd >= 0);
-        CHECK(roundtrip(fd, "hi", "ok"));
-        ::close(fd);
-      },
+      host_client(host_port),
       {.relay = true, .host_sockets = true});
   expect_passed(code);
   if (code != exit_skip) {

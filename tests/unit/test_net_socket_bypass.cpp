@@ -115,10 +115,7 @@ TEST_CASE("host sockets: the gateway stays unreachable without host loopback, lo
 }
 
 TEST_CASE("host sockets: a published port's listening socket is handed to the container") {
-  net::PortMapping mapping;
-  mapping.host_ip = "127.0.0.1";
-  mapping.container_port = 8080;
-  net::PortForwarder forwarder = net::PortForwarder::start({mapping}, -1, net::Ipv4::parse("127.0.0.1"));
+  net::PortForwarder forwarder = publish_8080();
   uint16_t host_port = forwarder.ports().at(0).host_port;
   int code = run_intercepted(
       slirp(false, &forwarder),
@@ -148,14 +145,7 @@ TEST_CASE("host sockets: a published port's listening socket is handed to the co
           return 6;
         return 0;
       },
-      [&](int ready) {
-        char byte;
-        REQUIRE(::read(ready, &byte, 1) == 1);
-        int fd = connect_ipv4("127.0.0.1", host_port);
-        REQUIRE(fd >= 0);
-        CHECK(roundtrip(fd, "hi", "ok"));
-        ::close(fd);
-      });
+      host_client(host_port));
   expect_passed(code);
 }
 
