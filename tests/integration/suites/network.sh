@@ -185,15 +185,18 @@ C
 }
 
 # A client that sends 5 MiB, shuts its side down (a half-close) and reads the answer.
+# test_publish_half_close [NETWORK]: with the default network, or NETWORK (--network's value).
 test_publish_half_close() {
-  TEST "a half-closed connection through the published port still gets its answer"
+  local net=(${1:+--network "$1"})
+  TEST "a half-closed connection through the published port still gets its answer${1:+ ($1)}"
   if ! build_tcp_tally; then
     skip_test "no C compiler that links statically (for the TCP server)"
     return
   fi
   local port
   port=$(free_port)
-  cove_bg tally run --rm -p "127.0.0.1:$port:7000" -v "$WORK/tcp-tally:/tally:ro" "$IMG" /tally 7000
+  cove_bg tally run --rm "${net[@]}" -p "127.0.0.1:$port:7000" -v "$WORK/tcp-tally:/tally:ro" \
+    "$IMG" /tally 7000
   wait_for_listen "$port" || fail "port $port was never bound"
   local answer
   answer=$(python3 - "$port" <<'PY'
@@ -392,15 +395,21 @@ PY
     expect_contains "$OUT" "missing: No such file or directory" "missing socket"
   fi
 
-  TEST "port_handover=false keeps the published port in cove's forwarder"
+  TEST "port_handover=false keeps the published port in cove's forwarder, 100 MB intact"
   port=$(free_port)
+  head -c 100M /dev/urandom >"$www/big"
+  chmod a+r "$www/big"
   expect_success cove run -d --name "$name" --network slirp4netns:port_handover=false \
     -p "127.0.0.1:$port:80" -v "$www:/www:ro" "$IMG" httpd -f -p 80 -h /www
   wait_for_url "http://127.0.0.1:$port/index.html" || fail "the published port never answered"
   expect_success ss -Htlnp "sport = :$port"
   expect_not_contains "$OUT" '"httpd"' "owner of the host socket"
   expect_contains "$OUT" "127.0.0.1:$port" "listening socket"
+  expect_eq "$(curl -sf "http://127.0.0.1:$port/big" | sha256sum | cut -d' ' -f1)" \
+    "$(sha256sum <"$www/big" | cut -d' ' -f1)" "sha256 of the download through the forwarder"
   expect_success cove rm -f "$name"
+  rm -f "$www/big"
+  test_publish_half_close slirp4netns:port_handover=false
 }
 
 # Whether the test's identity may filter its own TCP sockets (SO_ATTACH_FILTER), which cove
