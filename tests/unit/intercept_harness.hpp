@@ -161,6 +161,18 @@ inline int run_intercepted(const net::SocketBypass::Config& config, const std::f
   return code;
 }
 
+// The container's side of a published-port test: binds `server` to `address` and listens,
+// tells the host it is ready (a byte on `ready`), accepts the host's client and answers its
+// "hi" with "ok". The accepted connection, or -1.
+inline int serve_host_client(int server, const sockaddr* address, socklen_t length, int ready) {
+  if (::bind(server, address, length) < 0 || ::listen(server, 8) < 0 || ::write(ready, "r", 1) != 1)
+    return -1;
+  int client = ::accept4(server, nullptr, nullptr, SOCK_CLOEXEC);
+  if (client < 0 || !roundtrip(client, "ok", "hi"))
+    return -1;
+  return client;
+}
+
 // A forwarder publishing container port 8080 on a free port of the host's 127.0.0.1.
 inline net::PortForwarder publish_8080() {
   net::PortMapping mapping;

@@ -36,13 +36,8 @@ TEST_CASE("port handover: with the relay, the container's listener is the publis
       [&](int ready) {
         int server = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
         sockaddr_in addr = ipv4("0.0.0.0", 8080);
-        if (::bind(server, reinterpret_cast<sockaddr*>(&addr), sizeof addr) < 0 ||
-            ::listen(server, 8) < 0)
-          return 1;
-        if (::write(ready, "r", 1) != 1)
-          return 2;
-        int client = ::accept4(server, nullptr, nullptr, SOCK_CLOEXEC); // the host's
-        if (client < 0 || !roundtrip(client, "ok", "hi"))
+        int client = serve_host_client(server, reinterpret_cast<sockaddr*>(&addr), sizeof addr, ready);
+        if (client < 0)
           return 3;
         // The names the container bound, not the host's.
         if (!local_name_is(server, "0.0.0.0", 8080) || !local_name_is(client, "10.0.2.100", 8080))

@@ -125,13 +125,7 @@ TEST_CASE("host sockets: a published port's listening socket is handed to the co
         sockaddr_in6 addr{};
         addr.sin6_family = AF_INET6;
         addr.sin6_port = htons(8080);
-        if (::bind(server, reinterpret_cast<sockaddr*>(&addr), sizeof addr) < 0 ||
-            ::listen(server, 8) < 0)
-          return 1;
-        if (::write(ready, "r", 1) != 1)
-          return 2;
-        int client = ::accept4(server, nullptr, nullptr, SOCK_CLOEXEC); // the host's
-        if (client < 0 || !roundtrip(client, "ok", "hi"))
+        if (serve_host_client(server, reinterpret_cast<sockaddr*>(&addr), sizeof addr, ready) < 0)
           return 3;
         // A client inside reaches the port through the relay to the host socket.
         int inside = connect_ipv4("127.0.0.1", 8080);
