@@ -7,6 +7,7 @@
 
 #include "runtime/netns_join.hpp"
 #include "storage/store.hpp"
+#include "userns/entering.hpp"
 #include "util/error.hpp"
 
 #include <iostream>
@@ -41,6 +42,12 @@ int run_container(const Invocation& inv, RunFlags flags, const DetachKeysFlag& d
   std::optional<net::NetnsLease> lease = lease_network_namespace(inv, request.network);
   // container:NAME, rootless: the other container's user namespace, so its network can be joined.
   runtime::enter_network_peer_userns(host_containers(inv), request.network);
+  {
+    // The image is looked up while newuidmap and newgidmap write the namespace's id maps.
+    userns::Entering entering = userns::Entering::start();
+    runtime::find_local_image(storage_root(inv.global), request);
+    entering.finish();
+  }
   auto store = open_store(inv);
   runtime::RuntimeOptions options = make_runtime_options(inv.global);
   options.netns_lease = lease ? &*lease : nullptr;

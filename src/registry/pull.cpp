@@ -180,26 +180,31 @@ storage::ImageRecord pull(storage::Store& store, const image::ImageRef& ref,
   }
 }
 
-storage::ImageRecord ensure_image(storage::Store& store, std::string_view user_text,
-                                  PullPolicy policy, const PullOptions& options) {
-  std::optional<storage::ImageRecord> local = store.images().lookup(user_text);
+std::optional<storage::ImageRecord> local_choice(const storage::ImageIndex& images,
+                                                 std::string_view user_text, PullPolicy policy) {
+  std::optional<storage::ImageRecord> local = images.lookup(user_text);
   // An image id names a local image only; there is nothing to pull by id.
   if (local && image::looks_like_id_prefix(user_text))
+    return local;
+  if (policy == PullPolicy::never || policy == PullPolicy::missing)
+    return local;
+  return std::nullopt;
+}
+
+storage::ImageRecord ensure_image(storage::Store& store, std::string_view user_text,
+                                  PullPolicy policy, const PullOptions& options) {
+  if (auto local = local_choice(store.images(), user_text, policy))
     return *local;
   switch (policy) {
   case PullPolicy::never:
-    if (local)
-      return *local;
     throw util::Error(util::cat(user_text, ": image not known"));
   case PullPolicy::missing:
-    if (local)
-      return *local;
+  case PullPolicy::always:
     break;
   case PullPolicy::newer:
-    if (local && local_is_current(image::ImageRef::parse(user_text), *local, options))
+    if (auto local = store.images().lookup(user_text);
+        local && local_is_current(image::ImageRef::parse(user_text), *local, options))
       return *local;
-    break;
-  case PullPolicy::always:
     break;
   }
   return pull(store, image::ImageRef::parse(user_text), options);

@@ -38,4 +38,9 @@ storage::ImageRecord pull(storage::Store& store, const image::ImageRef& ref,
 storage::ImageRecord ensure_image(storage::Store& store, std::string_view user_text,
                                   PullPolicy policy, const PullOptions& options);
 
+// The local image ensure_image would settle on without asking a registry, or nullopt when it
+// would pull, ask a registry (`newer`) or fail. Only reads the index.
+std::optional<storage::ImageRecord> local_choice(const storage::ImageIndex& images,
+                                                 std::string_view user_text, PullPolicy policy);
+
 } // namespace registry

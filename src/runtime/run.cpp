@@ -123,8 +123,12 @@ enum class CreateFor { later_start, immediate_start };
 storage::ContainerRecord create_container(storage::Store& store, const RunRequest& request,
                                           CreateFor purpose) {
   storage::ImageRecord image =
-      registry::ensure_image(store, request.image, request.pull, request.pull_options);
-  image::ImageConfig config = image::ImageConfig::from_json(store.blobs().read(image.id));
+      request.local_image
+          ? request.local_image->record
+          : registry::ensure_image(store, request.image, request.pull, request.pull_options);
+  image::ImageConfig config = request.local_image
+                                  ? request.local_image->config
+                                  : image::ImageConfig::from_json(store.blobs().read(image.id));
   // The record is complete before it is written, once (and fsynced once): a container
   // directory appears with its whole configuration or not at all.
   storage::ContainerRecord draft{storage::ContainerStore::new_id(),
@@ -210,6 +214,15 @@ int start_foreground(storage::Store& store, const RuntimeOptions& options,
 }
 
 } // namespace
+
+void find_local_image(const std::filesystem::path& storage_root, RunRequest& request) {
+  std::optional<storage::ImageRecord> record =
+      registry::local_choice(storage::ImageIndex(storage_root), request.image, request.pull);
+  if (!record)
+    return;
+  std::string config = storage::BlobStore(storage_root).read(record->id);
+  request.local_image = LocalImage{std::move(*record), image::ImageConfig::from_json(config)};
+}
 
 storage::ContainerRecord create(storage::Store& store, const RunRequest& request) {
   return create_container(store, request, CreateFor::later_start);

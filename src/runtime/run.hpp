@@ -1,6 +1,7 @@
 // The `run` use case: image -> rootfs -> namespaces -> exec -> wait -> clean up.
 #pragma once
 
+#include "image/config.hpp"
 #include "net/network_options.hpp"
 #include "registry/pull.hpp"
 #include "runtime/mount.hpp"
@@ -33,8 +34,15 @@ struct RuntimeOptions {
   const net::NetnsLease* netns_lease = nullptr;
 };
 
+// The image a request names, when it was found locally before the store was opened.
+struct LocalImage {
+  storage::ImageRecord record;
+  image::ImageConfig config;
+};
+
 struct RunRequest {
   std::string image;                         // as typed
+  std::optional<LocalImage> local_image;     // see find_local_image
   std::vector<std::string> command;          // everything after IMAGE
   std::vector<std::string> env;              // -e K=V or K (take from the caller's env)
   std::vector<std::string> env_files;        // --env-file
@@ -57,6 +65,12 @@ struct RunRequest {
   bool init = false;                         // --init: cove-init as PID 1
   std::vector<Ulimit> ulimits;               // --ulimit (parsed by the CLI)
 };
+
+// Looks the request's image up in the store at `storage_root` and keeps it in
+// request.local_image when the pull policy settles on a local image. Only reads the store, so it
+// may run before this process has entered its user namespace (as the id maps are written);
+// create() then neither looks the image up again nor reads its config. Throws util::Error.
+void find_local_image(const std::filesystem::path& storage_root, RunRequest& request);
 
 // Runs the container in the foreground and returns the exit code for cove's own exit:
 // the container's status, 126/127 when the command cannot be run, 128+N when killed by signal N.

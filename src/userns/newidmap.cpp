@@ -74,16 +74,18 @@ std::optional<std::string> helper_problem() {
   return check_helper("newgidmap");
 }
 
-void write_maps_with_helpers(pid_t pid, const IdMapping& mapping) {
-  // The two maps are independent, so both setuid helpers run at once: each costs a process
-  // start, which is most of the time cove spends entering its namespace.
-  util::Subprocess gid_helper = start_helper("newgidmap", pid, mapping.gids);
-  util::Subprocess uid_helper = start_helper("newuidmap", pid, mapping.uids);
-  finish_helper(gid_helper);
-  finish_helper(uid_helper);
-  LOG_DEBUG("id mapping of pid ", pid, " written by newuidmap/newgidmap: uids ",
+MapHelpers start_map_helpers(pid_t pid, const IdMapping& mapping) {
+  MapHelpers helpers{start_helper("newgidmap", pid, mapping.gids),
+                     start_helper("newuidmap", pid, mapping.uids)};
+  LOG_DEBUG("id mapping of pid ", pid, " handed to newuidmap/newgidmap: uids ",
             util::join(to_newidmap_args(mapping.uids), " "), ", gids ",
             util::join(to_newidmap_args(mapping.gids), " "));
+  return helpers;
+}
+
+void MapHelpers::finish() {
+  finish_helper(gid_helper);
+  finish_helper(uid_helper);
 }
 
 void write_single_mapping(pid_t pid, uid_t uid, gid_t gid) {

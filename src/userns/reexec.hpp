@@ -5,17 +5,12 @@
 
 namespace userns {
 
-// If this process is not yet in cove's namespaces (env marker COVE_USERNS absent, or naming a
-// mount namespace other than ours) and the host uid is not 0: this process unshares
-// CLONE_NEWUSER|CLONE_NEWNS while a short-lived forked helper, still outside, maps its ids
-// (newuidmap/newgidmap from /etc/subuid and /etc/subgid; else a single mapping with
-// setgroups=deny and one warning) and exits; then this process becomes uid/gid 0, sets
-// COVE_USERNS=<mount namespace inode> (inherited by cove processes it starts, which then stay in
-// these namespaces) and returns. No re-exec (that would load cove's libraries a second time) and
-// no resident parent.
-// Inside (or as real root): makes the mount namespace private (MS_REC|MS_PRIVATE; as real root a
-// new mount namespace is unshared first) and returns. Call it before starting any thread.
-// Throws util::Error with an actionable message when user namespaces are unavailable.
+// Enters cove's user and mount namespaces in one go: userns::Entering::start().finish() (see
+// entering.hpp). Rootless, a placeholder process is cloned into the new namespaces, its ids are
+// mapped from outside (newuidmap/newgidmap, or a single mapping) and this process joins them:
+// no re-exec (that would load cove a second time) and no resident parent. Call it before
+// starting any thread. Throws util::Error with an actionable message when user namespaces are
+// unavailable.
 void ensure_in_userns(int argc, char** argv);
 
 // Joins the existing user namespace `userns_fd` (the one that owns the shared network namespace

@@ -47,7 +47,8 @@ bool rootless() {
 std::filesystem::path home() {
   if (auto h = env_path("HOME"); !h.empty())
     return h;
-  if (const passwd* pw = ::getpwuid(::getuid()); pw != nullptr && pw->pw_dir != nullptr)
+  // The host user's: inside cove's user namespace getuid() is 0, whose home is root's.
+  if (const passwd* pw = ::getpwuid(host_uid()); pw != nullptr && pw->pw_dir != nullptr)
     return pw->pw_dir;
   throw Error("cannot find the home directory: set HOME");
 }
