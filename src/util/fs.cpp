@@ -4,12 +4,14 @@
 #include "util/fd.hpp"
 #include "util/strings.hpp"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <memory>
 
 namespace util {
 
@@ -91,22 +93,72 @@ void make_dirs(const fs::path& path, unsigned mode) {
     throw_errno(cat("create directory ", quote(path.string())));
 }
 
-void remove_tree(const fs::path& path) {
-  std::error_code ec;
-  fs::remove_all(path, ec);
-  if (!ec)
-    return;
-  // A read-only directory blocks removal of its entries: open everything up, then retry.
-  for (auto it = fs::recursive_directory_iterator(path, fs::directory_options::skip_permission_denied, ec);
-       !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
-    if (it->is_directory(ec) && !it->is_symlink(ec))
-      ::chmod(it->path().c_str(), 0700);
+namespace {
+
+int remove_entry(int parent, const char* name, unsigned char type);
+
+// Removes everything in the directory open as `dir`. A directory that refuses the removal of its
+// entries (read-only) is opened up (0700) once. Returns 0 or the errno that stopped it.
+int empty_directory(UniqueFd dir) {
+  DIR* stream = ::fdopendir(dir.get());
+  if (stream == nullptr)
+    return errno;
+  dir.release();
+  std::unique_ptr<DIR, int (*)(DIR*)> owner(stream, ::closedir);
+  int fd = ::dirfd(stream);
+  bool opened_up = false;
+  for (;;) {
+    errno = 0;
+    const dirent* entry = ::readdir(stream);
+    if (entry == nullptr)
+      return errno;
+    std::string_view name = entry->d_name;
+    if (name == "." || name == "..")
+      continue;
+    int err = remove_entry(fd, entry->d_name, entry->d_type);
+    if ((err == EACCES || err == EPERM) && !opened_up) {
+      opened_up = true;
+      if (::fchmod(fd, 0700) == 0)
+        err = remove_entry(fd, entry->d_name, entry->d_type);
+    }
+    if (err != 0)
+      return err;
   }
-  ::chmod(path.c_str(), 0700);
-  ec.clear();
-  fs::remove_all(path, ec);
-  if (ec)
-    throw_errno(ec.value(), cat("remove ", quote(path.string())));
+}
+
+// Removes one entry of `parent`, a directory with all its contents. Never follows a symlink.
+int remove_entry(int parent, const char* name, unsigned char type) {
+  if (type != DT_DIR) { // DT_UNKNOWN too: unlinkat tells a directory apart
+    if (::unlinkat(parent, name, 0) == 0 || errno == ENOENT)
+      return 0;
+    if (errno != EISDIR)
+      return errno;
+  }
+  UniqueFd sub(::openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+  if (!sub && errno == EACCES && ::fchmodat(parent, name, 0700, 0) == 0)
+    sub.reset(::openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+  if (!sub)
+    return errno == ENOENT ? 0 : errno;
+  if (int err = empty_directory(std::move(sub)); err != 0)
+    return err;
+  if (::unlinkat(parent, name, AT_REMOVEDIR) == 0 || errno == ENOENT)
+    return 0;
+  return errno;
+}
+
+} // namespace
+
+// One pass over descriptors (openat, getdents, unlinkat): no path is resolved twice, and each
+// directory is read once.
+void remove_tree(const fs::path& path) {
+  fs::path target = path.has_filename() ? path : path.parent_path(); // "dir/" is "dir"
+  fs::path parent = target.has_parent_path() ? target.parent_path() : fs::path(".");
+  UniqueFd dir(::open(parent.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  int err = !dir ? errno : remove_entry(dir.get(), target.filename().c_str(), DT_UNKNOWN);
+  if (err == ENOENT)
+    return;
+  if (err != 0)
+    throw_errno(err, cat("remove ", quote(path.string())));
 }
 
 void sync_dir(const fs::path& dir) {

@@ -31,6 +31,28 @@ TEST_CASE("remove_tree copes with read-only directories") {
   CHECK_FALSE(std::filesystem::exists(root));
 }
 
+TEST_CASE("remove_tree removes files, links and nested directories, and never follows a link") {
+  auto outside = std::filesystem::path("rt-outside");
+  util::make_dirs(outside / "keep");
+  util::write_file_atomic(outside / "keep" / "f", "kept");
+  auto root = std::filesystem::path("rt-tree");
+  util::make_dirs(root / "a" / "b" / "c");
+  util::write_file_atomic(root / "a" / "b" / "c" / "f", "x");
+  util::write_file_atomic(root / "top", "x");
+  std::filesystem::create_directory_symlink(std::filesystem::absolute(outside), root / "a" / "dirlink");
+  std::filesystem::create_symlink(std::filesystem::absolute(outside / "keep" / "f"), root / "filelink");
+  ::chmod((root / "a" / "b" / "c").c_str(), 0);
+  util::remove_tree(root.string() + "/"); // a trailing slash names the same directory
+  CHECK_FALSE(std::filesystem::exists(std::filesystem::symlink_status(root)));
+  CHECK(util::read_file(outside / "keep" / "f") == "kept");
+  util::remove_tree(outside);
+  util::remove_tree(outside); // already gone: nothing to do
+  CHECK_FALSE(std::filesystem::exists(outside));
+  util::write_file_atomic("rt-file", "x");
+  util::remove_tree("rt-file");
+  CHECK_FALSE(std::filesystem::exists("rt-file"));
+}
+
 TEST_CASE("sha256 known vectors") {
   CHECK(util::Sha256::hex_of("") ==
         "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
