@@ -48,7 +48,7 @@ int run_container(const Invocation& inv, RunFlags flags, const DetachKeysFlag& d
     runtime::find_local_image(storage_root(inv.global), request);
     entering.finish();
   }
-  auto store = open_store(inv);
+  auto store = std::make_unique<storage::Store>(storage_root(inv.global)); // entered just above
   runtime::RuntimeOptions options = make_runtime_options(inv.global);
   options.netns_lease = lease ? &*lease : nullptr;
   if (request.detach) {

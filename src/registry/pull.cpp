@@ -180,9 +180,11 @@ storage::ImageRecord pull(storage::Store& store, const image::ImageRef& ref,
   }
 }
 
-std::optional<storage::ImageRecord> local_choice(const storage::ImageIndex& images,
-                                                 std::string_view user_text, PullPolicy policy) {
-  std::optional<storage::ImageRecord> local = images.lookup(user_text);
+namespace {
+
+// What ensure_image settles on without a registry, given what the index holds.
+std::optional<storage::ImageRecord> settled(std::optional<storage::ImageRecord> local,
+                                            std::string_view user_text, PullPolicy policy) {
   // An image id names a local image only; there is nothing to pull by id.
   if (local && image::looks_like_id_prefix(user_text))
     return local;
@@ -191,10 +193,18 @@ std::optional<storage::ImageRecord> local_choice(const storage::ImageIndex& imag
   return std::nullopt;
 }
 
+} // namespace
+
+std::optional<storage::ImageRecord> local_choice(const storage::ImageIndex& images,
+                                                 std::string_view user_text, PullPolicy policy) {
+  return settled(images.lookup(user_text), user_text, policy);
+}
+
 storage::ImageRecord ensure_image(storage::Store& store, std::string_view user_text,
                                   PullPolicy policy, const PullOptions& options) {
-  if (auto local = local_choice(store.images(), user_text, policy))
-    return *local;
+  std::optional<storage::ImageRecord> local = store.images().lookup(user_text);
+  if (auto chosen = settled(local, user_text, policy))
+    return *chosen;
   switch (policy) {
   case PullPolicy::never:
     throw util::Error(util::cat(user_text, ": image not known"));
@@ -202,8 +212,7 @@ storage::ImageRecord ensure_image(storage::Store& store, std::string_view user_t
   case PullPolicy::always:
     break;
   case PullPolicy::newer:
-    if (auto local = store.images().lookup(user_text);
-        local && local_is_current(image::ImageRef::parse(user_text), *local, options))
+    if (local && local_is_current(image::ImageRef::parse(user_text), *local, options))
       return *local;
     break;
   }
