@@ -155,6 +155,17 @@ bool local_is_current(const image::ImageRef& ref, const storage::ImageRecord& lo
   }
 }
 
+// What ensure_image settles on without a registry, given what the index holds.
+std::optional<storage::ImageRecord> settled(std::optional<storage::ImageRecord> local,
+                                            std::string_view user_text, PullPolicy policy) {
+  // An image id names a local image only; there is nothing to pull by id.
+  if (local && image::looks_like_id_prefix(user_text))
+    return local;
+  if (policy == PullPolicy::never || policy == PullPolicy::missing)
+    return local;
+  return std::nullopt;
+}
+
 } // namespace
 
 PullPolicy parse_pull_policy(std::string_view text) {
@@ -179,21 +190,6 @@ storage::ImageRecord pull(storage::Store& store, const image::ImageRef& ref,
     util::rethrow_with_context(util::cat("pull ", ref.str()));
   }
 }
-
-namespace {
-
-// What ensure_image settles on without a registry, given what the index holds.
-std::optional<storage::ImageRecord> settled(std::optional<storage::ImageRecord> local,
-                                            std::string_view user_text, PullPolicy policy) {
-  // An image id names a local image only; there is nothing to pull by id.
-  if (local && image::looks_like_id_prefix(user_text))
-    return local;
-  if (policy == PullPolicy::never || policy == PullPolicy::missing)
-    return local;
-  return std::nullopt;
-}
-
-} // namespace
 
 std::optional<storage::ImageRecord> local_choice(const storage::ImageIndex& images,
                                                  std::string_view user_text, PullPolicy policy) {

@@ -120,13 +120,12 @@ struct Entering::Pending {
 
   ~Pending() {
     helpers.reset(); // killed and reaped if still running
-    if (placeholder > 0) {
-      ::kill(placeholder, SIGKILL);
-      reap(placeholder);
-    }
+    end_placeholder();
   }
 
   void end_placeholder() noexcept {
+    if (placeholder <= 0)
+      return;
     ::kill(placeholder, SIGKILL);
     reap(placeholder);
     placeholder = -1;
